@@ -1,0 +1,54 @@
+#include "commands.h"
+
+#include <iostream>
+
+#include "core/errors.h"
+
+namespace tp::cli {
+
+int run(int argc, char** argv)
+{
+    CLI::App app{"traceprop-cli: train spiking networks with Traces Propagation (headless)"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", std::string(TP_VERSION));
+    std::vector<std::pair<CLI::App*, Runner>> commands;
+    auto add = [&](const char* name, const char* help, Runner (*make)(CLI::App&)) {
+        CLI::App* sub = app.add_subcommand(name, help);
+        commands.emplace_back(sub, make(*sub));
+    };
+    add("train", "train an experiment file and write metrics, results.h5 and checkpoints", addTrain);
+    add("eval", "evaluate trained weights (results.h5 or a checkpoint) on the test split", addEval);
+    add("verify-golden", "replay a golden-vector file and compare every recorded array", addVerifyGolden);
+    add("bench", "training throughput on synthetic inputs of a named shape", addBench);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int code = app.exit(e);
+        return code == 0 ? kExitOk : kExitBadInput;
+    }
+    for (auto& [sub, runner] : commands) {
+        if (!sub->parsed())
+            continue;
+        try {
+            return runner();
+        } catch (const ConfigError& e) {
+            std::cerr << "error: " << e.what() << "\n";
+            return kExitBadInput;
+        } catch (const FormatError& e) {
+            std::cerr << "error: " << e.what() << "\n";
+            return kExitBadInput;
+        } catch (const IoError& e) {
+            std::cerr << "error: " << e.what() << "\n";
+            return kExitBadInput;
+        } catch (const DivergenceError& e) {
+            std::cerr << "run stopped: " << e.what() << "\n";
+            return kExitRunFailure;
+        } catch (const std::exception& e) {
+            std::cerr << "run failed: " << e.what() << "\n";
+            return kExitRunFailure;
+        }
+    }
+    return kExitBadInput;
+}
+
+} // namespace tp::cli

@@ -1,0 +1,22 @@
+#pragma once
+/// traceprop-cli subcommands. Exit codes: 0 success, 2 bad input or configuration,
+/// 1 failure during the run.
+#include <CLI/CLI.hpp>
+
+namespace tp::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitRunFailure = 1;
+inline constexpr int kExitBadInput = 2;
+
+/// Parses the command line and runs one subcommand.
+int run(int argc, char** argv);
+
+/// Each subcommand registers its options on `app` and returns the function that runs it.
+using Runner = std::function<int()>;
+Runner addVerifyGolden(CLI::App& app);
+Runner addTrain(CLI::App& app);
+Runner addEval(CLI::App& app);
+Runner addBench(CLI::App& app);
+
+} // namespace tp::cli

@@ -1,0 +1,101 @@
+#pragma once
+/// Experiment files: one versioned JSON format for network, rule, dataset, binning and run
+/// settings, shared by the GUI and the CLI. See resources/experiments/*.json for examples and
+/// README.md ("Experiment files") for every field.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/errors.h"
+
+namespace tp {
+
+inline constexpr int kExperimentSchemaVersion = 1;
+
+enum class ResetKind { Soft, Hard };
+enum class Precision { Float32, Float64 };
+enum class ComputePath { Auto, Dense, Event };
+enum class ReadoutTrace { Beta, Exact };  ///< Beta = reference quirk (trace leak beta); Exact = leak lambda_out
+
+struct NeuronSpec {
+    double alpha = 0.95;          ///< membrane leak factor (multiplier per step)
+    double beta = 0.95;           ///< trace leak factor
+    double v_th = 1.0;            ///< threshold
+    std::string reset = "soft";   ///< reference quirk: exactly "soft" is soft, any other string hard
+    double surrogate_scale = 1.0; ///< kappa of the ArcTan surrogate
+    ResetKind resetKind() const { return reset == "soft" ? ResetKind::Soft : ResetKind::Hard; }
+};
+
+struct LayerSpec {
+    std::string type = "lif";     ///< "lif" (dense LIF); conv blocks come with the conv issue
+    int size = 100;
+    bool recurrent = false;
+};
+
+struct NetworkSpec {
+    int inputs = 0;               ///< 0 = take from the dataset
+    std::vector<LayerSpec> layers;
+    double readout_leak = 1.0;    ///< lambda_out
+};
+
+struct RuleSpec {
+    std::string name = "tp";
+    bool train_s = false;                          ///< reference: S frozen (false)
+    ReadoutTrace readout_trace = ReadoutTrace::Beta;
+};
+
+struct DatasetSpec {
+    std::string kind = "randman"; ///< randman | nmnist | shd | ... (datasets/ validates params)
+    nlohmann::json params = nlohmann::json::object();  ///< everything else of "dataset"
+    nlohmann::json binning = nlohmann::json::object(); ///< the top-level "binning" object
+};
+
+struct RunSpec {
+    int epochs = 10;
+    int batch = 128;
+    double lr = 1e-3;
+    double lr_min_ratio = 0.25;   ///< cosine schedule floor eta_min = ratio * lr
+    std::uint64_t seed = 38472;
+    int threads = 0;              ///< 0 = all cores
+    Precision precision = Precision::Float32;
+    ComputePath path = ComputePath::Auto;
+    bool shuffle = true;
+    double adam_beta1 = 0.9, adam_beta2 = 0.999, adam_eps = 1e-8;
+};
+
+struct Experiment {
+    int schema_version = kExperimentSchemaVersion;
+    std::string name;
+    std::string description;
+    NetworkSpec network;
+    NeuronSpec neuron;
+    RuleSpec rule;
+    DatasetSpec dataset;
+    RunSpec run;
+};
+
+/// Validates the "dataset" object of a given kind; appends problems with their JSON paths.
+using DatasetValidator = std::function<void(const DatasetSpec&, std::vector<ConfigIssue>&)>;
+
+/// Parse and validate. Reports *all* problems (unknown keys, wrong types, out-of-range
+/// values, future schema versions) in one ConfigError naming each JSON path. `source` is
+/// the file name used in messages.
+Experiment parseExperiment(const nlohmann::json& doc, const std::string& source,
+                           const DatasetValidator& validateDataset = {});
+
+/// Read a file, apply `key.path=value` overrides (value parsed as JSON, else as a string),
+/// then parse. Throws IoError when unreadable, ConfigError for bad JSON, overrides or values.
+Experiment loadExperiment(const std::string& file, const std::vector<std::string>& overrides = {},
+                          const DatasetValidator& validateDataset = {});
+
+/// Apply one `key.path=value` override to a JSON document (array indices as numbers:
+/// network.layers.0.size=200). Throws ConfigError naming the override on a bad path.
+void applyOverride(nlohmann::json& doc, const std::string& assignment);
+
+/// Serialise back (all fields, canonical order); parseExperiment(toJson(e)) == e.
+nlohmann::json toJson(const Experiment& experiment);
+
+} // namespace tp

@@ -1,0 +1,29 @@
+#pragma once
+/// The small dataset interface the trainer consumes. Implementations live in datasets/.
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "core/sample.h"
+
+namespace tp {
+
+enum class Split { Train, Test };
+
+class Dataset {
+public:
+    virtual ~Dataset() = default;
+    virtual std::string name() const = 0;
+    virtual int classes() const = 0;
+    virtual int channels() const = 0;                  ///< input size per time step
+    virtual std::size_t size(Split split) const = 0;
+    virtual const Sample& sample(Split split, std::size_t index) const = 0;
+    /// Optional human-readable class names (empty: use the numbers).
+    virtual std::vector<std::string> classNames() const { return {}; }
+};
+
+/// Sample order for one epoch: a permutation of [0, n) that depends only on (seed, epoch),
+/// so a resumed run shuffles exactly as an uninterrupted one.
+std::vector<std::size_t> epochOrder(std::size_t n, std::uint64_t seed, int epoch, bool shuffle);
+
+} // namespace tp

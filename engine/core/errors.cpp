@@ -1,0 +1,35 @@
+#include "core/errors.h"
+
+namespace tp {
+
+static std::string joinIssues(const std::vector<ConfigIssue>& issues, const std::string& source)
+{
+    std::string text = source.empty() ? std::string("invalid configuration")
+                                      : source + ": invalid configuration";
+    text += " (" + std::to_string(issues.size()) + (issues.size() == 1 ? " error)" : " errors)");
+    for (const auto& issue : issues)
+        text += "\n  " + (issue.path.empty() ? std::string("<root>") : issue.path) + ": " + issue.message;
+    return text;
+}
+
+ConfigError::ConfigError(std::vector<ConfigIssue> issues, std::string source)
+    : std::runtime_error(joinIssues(issues, source)), m_issues(std::move(issues))
+{
+}
+
+ConfigError::ConfigError(const std::string& message)
+    : std::runtime_error(message), m_issues{{"", message}}
+{
+}
+
+FormatError::FormatError(const std::string& file, std::int64_t offset, const std::string& what)
+    : std::runtime_error(file + " (byte offset " + std::to_string(offset) + "): " + what)
+{
+}
+
+FormatError::FormatError(const std::string& file, const std::string& where, const std::string& what)
+    : std::runtime_error(file + " (" + where + "): " + what)
+{
+}
+
+} // namespace tp

@@ -1,0 +1,339 @@
+#include "io/h5.h"
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include <hdf5.h>
+
+#include "core/errors.h"
+
+namespace tp::h5 {
+
+namespace {
+
+struct Silence {
+    Silence() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+};
+const Silence kSilence;
+
+/// Closes an HDF5 handle of any kind on scope exit.
+struct Handle {
+    hid_t id;
+    explicit Handle(hid_t h) : id(h) {}
+    ~Handle()
+    {
+        if (id >= 0)
+            H5Idec_ref(id);
+    }
+    Handle(const Handle&) = delete;
+    Handle& operator=(const Handle&) = delete;
+    operator hid_t() const { return id; }
+};
+
+std::vector<std::size_t> extent(const std::string& file, const std::string& what, hid_t space)
+{
+    const int rank = H5Sget_simple_extent_ndims(space);
+    if (rank < 0)
+        throw FormatError(file, what, "cannot read the dataspace");
+    std::vector<hsize_t> d(static_cast<std::size_t>(rank));
+    H5Sget_simple_extent_dims(space, d.data(), nullptr);
+    return {d.begin(), d.end()};
+}
+
+std::size_t product(const std::vector<std::size_t>& dims)
+{
+    std::size_t n = 1;
+    for (auto d : dims)
+        n *= d;
+    return n;
+}
+
+} // namespace
+
+File File::openRead(const std::string& path)
+{
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec))
+        throw IoError("cannot read " + path + ": no such file");
+    if (H5Fis_hdf5(path.c_str()) <= 0)
+        throw FormatError(path, 0, "not an HDF5 file (signature missing)");
+    const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (id < 0)
+        throw FormatError(path, 0, "HDF5 could not open the file (truncated or corrupt)");
+    return File(id, path);
+}
+
+File File::create(const std::string& path)
+{
+    const hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (id < 0)
+        throw IoError("cannot create " + path);
+    return File(id, path);
+}
+
+File::File(File&& other) noexcept : m_id(other.m_id), m_path(std::move(other.m_path)) { other.m_id = -1; }
+
+File& File::operator=(File&& other) noexcept
+{
+    if (this != &other) {
+        close();
+        m_id = other.m_id;
+        m_path = std::move(other.m_path);
+        other.m_id = -1;
+    }
+    return *this;
+}
+
+File::~File() { close(); }
+
+void File::close()
+{
+    if (m_id >= 0) {
+        H5Fclose(m_id);
+        m_id = -1;
+    }
+}
+
+bool File::exists(const std::string& object) const
+{
+    std::string prefix;
+    std::size_t pos = 0;
+    while (pos <= object.size()) {
+        const std::size_t slash = object.find('/', pos);
+        prefix = object.substr(0, slash == std::string::npos ? object.size() : slash);
+        if (!prefix.empty() && H5Lexists(m_id, prefix.c_str(), H5P_DEFAULT) <= 0)
+            return false;
+        if (slash == std::string::npos)
+            break;
+        pos = slash + 1;
+    }
+    return true;
+}
+
+bool File::hasAttribute(const std::string& name) const { return H5Aexists(m_id, name.c_str()) > 0; }
+
+namespace {
+template <typename T>
+std::vector<T> readAttr(const File& f, hid_t file, const std::string& name, hid_t memType)
+{
+    if (H5Aexists(file, name.c_str()) <= 0)
+        throw FormatError(f.path(), "attribute " + name, "missing");
+    Handle attr(H5Aopen(file, name.c_str(), H5P_DEFAULT));
+    Handle space(H5Aget_space(attr));
+    const auto n = product(extent(f.path(), "attribute " + name, space));
+    std::vector<T> values(n);
+    if (n && H5Aread(attr, memType, values.data()) < 0)
+        throw FormatError(f.path(), "attribute " + name, "cannot convert to the expected numeric type");
+    return values;
+}
+} // namespace
+
+double File::attrDouble(const std::string& name) const
+{
+    auto v = readAttr<double>(*this, m_id, name, H5T_NATIVE_DOUBLE);
+    if (v.size() != 1)
+        throw FormatError(m_path, "attribute " + name, "expected a scalar");
+    return v[0];
+}
+
+std::int64_t File::attrInt(const std::string& name) const
+{
+    auto v = readAttr<std::int64_t>(*this, m_id, name, H5T_NATIVE_INT64);
+    if (v.size() != 1)
+        throw FormatError(m_path, "attribute " + name, "expected a scalar");
+    return v[0];
+}
+
+std::vector<std::int64_t> File::attrInts(const std::string& name) const
+{
+    return readAttr<std::int64_t>(*this, m_id, name, H5T_NATIVE_INT64);
+}
+
+std::vector<double> File::attrDoubles(const std::string& name) const
+{
+    return readAttr<double>(*this, m_id, name, H5T_NATIVE_DOUBLE);
+}
+
+std::string File::attrString(const std::string& name) const
+{
+    if (H5Aexists(m_id, name.c_str()) <= 0)
+        throw FormatError(m_path, "attribute " + name, "missing");
+    Handle attr(H5Aopen(m_id, name.c_str(), H5P_DEFAULT));
+    Handle type(H5Aget_type(attr));
+    if (H5Tget_class(type) != H5T_STRING)
+        throw FormatError(m_path, "attribute " + name, "expected a string");
+    if (H5Tis_variable_str(type) > 0) {
+        char* text = nullptr;
+        Handle mem(H5Tcopy(H5T_C_S1));
+        H5Tset_size(mem, H5T_VARIABLE);
+        if (H5Aread(attr, mem, &text) < 0 || !text)
+            throw FormatError(m_path, "attribute " + name, "cannot read the string");
+        std::string out(text);
+        H5free_memory(text);
+        return out;
+    }
+    const std::size_t size = H5Tget_size(type);
+    std::string out(size, '\0');
+    if (H5Aread(attr, type, out.data()) < 0)
+        throw FormatError(m_path, "attribute " + name, "cannot read the string");
+    out.resize(std::strlen(out.c_str()));  // NULLPAD/NULLTERM: stop at the first NUL
+    return out;
+}
+
+std::int64_t File::openObject(const std::string& dataset) const
+{
+    if (!exists(dataset))
+        throw FormatError(m_path, "dataset /" + dataset, "missing");
+    const hid_t id = H5Dopen2(m_id, dataset.c_str(), H5P_DEFAULT);
+    if (id < 0)
+        throw FormatError(m_path, "dataset /" + dataset, "cannot open (not a dataset?)");
+    return id;
+}
+
+namespace {
+template <typename T>
+Array<T> readData(const File& f, hid_t ds, const std::string& dataset, hid_t memType)
+{
+    Handle d(ds);
+    Handle space(H5Dget_space(d));
+    Array<T> out;
+    out.dims = extent(f.path(), "dataset /" + dataset, space);
+    out.data.resize(product(out.dims));
+    if (!out.data.empty() && H5Dread(d, memType, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data.data()) < 0)
+        throw FormatError(f.path(), "dataset /" + dataset,
+                          "cannot read (corrupt data, a missing filter, or a non-numeric type)");
+    return out;
+}
+} // namespace
+
+Array<double> File::readDoubles(const std::string& dataset) const
+{
+    return readData<double>(*this, openObject(dataset), dataset, H5T_NATIVE_DOUBLE);
+}
+
+Array<std::int64_t> File::readInts(const std::string& dataset) const
+{
+    return readData<std::int64_t>(*this, openObject(dataset), dataset, H5T_NATIVE_INT64);
+}
+
+std::string File::readString(const std::string& dataset) const
+{
+    Handle d(openObject(dataset));
+    Handle type(H5Dget_type(d));
+    if (H5Tget_class(type) != H5T_STRING)
+        throw FormatError(m_path, "dataset /" + dataset, "expected a string");
+    const std::size_t size = H5Tget_size(type);
+    std::string out(size, '\0');
+    if (H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0)
+        throw FormatError(m_path, "dataset /" + dataset, "cannot read the string");
+    out.resize(std::strlen(out.c_str()));
+    return out;
+}
+
+void File::writeAttr(const std::string& name, double value)
+{
+    Handle space(H5Screate(H5S_SCALAR));
+    Handle attr(H5Acreate2(m_id, name.c_str(), H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT));
+    if (attr < 0 || H5Awrite(attr, H5T_NATIVE_DOUBLE, &value) < 0)
+        throw IoError("cannot write attribute " + name + " to " + m_path);
+}
+
+void File::writeAttr(const std::string& name, std::int64_t value)
+{
+    Handle space(H5Screate(H5S_SCALAR));
+    Handle attr(H5Acreate2(m_id, name.c_str(), H5T_STD_I64LE, space, H5P_DEFAULT, H5P_DEFAULT));
+    if (attr < 0 || H5Awrite(attr, H5T_NATIVE_INT64, &value) < 0)
+        throw IoError("cannot write attribute " + name + " to " + m_path);
+}
+
+void File::writeAttr(const std::string& name, const std::string& value)
+{
+    Handle type(H5Tcopy(H5T_C_S1));
+    H5Tset_size(type, std::max<std::size_t>(1, value.size()));
+    H5Tset_strpad(type, H5T_STR_NULLPAD);
+    Handle space(H5Screate(H5S_SCALAR));
+    Handle attr(H5Acreate2(m_id, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT));
+    std::string padded = value.empty() ? std::string(1, '\0') : value;
+    if (attr < 0 || H5Awrite(attr, type, padded.data()) < 0)
+        throw IoError("cannot write attribute " + name + " to " + m_path);
+}
+
+std::int64_t File::ensureParent(const std::string& dataset)
+{
+    std::size_t pos = 0;
+    while ((pos = dataset.find('/', pos)) != std::string::npos) {
+        const std::string group = dataset.substr(0, pos);
+        if (H5Lexists(m_id, group.c_str(), H5P_DEFAULT) <= 0) {
+            Handle g(H5Gcreate2(m_id, group.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+            if (g < 0)
+                throw IoError("cannot create group /" + group + " in " + m_path);
+        }
+        ++pos;
+    }
+    return m_id;
+}
+
+namespace {
+void writeData(hid_t file, const std::string& path, const std::string& name, const std::vector<std::size_t>& dims,
+               hid_t fileType, hid_t memType, const void* data)
+{
+    std::vector<hsize_t> d(dims.begin(), dims.end());
+    Handle space(dims.empty() ? H5Screate(H5S_SCALAR) : H5Screate_simple(int(d.size()), d.data(), nullptr));
+    Handle plist(H5Pcreate(H5P_DATASET_CREATE));
+    const std::size_t n = product(dims);
+    if (!dims.empty() && n >= 4096) {  // large arrays: chunked + shuffle + deflate, as the golden files
+        std::vector<hsize_t> chunk(d);
+        std::size_t total = n;
+        for (std::size_t i = 0; i < chunk.size() && total > 65536; ++i) {
+            while (chunk[i] > 1 && total > 65536) {
+                total /= chunk[i];
+                chunk[i] = (chunk[i] + 1) / 2;
+                total *= chunk[i];
+            }
+        }
+        H5Pset_chunk(plist, int(chunk.size()), chunk.data());
+        H5Pset_shuffle(plist);
+        H5Pset_deflate(plist, 4);
+    }
+    Handle ds(H5Dcreate2(file, name.c_str(), fileType, space, H5P_DEFAULT, plist, H5P_DEFAULT));
+    if (ds < 0 || H5Dwrite(ds, memType, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
+        throw IoError("cannot write dataset /" + name + " to " + path);
+}
+} // namespace
+
+void File::write(const std::string& dataset, const std::vector<std::size_t>& dims, const double* data, bool asFloat32)
+{
+    writeData(ensureParent(dataset), m_path, dataset, dims, asFloat32 ? H5T_IEEE_F32LE : H5T_IEEE_F64LE,
+              H5T_NATIVE_DOUBLE, data);
+}
+
+void File::write(const std::string& dataset, const std::vector<std::size_t>& dims, const float* data)
+{
+    writeData(ensureParent(dataset), m_path, dataset, dims, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, data);
+}
+
+void File::write(const std::string& dataset, const std::vector<std::size_t>& dims, const std::int64_t* data)
+{
+    writeData(ensureParent(dataset), m_path, dataset, dims, H5T_STD_I64LE, H5T_NATIVE_INT64, data);
+}
+
+void File::writeString(const std::string& dataset, const std::string& text)
+{
+    Handle type(H5Tcopy(H5T_C_S1));
+    H5Tset_size(type, std::max<std::size_t>(1, text.size()));
+    H5Tset_strpad(type, H5T_STR_NULLPAD);
+    std::string padded = text.empty() ? std::string(1, '\0') : text;
+    writeData(ensureParent(dataset), m_path, dataset, {}, type, type, padded.data());
+}
+
+void commitAtomic(const std::string& tmp, const std::string& path)
+{
+    std::error_code ec;
+    std::filesystem::rename(tmp, path, ec);
+    if (ec)
+        throw IoError("cannot replace " + path + ": " + ec.message());
+}
+
+} // namespace tp::h5

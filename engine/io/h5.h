@@ -1,0 +1,83 @@
+#pragma once
+/// A small RAII layer over the HDF5 1.10 C API: read attributes and whole datasets with type
+/// conversion by the library, write datasets and attributes, atomic file replacement.
+/// Every failure throws FormatError (file + object path) or IoError; HDF5's own error stack
+/// printing is switched off.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace tp::h5 {
+
+/// A dataset read whole: its dimensions (slowest first) and values converted to T.
+template <typename T>
+struct Array {
+    std::vector<std::size_t> dims;
+    std::vector<T> data;
+    std::size_t size() const { return data.size(); }
+};
+
+class File {
+public:
+    /// Open an existing file read-only. Throws IoError if missing, FormatError if not HDF5.
+    static File openRead(const std::string& path);
+    /// Create (truncate) a file for writing.
+    static File create(const std::string& path);
+    File(File&& other) noexcept;
+    File& operator=(File&& other) noexcept;
+    File(const File&) = delete;
+    File& operator=(const File&) = delete;
+    ~File();
+
+    const std::string& path() const { return m_path; }
+    bool exists(const std::string& object) const;   ///< a group or dataset at "a/b/c"
+    bool hasAttribute(const std::string& name) const;  ///< root attribute
+
+    double attrDouble(const std::string& name) const;
+    std::int64_t attrInt(const std::string& name) const;
+    std::vector<std::int64_t> attrInts(const std::string& name) const;
+    std::vector<double> attrDoubles(const std::string& name) const;
+    std::string attrString(const std::string& name) const;
+
+    Array<double> readDoubles(const std::string& dataset) const;
+    Array<std::int64_t> readInts(const std::string& dataset) const;
+    std::string readString(const std::string& dataset) const;
+
+    void writeAttr(const std::string& name, double value);
+    void writeAttr(const std::string& name, std::int64_t value);
+    void writeAttr(const std::string& name, const std::string& value);
+    /// Write a dataset (creating parent groups) from doubles, stored as float64 or float32.
+    void write(const std::string& dataset, const std::vector<std::size_t>& dims, const double* data,
+               bool asFloat32 = false);
+    void write(const std::string& dataset, const std::vector<std::size_t>& dims, const float* data);
+    void write(const std::string& dataset, const std::vector<std::size_t>& dims, const std::int64_t* data);
+    void writeString(const std::string& dataset, const std::string& text);
+    void close();
+
+private:
+    File(std::int64_t id, std::string path) : m_id(id), m_path(std::move(path)) {}
+    std::int64_t openObject(const std::string& dataset) const;
+    std::int64_t ensureParent(const std::string& dataset);
+    std::int64_t m_id = -1;
+    std::string m_path;
+};
+
+/// Write to `path + ".tmp"` through `fill`, then rename over `path`: readers never see a
+/// half-written file, and a failure leaves the previous file untouched.
+template <typename Fn>
+void writeAtomically(const std::string& path, Fn&& fill);
+void commitAtomic(const std::string& tmp, const std::string& path);
+
+template <typename Fn>
+void writeAtomically(const std::string& path, Fn&& fill)
+{
+    const std::string tmp = path + ".tmp";
+    {
+        File f = File::create(tmp);
+        fill(f);
+        f.close();
+    }
+    commitAtomic(tmp, path);
+}
+
+} // namespace tp::h5

@@ -1,0 +1,536 @@
+#include "tp/tp_network.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+
+#include "core/errors.h"
+#include "core/rng.h"
+#include "tp/parallel.h"
+
+namespace tp {
+
+namespace {
+constexpr std::size_t kRowGrain = 8;        // batch rows per task
+constexpr std::size_t kChunkElems = 8192;   // weight elements per gradient/Adam task
+
+template <typename M>
+void zeroed(M& m, int rows, int cols)
+{
+    m.resize(rows, cols);
+    m.setZero();
+}
+} // namespace
+
+TpConfig TpConfig::fromExperiment(const Experiment& e, int inputs, int classes)
+{
+    TpConfig c;
+    c.inputs = inputs;
+    c.classes = classes;
+    c.max_batch = e.run.batch;
+    c.layers = e.network.layers;
+    c.neuron = e.neuron;
+    c.readout_leak = e.network.readout_leak;
+    c.rule = e.rule;
+    c.path = e.run.path;
+    c.adam = {e.run.adam_beta1, e.run.adam_beta2, e.run.adam_eps};
+    return c;
+}
+
+template <typename S>
+void TpNetwork<S>::Param::resize(int out, int in)
+{
+    zeroed(w, out, in);
+    zeroed(m, out, in);
+    zeroed(v, out, in);
+    zeroed(g, out, in);
+    step = 0;
+}
+
+template <typename S>
+TpNetwork<S>::TpNetwork(const TpConfig& config) : m_cfg(config)
+{
+    if (m_cfg.layers.empty() || m_cfg.inputs <= 0 || m_cfg.classes < 1)
+        throw ConfigError("network needs >= 1 hidden layer, inputs > 0 and classes > 0");
+    int fanIn = m_cfg.inputs;
+    for (const auto& spec : m_cfg.layers) {
+        Layer layer;
+        layer.size = spec.size;
+        layer.fan_in = fanIn;
+        layer.recurrent = spec.recurrent;
+        layer.W.resize(spec.size, fanIn);
+        if (spec.recurrent)
+            layer.R.resize(spec.size, spec.size);
+        m_layers.push_back(std::move(layer));
+        fanIn = spec.size;
+    }
+    m_out.resize(m_cfg.classes, fanIn);
+    if (m_cfg.rule.train_s)
+        m_S.resize(m_layers[0].size, m_cfg.classes);
+    else
+        zeroed(m_S.w, m_layers[0].size, m_cfg.classes);  // frozen: no optimiser state, no gradient
+    if (m_layers[0].recurrent)
+        zeroed(m_Srec, m_layers[0].size, m_layers[0].size);
+    initWeights(0);
+}
+
+template <typename S>
+void TpNetwork<S>::initWeights(std::uint64_t seed)
+{
+    // Element order (out, in) row by row, as PyTorch fills a Linear weight.
+    auto fill = [seed](WMat& w, std::uint64_t stream) {
+        Rng rng(seed, stream);
+        const double bound = 1.0 / std::sqrt(double(w.cols()));
+        for (Eigen::Index o = 0; o < w.rows(); ++o)
+            for (Eigen::Index i = 0; i < w.cols(); ++i)
+                w(o, i) = S(rng.uniform(-bound, bound));
+    };
+    auto reset = [](Param& p) {
+        p.m.setZero();
+        p.v.setZero();
+        p.g.setZero();
+        p.step = 0;
+    };
+    for (std::size_t l = 0; l < m_layers.size(); ++l) {
+        fill(m_layers[l].W.w, 10 + l);
+        reset(m_layers[l].W);
+        if (m_layers[l].recurrent) {
+            fill(m_layers[l].R.w, 100 + l);
+            reset(m_layers[l].R);
+        }
+    }
+    fill(m_S.w, 1);
+    reset(m_S);
+    if (m_Srec.size())
+        fill(m_Srec, 2);
+    fill(m_out.w, 3);
+    reset(m_out);
+}
+
+template <typename S>
+void TpNetwork<S>::beginBatch(const Batch& batch)
+{
+    if (batch.size < 1 || batch.size > m_cfg.max_batch)
+        throw ConfigError("batch of " + std::to_string(batch.size) + " rows (allowed 1.." +
+                          std::to_string(m_cfg.max_batch) + ")");
+    if (batch.channels != m_cfg.inputs)
+        throw ConfigError("batch has " + std::to_string(batch.channels) + " input channels, network expects " +
+                          std::to_string(m_cfg.inputs));
+    m_B = batch.size;
+    m_classLabel = batch.labels;
+    std::sort(m_classLabel.begin(), m_classLabel.end());
+    m_classLabel.erase(std::unique(m_classLabel.begin(), m_classLabel.end()), m_classLabel.end());
+    m_K = int(m_classLabel.size());
+    m_rowClass.resize(m_B);
+    m_classCount.assign(m_K, 0);
+    for (int b = 0; b < m_B; ++b) {
+        const int label = batch.labels[b];
+        if (label < 0 || label >= m_cfg.classes)
+            throw ConfigError("label " + std::to_string(label) + " outside [0, " + std::to_string(m_cfg.classes) + ")");
+        const int k = int(std::lower_bound(m_classLabel.begin(), m_classLabel.end(), label) - m_classLabel.begin());
+        m_rowClass[b] = k;
+        ++m_classCount[k];
+    }
+    auto zeroPath = [](PathState& st, int rows, int h) {
+        zeroed(st.mem, rows, h);
+        zeroed(st.u, rows, h);
+        zeroed(st.s, rows, h);
+        zeroed(st.trace, rows, h);
+        zeroed(st.psi, rows, h);
+        zeroed(st.delta, rows, h);
+        zeroed(st.current, rows, h);
+    };
+    for (auto& layer : m_layers) {
+        zeroPath(layer.in, m_B, layer.size);
+        zeroPath(layer.tgt, m_K, layer.size);
+        zeroed(layer.z, m_B, m_K);
+        zeroed(layer.y, m_K, m_K);
+        zeroed(layer.gc, m_B, m_K);
+        layer.loss = 0;
+    }
+    zeroed(m_labelTrace, m_K, m_cfg.classes);
+    zeroed(m_mout, m_B, m_cfg.classes);
+    zeroed(m_err, m_B, m_cfg.classes);
+    if (m_cfg.rule.readout_trace == ReadoutTrace::Exact)
+        zeroed(m_outTrace, m_B, m_layers.back().size);
+}
+
+template <typename S>
+void TpNetwork<S>::forwardPath(PathState& st, int rows, SparseRows<S>& input, SparseRows<S>* rec,
+                               const WMat& w, const WMat* r, double vth)
+{
+    const int h = int(w.rows());
+    const bool denseIn = m_cfg.path == ComputePath::Dense
+        || (m_cfg.path == ComputePath::Auto && rows >= int(kRowGrain) && input.density() >= m_cfg.event_density_threshold);
+    if (denseIn) {
+        m_dense.resize(rows, input.cols);
+        input.toDense(m_dense.data(), input.cols);
+        ++m_denseSteps;
+    } else {
+        ++m_eventSteps;
+    }
+    const S alpha = S(m_cfg.neuron.alpha), beta = S(m_cfg.neuron.beta), th = S(vth);
+    const bool soft = m_cfg.neuron.resetKind() == ResetKind::Soft;
+    parallelChunks(std::size_t(rows), kRowGrain, [&](std::size_t r0, std::size_t r1) {
+        const auto n = Eigen::Index(r1 - r0);
+        if (denseIn)
+            st.current.middleRows(r0, n).noalias() = m_dense.middleRows(r0, n) * w.transpose();
+        auto gather = [&](const SparseRows<S>& in, const WMat& m, bool clear) {
+            for (std::size_t b = r0; b < r1; ++b) {
+                S* out = st.current.data() + b * h;
+                if (clear)
+                    std::fill(out, out + h, S(0));
+                for (auto e = in.row_off[b]; e < in.row_off[b + 1]; ++e) {
+                    const S v = in.val[e];
+                    const S* col = m.data() + std::ptrdiff_t(in.idx[e]) * h;
+                    for (int j = 0; j < h; ++j)
+                        out[j] += v * col[j];
+                }
+            }
+        };
+        if (!denseIn)
+            gather(input, w, true);
+        if (rec)
+            gather(*rec, *r, false);
+        for (std::size_t b = r0; b < r1; ++b) {
+            S* mem = st.mem.data() + b * h;
+            S* u = st.u.data() + b * h;
+            S* s = st.s.data() + b * h;
+            S* tr = st.trace.data() + b * h;
+            const S* cur = st.current.data() + b * h;
+            for (int j = 0; j < h; ++j) {
+                const S uj = alpha * mem[j] + cur[j];
+                const S sj = uj >= th ? S(1) : S(0);
+                u[j] = uj;
+                s[j] = sj;
+                mem[j] = soft ? uj - th * sj : uj * (S(1) - sj);
+                tr[j] = beta * tr[j] + sj;
+            }
+        }
+    });
+}
+
+template <typename S>
+void TpNetwork<S>::forwardStep(const Batch& batch, int t, bool withTarget)
+{
+    const double vth = m_cfg.neuron.v_th;
+    if (withTarget) {
+        const S beta = S(m_cfg.neuron.beta);
+        m_labelTrace *= beta;
+        for (int k = 0; k < m_K; ++k)
+            m_labelTrace(k, m_classLabel[k]) += S(1);
+    }
+    for (std::size_t l = 0; l < m_layers.size(); ++l) {
+        Layer& layer = m_layers[l];
+        if (l == 0)
+            layer.a_in.fromBatch(batch, t);
+        else
+            layer.a_in.fromDense(m_layers[l - 1].in.s.data(), m_B, m_layers[l - 1].size, m_layers[l - 1].size);
+        if (layer.recurrent)
+            layer.p_in.fromDense(layer.in.s.data(), m_B, layer.size, layer.size);
+        forwardPath(layer.in, m_B, layer.a_in, layer.recurrent ? &layer.p_in : nullptr, layer.W.w,
+                    layer.recurrent ? &layer.R.w : nullptr, vth);
+        if (!withTarget)
+            continue;
+        if (l == 0)
+            layer.a_tgt.fromOneHot(m_classLabel, m_cfg.classes);
+        else
+            layer.a_tgt.fromDense(m_layers[l - 1].tgt.s.data(), m_K, m_layers[l - 1].size, m_layers[l - 1].size);
+        if (layer.recurrent)
+            layer.p_tgt.fromDense(layer.tgt.s.data(), m_K, layer.size, layer.size);
+        const WMat& w = l == 0 ? m_S.w : layer.W.w;
+        const WMat* r = !layer.recurrent ? nullptr : (l == 0 ? &m_Srec : &layer.R.w);
+        forwardPath(layer.tgt, m_K, layer.a_tgt, layer.recurrent ? &layer.p_tgt : nullptr, w, r, vth);
+    }
+}
+
+template <typename S>
+void TpNetwork<S>::gradientStep(Param& p, const Mat& delta, SparseRows<S>& input, const Mat* tdelta,
+                                SparseRows<S>* tinput, double lr)
+{
+    const int out = int(p.w.rows());
+    const int cols = int(p.w.cols());
+    const bool denseIn = m_cfg.path == ComputePath::Dense
+        || (m_cfg.path == ComputePath::Auto && input.rows >= int(kRowGrain) && input.density() >= m_cfg.event_density_threshold);
+    if (denseIn) {
+        m_dense.resize(input.rows, cols);
+        input.toDense(m_dense.data(), cols);
+    } else {
+        input.buildColumns();
+    }
+    if (tinput)
+        tinput->buildColumns();
+    const AdamStep adam = AdamStep::make(m_cfg.adam, lr, ++p.step);
+    const std::size_t grain = std::max<std::size_t>(1, kChunkElems / std::size_t(out));
+    auto scatter = [out](S* g, const SparseRows<S>& in, const Mat& d, int c) {
+        for (auto e = in.col_off[c]; e < in.col_off[c + 1]; ++e) {
+            const S v = in.col_val[e];
+            const S* row = d.data() + std::ptrdiff_t(in.col_row[e]) * out;
+            for (int j = 0; j < out; ++j)
+                g[j] += v * row[j];
+        }
+    };
+    parallelChunks(std::size_t(cols), grain, [&](std::size_t c0, std::size_t c1) {
+        const auto n = Eigen::Index(c1 - c0);
+        if (denseIn)
+            p.g.middleCols(c0, n).noalias() = delta.transpose() * m_dense.middleCols(c0, n);
+        for (std::size_t c = c0; c < c1; ++c) {
+            S* g = p.g.data() + c * out;
+            if (!denseIn) {
+                std::fill(g, g + out, S(0));
+                scatter(g, input, delta, int(c));
+            }
+            if (tinput)
+                scatter(g, *tinput, *tdelta, int(c));
+        }
+        const std::size_t off = c0 * out, len = std::size_t(n) * out;
+        adam.apply(p.w.data() + off, p.m.data() + off, p.v.data() + off, p.g.data() + off, len);
+    });
+}
+
+template <typename S>
+void TpNetwork<S>::lossAndGradients(Layer& layer, int l, double lr)
+{
+    const int B = m_B, K = m_K, h = layer.size;
+    const Mat& eps = layer.in.trace;
+    const Mat& teps = layer.tgt.trace;
+    const Mat& prev = l == 0 ? m_labelTrace : m_layers[l - 1].tgt.trace;
+
+    // Soft targets from the previous layer's target traces: D (K x K), y = softmax(-D) over the
+    // B columns, i.e. over the class rows weighted by how many batch rows each stands for.
+    const int hp = int(prev.cols());
+    for (int k = 0; k < K; ++k) {
+        S dmin = std::numeric_limits<S>::infinity();
+        for (int k2 = 0; k2 < K; ++k2) {
+            S acc = 0;
+            for (int j = 0; j < hp; ++j) {
+                const S d = prev(k, j) - prev(k2, j) + S(1e-9);
+                acc += d * d;
+            }
+            layer.y(k, k2) = std::sqrt(acc);
+            dmin = std::min(dmin, layer.y(k, k2));
+        }
+        S denom = 0;
+        for (int k2 = 0; k2 < K; ++k2) {
+            layer.y(k, k2) = std::exp(-(layer.y(k, k2) - dmin));
+            denom += S(m_classCount[k2]) * layer.y(k, k2);
+        }
+        for (int k2 = 0; k2 < K; ++k2)
+            layer.y(k, k2) /= denom;
+    }
+
+    // Logits, log-softmax with max subtraction, loss and G summed per class.
+    layer.z.noalias() = eps * teps.transpose();
+    double loss = 0;
+    const S invB = S(1.0 / B);
+    for (int b = 0; b < B; ++b) {
+        S mx = -std::numeric_limits<S>::infinity();
+        for (int k = 0; k < K; ++k)
+            mx = std::max(mx, layer.z(b, k));
+        S sum = 0;
+        for (int k = 0; k < K; ++k)
+            sum += S(m_classCount[k]) * std::exp(layer.z(b, k) - mx);
+        const S lse = mx + std::log(sum);
+        const int cb = m_rowClass[b];
+        double rowLoss = 0;
+        for (int k = 0; k < K; ++k) {
+            const S logp = layer.z(b, k) - lse;
+            const S yv = layer.y(cb, k);
+            rowLoss -= double(m_classCount[k]) * double(yv) * double(logp);
+            layer.gc(b, k) = S(m_classCount[k]) * (std::exp(logp) - yv) * invB;
+        }
+        loss += rowLoss;
+    }
+    layer.loss = loss / B;
+
+    // Surrogate derivative at the pre-reset potential, then delta and the class-summed delta~.
+    const S kappa = S(m_cfg.neuron.surrogate_scale), pi = S(std::numbers::pi), th = S(m_cfg.neuron.v_th);
+    auto surrogate = [&](PathState& st) {
+        st.psi = st.u.unaryExpr([&](S u) {
+            const S x = pi * (u - th);
+            return kappa / (S(1) + x * x);
+        });
+    };
+    surrogate(layer.in);
+    surrogate(layer.tgt);
+    layer.in.delta.noalias() = layer.gc * teps;
+    layer.in.delta.array() *= layer.in.psi.array();
+    layer.tgt.delta.noalias() = layer.gc.transpose() * eps;
+    layer.tgt.delta.array() *= layer.tgt.psi.array();
+    (void)h;
+
+    const bool targetTerm = l >= 1;
+    gradientStep(layer.W, layer.in.delta, layer.a_in, targetTerm ? &layer.tgt.delta : nullptr,
+                 targetTerm ? &layer.a_tgt : nullptr, lr);
+    if (layer.recurrent)
+        gradientStep(layer.R, layer.in.delta, layer.p_in, targetTerm ? &layer.tgt.delta : nullptr,
+                     targetTerm ? &layer.p_tgt : nullptr, lr);
+    if (l == 0 && m_cfg.rule.train_s)
+        gradientStep(m_S, layer.tgt.delta, layer.a_tgt, nullptr, nullptr, lr);
+}
+
+template <typename S>
+void TpNetwork<S>::readoutStep(const Batch& batch, double lr, bool learn)
+{
+    const Layer& last = m_layers.back();
+    const int C = m_cfg.classes, h = last.size;
+    m_readIn.fromDense(last.in.s.data(), m_B, h, h);
+    const S leak = S(m_cfg.readout_leak);
+    double loss = 0;
+    for (int b = 0; b < m_B; ++b) {
+        S* mo = m_mout.data() + b * C;
+        for (int c = 0; c < C; ++c)
+            mo[c] *= leak;
+        for (auto e = m_readIn.row_off[b]; e < m_readIn.row_off[b + 1]; ++e) {
+            const S* col = m_out.w.data() + std::ptrdiff_t(m_readIn.idx[e]) * C;
+            for (int c = 0; c < C; ++c)
+                mo[c] += col[c];
+        }
+        S mx = -std::numeric_limits<S>::infinity();
+        for (int c = 0; c < C; ++c)
+            mx = std::max(mx, mo[c]);
+        S sum = 0;
+        for (int c = 0; c < C; ++c)
+            sum += std::exp(mo[c] - mx);
+        const int label = batch.labels[b];
+        for (int c = 0; c < C; ++c)
+            m_err(b, c) = std::exp(mo[c] - mx) / sum - (c == label ? S(1) : S(0));
+        loss += double(mx) + std::log(double(sum)) - double(mo[label]);
+    }
+    m_readoutLoss = loss / m_B;
+    if (m_cfg.rule.readout_trace == ReadoutTrace::Exact)
+        m_outTrace = m_outTrace * leak + last.in.s;
+    if (!learn)
+        return;
+    const Mat& pre = m_cfg.rule.readout_trace == ReadoutTrace::Exact ? m_outTrace : last.in.trace;
+    m_out.g.noalias() = m_err.transpose() * pre;
+    m_out.g *= S(1.0 / m_B);
+    const AdamStep adam = AdamStep::make(m_cfg.adam, lr, ++m_out.step);
+    adam.apply(m_out.w.data(), m_out.m.data(), m_out.v.data(), m_out.g.data(), std::size_t(m_out.w.size()));
+}
+
+template <typename S>
+BatchStats TpNetwork<S>::trainBatch(const Batch& batch, double lr, const std::function<void(int)>& onStep)
+{
+    if (batch.size < 2)
+        throw ConfigError("TP needs at least 2 rows per batch (the contrastive loss compares rows)");
+    beginBatch(batch);
+    BatchStats stats;
+    stats.samples = m_B;
+    stats.steps = batch.steps;
+    stats.layer_loss_sum.assign(m_layers.size(), 0.0);
+    stats.spike_count.assign(m_layers.size(), 0.0);
+    for (int t = 0; t < batch.steps; ++t) {
+        forwardStep(batch, t, true);
+        for (std::size_t l = 0; l < m_layers.size(); ++l) {
+            lossAndGradients(m_layers[l], int(l), lr);
+            if (!std::isfinite(m_layers[l].loss))
+                throw DivergenceError("layer " + std::to_string(l + 1) + " local loss became " +
+                                      std::to_string(m_layers[l].loss) + " at time step " + std::to_string(t + 1) +
+                                      " (lower the learning rate or check the input scale)");
+            stats.layer_loss_sum[l] += m_layers[l].loss;
+            stats.spike_count[l] += double(m_layers[l].in.s.sum());
+        }
+        readoutStep(batch, lr, true);
+        stats.readout_loss_sum += m_readoutLoss;
+        if (onStep)
+            onStep(t);
+    }
+    checkFinite();
+    for (int b = 0; b < m_B; ++b) {
+        Eigen::Index best;
+        m_mout.row(b).maxCoeff(&best);
+        stats.predictions.push_back(std::int32_t(best));
+        stats.correct += int(best) == batch.labels[b];
+    }
+    return stats;
+}
+
+template <typename S>
+BatchStats TpNetwork<S>::evaluateBatch(const Batch& batch, const std::function<void(int)>& onStep)
+{
+    beginBatch(batch);
+    BatchStats stats;
+    stats.samples = m_B;
+    stats.steps = batch.steps;
+    stats.spike_count.assign(m_layers.size(), 0.0);
+    for (int t = 0; t < batch.steps; ++t) {
+        forwardStep(batch, t, false);
+        for (std::size_t l = 0; l < m_layers.size(); ++l)
+            stats.spike_count[l] += double(m_layers[l].in.s.sum());
+        readoutStep(batch, 0.0, false);
+        stats.readout_loss_sum += m_readoutLoss;
+        if (onStep)
+            onStep(t);
+    }
+    for (int b = 0; b < m_B; ++b) {
+        Eigen::Index best;
+        m_mout.row(b).maxCoeff(&best);
+        stats.predictions.push_back(std::int32_t(best));
+        stats.correct += int(best) == batch.labels[b];
+    }
+    return stats;
+}
+
+template <typename S>
+void TpNetwork<S>::checkFinite() const
+{
+    auto check = [](const WMat& w, const std::string& name) {
+        if (!w.allFinite())
+            throw DivergenceError("weights " + name + " contain NaN or Inf: the run diverged "
+                                  "(lower the learning rate or check the input scale)");
+    };
+    for (std::size_t l = 0; l < m_layers.size(); ++l) {
+        check(m_layers[l].W.w, "W" + std::to_string(l + 1));
+        if (m_layers[l].recurrent)
+            check(m_layers[l].R.w, "R" + std::to_string(l + 1));
+    }
+    check(m_out.w, "W_out");
+    check(m_S.w, "S");
+}
+
+template <typename S>
+std::vector<MemoryRow> TpNetwork<S>::memory() const
+{
+    auto bytes = [](const auto& m) { return std::size_t(m.size()) * sizeof(S); };
+    auto paramWeights = [&](const Param& p) { return bytes(p.w); };
+    auto paramOpt = [&](const Param& p) { return bytes(p.m) + bytes(p.v) + sizeof(p.step); };
+    auto state = [&](const PathState& st) { return bytes(st.mem) + bytes(st.s) + bytes(st.trace); };
+    auto temps = [&](const PathState& st) { return bytes(st.u) + bytes(st.psi) + bytes(st.delta) + bytes(st.current); };
+    const std::size_t B = std::size_t(m_cfg.max_batch);
+    std::vector<MemoryRow> rows;
+    for (std::size_t l = 0; l < m_layers.size(); ++l) {
+        const Layer& layer = m_layers[l];
+        MemoryRow row;
+        row.part = "layer " + std::to_string(l + 1);
+        row.weights_bytes = paramWeights(layer.W) + (layer.recurrent ? paramWeights(layer.R) : 0);
+        row.optimizer_bytes = paramOpt(layer.W) + (layer.recurrent ? paramOpt(layer.R) : 0);
+        row.rule_state_bytes = state(layer.in) + state(layer.tgt);
+        row.buffer_bytes = temps(layer.in) + temps(layer.tgt) + bytes(layer.z) + bytes(layer.y) + bytes(layer.gc)
+            + bytes(layer.W.g) + (layer.recurrent ? bytes(layer.R.g) : 0) + layer.a_in.bytes() + layer.a_tgt.bytes()
+            + layer.p_in.bytes() + layer.p_tgt.bytes();
+        row.model_bytes = 2 * B * std::size_t(layer.size) * sizeof(S);
+        rows.push_back(row);
+    }
+    MemoryRow proj;
+    proj.part = "target projection S";
+    proj.weights_bytes = bytes(m_S.w) + bytes(m_Srec);
+    proj.optimizer_bytes = m_cfg.rule.train_s ? paramOpt(m_S) : 0;
+    proj.rule_state_bytes = bytes(m_labelTrace);
+    proj.buffer_bytes = m_cfg.rule.train_s ? bytes(m_S.g) : 0;
+    proj.model_bytes = bytes(m_S.w);
+    rows.push_back(proj);
+    MemoryRow out;
+    out.part = "readout";
+    out.weights_bytes = bytes(m_out.w);
+    out.optimizer_bytes = paramOpt(m_out);
+    out.rule_state_bytes = bytes(m_mout) + bytes(m_outTrace);
+    out.buffer_bytes = bytes(m_out.g) + bytes(m_err) + bytes(m_dense) + m_readIn.bytes();
+    rows.push_back(out);
+    return rows;
+}
+
+template class TpNetwork<float>;
+template class TpNetwork<double>;
+
+} // namespace tp
