@@ -20,3 +20,11 @@ Runner addEval(CLI::App& app);
 Runner addBench(CLI::App& app);
 
 } // namespace tp::cli
+
+namespace tp {
+struct Experiment;
+}
+namespace tp::cli {
+/// Load an experiment file with --set overrides (and --threads when >= 0), validating the dataset too.
+Experiment loadWithOverrides(const std::string& file, const std::vector<std::string>& sets, int threads);
+} // namespace tp::cli

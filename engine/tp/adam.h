@@ -29,7 +29,7 @@ struct AdamStep {
 
     /// theta <- theta - step_size * M / (sqrt(V) / sqrt(1 - beta2^k) + eps), on n elements.
     template <typename S>
-    void apply(S* theta, S* m, S* v, const S* g, std::size_t n) const
+    void apply(S* __restrict theta, S* __restrict m, S* __restrict v, const S* __restrict g, std::size_t n) const
     {
         const S b1 = S(beta1), c1 = S(1.0 - beta1), b2 = S(beta2), c2 = S(1.0 - beta2);
         const S lr = S(step_size), ibc = S(inv_bc2_sqrt), e = S(eps);

@@ -1,0 +1,134 @@
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+#include <tbb/task_arena.h>
+
+#include "commands.h"
+#include "core/rng.h"
+#include "train/model.h"
+
+namespace tp::cli {
+
+namespace {
+
+struct Workload {
+    const char* name;
+    int inputs, classes, batch, steps;
+    std::vector<LayerSpec> layers;
+    double density, alpha, beta, v_th;
+};
+
+// Shapes of the paper's MLP benchmarks (tp-algorithm.md section 6) and of the Randman default.
+const Workload kWorkloads[] = {
+    {"nmnist-mlp", 2312, 10, 128, 100, {{"lif", 200, false}}, 0.006, 0.98, 0.98, 1.0},
+    {"shd-rec", 700, 20, 128, 100, {{"lif", 450, true}}, 0.01, 0.85, 0.85, 0.5},
+    {"randman", 40, 10, 128, 100, {{"lif", 200, false}}, 0.01, 0.95, 0.95, 1.0},
+};
+
+/// Random binary inputs of the given density and uniform labels (every batch holds >= 2 rows).
+Batch syntheticBatch(const Workload& w, std::uint64_t seed)
+{
+    Rng rng(seed, 7);
+    Batch b;
+    b.size = w.batch;
+    b.steps = w.steps;
+    b.channels = w.inputs;
+    b.lengths.assign(w.batch, w.steps);
+    for (int i = 0; i < w.batch; ++i)
+        b.labels.push_back(std::int32_t(rng.below(std::uint64_t(w.classes))));
+    for (int t = 0; t < w.steps; ++t) {
+        std::vector<std::int32_t> off{0}, units;
+        for (int r = 0; r < w.batch; ++r) {
+            for (int i = 0; i < w.inputs; ++i)
+                if (rng.uniform() < w.density)
+                    units.push_back(i);
+            off.push_back(std::int32_t(units.size()));
+        }
+        b.values.emplace_back(units.size(), 1.0f);
+        b.units.push_back(std::move(units));
+        b.row_offsets.push_back(std::move(off));
+    }
+    return b;
+}
+
+} // namespace
+
+Runner addBench(CLI::App& app)
+{
+    struct Options {
+        std::string workload = "nmnist-mlp", path = "auto", precision = "float32";
+        int threads = 0;
+        double seconds = 5, gain = 1;
+        bool json = false;
+    };
+    auto o = std::make_shared<Options>();
+    app.add_option("--workload", o->workload, "nmnist-mlp (2312-200-10, density 0.6%), shd-rec (700-450r-20, 1%), randman")
+        ->check(CLI::IsMember({"nmnist-mlp", "shd-rec", "randman"}));
+    app.add_option("--threads", o->threads, "worker threads (0 = all cores)")->check(CLI::Range(0, 1024));
+    app.add_option("--path", o->path, "layer-input products: auto, dense or event")
+        ->check(CLI::IsMember({"auto", "dense", "event"}));
+    app.add_option("--precision", o->precision, "float32 or float64")->check(CLI::IsMember({"float32", "float64"}));
+    app.add_option("--seconds", o->seconds, "measure for at least this long")->check(CLI::Range(0.1, 3600.0));
+    app.add_option("--weight-gain", o->gain, "scale the initial weights (more hidden activity)")
+        ->check(CLI::Range(0.01, 100.0));
+    app.add_flag("--json", o->json, "one JSON object on stdout");
+    return [o] {
+        const Workload* w = nullptr;
+        for (const auto& candidate : kWorkloads)
+            if (o->workload == candidate.name)
+                w = &candidate;
+        TpConfig cfg;
+        cfg.inputs = w->inputs;
+        cfg.classes = w->classes;
+        cfg.max_batch = w->batch;
+        cfg.layers = w->layers;
+        cfg.neuron.alpha = w->alpha;
+        cfg.neuron.beta = w->beta;
+        cfg.neuron.v_th = w->v_th;
+        cfg.path = o->path == "dense" ? ComputePath::Dense : o->path == "event" ? ComputePath::Event : ComputePath::Auto;
+        const Precision precision = o->precision == "float64" ? Precision::Float64 : Precision::Float32;
+        auto model = makeModel(cfg, precision);
+        model->initWeights(1);
+        if (o->gain != 1)
+            model->scaleWeights(o->gain);
+        std::vector<Batch> batches;
+        for (int i = 0; i < 4; ++i)
+            batches.push_back(syntheticBatch(*w, std::uint64_t(i + 1)));
+        tbb::task_arena arena(o->threads > 0 ? o->threads : tbb::this_task_arena::max_concurrency());
+        const int threads = arena.max_concurrency();
+        double firing = 0, neuronSteps = 0;
+        arena.execute([&] { model->train(batches[0], 1e-4); });  // warm-up: allocations, caches
+        using Clock = std::chrono::steady_clock;
+        const auto start = Clock::now();
+        std::size_t done = 0;
+        double elapsed = 0;
+        while (elapsed < o->seconds) {
+            BatchStats s;
+            arena.execute([&] { s = model->train(batches[done % batches.size()], 1e-4); });
+            firing += s.spike_count[0];
+            neuronSteps += double(s.samples) * s.steps * w->layers[0].size;
+            ++done;
+            elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+        }
+        const double sps = double(done * std::size_t(w->batch)) / elapsed;
+        const auto [dense, event] = model->pathCounts();
+        if (o->json) {
+            std::cout << nlohmann::json{{"workload", w->name}, {"threads", threads}, {"samples_per_second", sps},
+                                        {"path", o->path}, {"precision", o->precision}, {"batches", done},
+                                        {"seconds", elapsed}, {"hidden_firing_rate", firing / neuronSteps},
+                                        {"dense_products", dense}, {"event_products", event}}
+                             .dump()
+                      << std::endl;
+        } else {
+            std::printf("%s: %.0f samples/s (%d threads, path %s, %s; %zu batches of %d x %d steps in %.1f s; "
+                        "hidden firing rate %.4f; products dense %lld / event %lld)\n",
+                        w->name, sps, threads, o->path.c_str(), o->precision.c_str(), done, w->batch, w->steps,
+                        elapsed, firing / neuronSteps, (long long)dense, (long long)event);
+        }
+        return kExitOk;
+    };
+}
+
+} // namespace tp::cli

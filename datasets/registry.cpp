@@ -1,0 +1,275 @@
+#include "registry.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <span>
+
+namespace tp {
+
+namespace {
+
+struct KindInfo {
+    const char* kind;
+    const char* display;
+    bool fileBacked;
+};
+
+constexpr KindInfo kKinds[] = {
+    {"randman", "Randman", false},
+    {"nmnist", "N-MNIST", true},
+    {"shd", "SHD", true},
+    {"ssc", "SSC", true},
+    {"dvsgesture", "DVS128 Gesture", true},
+    {"cifar10dvs", "CIFAR10-DVS", true},
+    {"gsc", "Google Speech Commands", true},
+};
+
+const KindInfo* findKind(const std::string& kind)
+{
+    for (const auto& info : kKinds)
+        if (kind == info.kind)
+            return &info;
+    return nullptr;
+}
+
+enum class ValueType { Int, Seed, Number, Bool };
+
+/// One allowed key of the randman spec. Numbers must lie in (lo, hi) with the ends open or
+/// closed as marked; integers in [lo, hi].
+struct KeyRule {
+    const char* key;
+    ValueType type;
+    double lo;
+    double hi;
+    bool loOpen = false;
+    bool hiOpen = false;
+};
+
+constexpr double kNoLimit = std::numeric_limits<double>::infinity();
+
+const KeyRule kRandmanParamRules[] = {
+    {"classes", ValueType::Int, 2, 1000},
+    {"units", ValueType::Int, 1, 100000},
+    {"dim", ValueType::Int, 1, 8},
+    {"alpha", ValueType::Number, 0, kNoLimit, true, true},
+    {"spikes", ValueType::Int, 1, 100},
+    {"samples_per_class", ValueType::Int, 2, 1000000},
+    {"train_fraction", ValueType::Number, 0, 1, true, true},
+    {"seed", ValueType::Seed, 0, 0},
+    {"shuffle", ValueType::Bool, 0, 0},
+};
+
+const KeyRule kRandmanBinningRules[] = {
+    {"steps", ValueType::Int, 1, 100000},
+    {"step_frac", ValueType::Number, 0, 1, true, false},
+    {"offset_frac", ValueType::Number, 0, 1, false, true},
+};
+
+std::string describe(const nlohmann::json& value)
+{
+    if (value.is_number_float())
+        return "the number " + value.dump();
+    if (value.is_number_integer())
+        return "the integer " + value.dump();
+    if (value.is_string())
+        return "a string";
+    if (value.is_boolean())
+        return "a boolean";
+    if (value.is_null())
+        return "null";
+    if (value.is_array())
+        return "an array";
+    return "an object";
+}
+
+std::string formatLimit(double x)
+{
+    if (x == std::floor(x) && std::abs(x) < 1e15)
+        return std::to_string(static_cast<long long>(x));
+    nlohmann::json j = x;
+    return j.dump();
+}
+
+std::string intervalText(const KeyRule& rule)
+{
+    if (rule.hi == kNoLimit)
+        return std::string(rule.loOpen ? "> " : ">= ") + formatLimit(rule.lo);
+    return std::string(rule.loOpen ? "(" : "[") + formatLimit(rule.lo) + ", " + formatLimit(rule.hi)
+           + (rule.hiOpen ? ")" : "]");
+}
+
+std::string knownKeys(std::span<const KeyRule> rules)
+{
+    std::string text;
+    for (const auto& rule : rules)
+        text += (text.empty() ? "" : ", ") + std::string(rule.key);
+    return text;
+}
+
+/// Checks one value against its rule; appends at most one issue.
+void checkValue(const KeyRule& rule, const nlohmann::json& value, const std::string& path,
+                std::vector<ConfigIssue>& issues)
+{
+    switch (rule.type) {
+    case ValueType::Bool:
+        if (!value.is_boolean())
+            issues.push_back({path, "expected a boolean (true or false), got " + describe(value)});
+        return;
+    case ValueType::Seed:
+        if (!value.is_number_integer())
+            issues.push_back({path, "expected a non-negative integer, got " + describe(value)});
+        else if (!value.is_number_unsigned() && value.get<std::int64_t>() < 0)
+            issues.push_back({path, "must be a non-negative integer (got " + value.dump() + ")"});
+        return;
+    case ValueType::Int: {
+        if (!value.is_number_integer()) {
+            issues.push_back({path, "expected an integer, got " + describe(value)});
+            return;
+        }
+        const bool tooBig = value.is_number_unsigned()
+                            && value.get<std::uint64_t>() > std::uint64_t(rule.hi);
+        const bool outside = tooBig || value.get<std::int64_t>() < std::int64_t(rule.lo)
+                             || value.get<std::int64_t>() > std::int64_t(rule.hi);
+        if (outside)
+            issues.push_back({path, "must be an integer in " + intervalText(rule) + " (got "
+                                        + value.dump() + ")"});
+        return;
+    }
+    case ValueType::Number: {
+        if (!value.is_number()) {
+            issues.push_back({path, "expected a number, got " + describe(value)});
+            return;
+        }
+        const double x = value.get<double>();
+        const bool aboveLo = rule.loOpen ? x > rule.lo : x >= rule.lo;
+        const bool belowHi = rule.hi == kNoLimit ? std::isfinite(x) : (rule.hiOpen ? x < rule.hi : x <= rule.hi);
+        if (!(aboveLo && belowHi))
+            issues.push_back({path, "must be " + std::string(rule.hi == kNoLimit ? "" : "in ")
+                                        + intervalText(rule) + " (got " + value.dump() + ")"});
+        return;
+    }
+    }
+}
+
+/// Checks every key of `object` (the JSON at `section`) against `rules`.
+void checkObject(const nlohmann::json& object, const std::string& section,
+                 std::span<const KeyRule> rules, std::vector<ConfigIssue>& issues)
+{
+    if (!object.is_object()) {
+        issues.push_back({section, "expected an object, got " + describe(object)});
+        return;
+    }
+    for (const auto& [key, value] : object.items()) {
+        // "kind" is DatasetSpec::kind; tolerate a parser that leaves it in params as well.
+        if (section == "dataset" && key == "kind")
+            continue;
+        const std::string path = section + "." + key;
+        const auto rule = std::find_if(rules.begin(), rules.end(),
+                                       [&](const KeyRule& r) { return key == r.key; });
+        if (rule == rules.end())
+            issues.push_back({path, "unknown key (known: " + knownKeys(rules) + ")"});
+        else
+            checkValue(*rule, value, path, issues);
+    }
+}
+
+void checkFileBacked(const DatasetSpec& spec, const KindInfo& info, std::vector<ConfigIssue>& issues)
+{
+    if (!spec.params.is_object()) {
+        issues.push_back({"dataset", "expected an object, got " + describe(spec.params)});
+        return;
+    }
+    const auto path = spec.params.find("path");
+    if (path == spec.params.end())
+        issues.push_back({"dataset.path", "missing: set it to your copy of " + std::string(info.display)});
+    else if (!path->is_string())
+        issues.push_back({"dataset.path", "expected a string, got " + describe(*path)});
+    if (!spec.binning.is_object())
+        issues.push_back({"binning", "expected an object, got " + describe(spec.binning)});
+}
+
+} // namespace
+
+std::vector<std::string> datasetKinds()
+{
+    std::vector<std::string> kinds;
+    for (const auto& info : kKinds)
+        kinds.emplace_back(info.kind);
+    return kinds;
+}
+
+std::string datasetDisplayName(const std::string& kind)
+{
+    const KindInfo* info = findKind(kind);
+    return info ? info->display : kind;
+}
+
+void validateDatasetSpec(const DatasetSpec& spec, std::vector<ConfigIssue>& issues)
+{
+    const KindInfo* info = findKind(spec.kind);
+    if (!info) {
+        std::string known;
+        for (const auto& kind : kKinds)
+            known += (known.empty() ? "" : ", ") + std::string(kind.kind);
+        issues.push_back({"dataset.kind", "unknown dataset kind \"" + spec.kind + "\" (known: " + known + ")"});
+        return;
+    }
+    if (info->fileBacked) {
+        checkFileBacked(spec, *info, issues);
+        return;
+    }
+    checkObject(spec.params, "dataset", kRandmanParamRules, issues);
+    checkObject(spec.binning, "binning", kRandmanBinningRules, issues);
+}
+
+RandmanParams randmanParams(const DatasetSpec& spec)
+{
+    std::vector<ConfigIssue> issues;
+    if (spec.kind != "randman")
+        issues.push_back({"dataset.kind", "expected \"randman\", got \"" + spec.kind + "\""});
+    else
+        validateDatasetSpec(spec, issues);
+    if (!issues.empty())
+        throw ConfigError(std::move(issues));
+
+    RandmanParams params;
+    const auto& p = spec.params;
+    const auto& b = spec.binning;
+    params.classes = p.value("classes", params.classes);
+    params.units = p.value("units", params.units);
+    params.dim = p.value("dim", params.dim);
+    params.alpha = p.value("alpha", params.alpha);
+    params.spikes = p.value("spikes", params.spikes);
+    params.samples_per_class = p.value("samples_per_class", params.samples_per_class);
+    params.train_fraction = p.value("train_fraction", params.train_fraction);
+    params.seed = p.value("seed", params.seed);
+    params.shuffle = p.value("shuffle", params.shuffle);
+    params.steps = b.value("steps", params.steps);
+    params.step_frac = b.value("step_frac", params.step_frac);
+    params.offset_frac = b.value("offset_frac", params.offset_frac);
+    return params;
+}
+
+std::unique_ptr<Dataset> openDataset(const DatasetSpec& spec)
+{
+    std::vector<ConfigIssue> issues;
+    validateDatasetSpec(spec, issues);
+    if (!issues.empty())
+        throw ConfigError(std::move(issues));
+
+    const KindInfo& info = *findKind(spec.kind);
+    if (!info.fileBacked)
+        return std::make_unique<RandmanDataset>(randmanParams(spec));
+
+    const std::string name = info.display;
+    if (spec.params.at("path").get<std::string>().empty())
+        throw ConfigError(std::vector<ConfigIssue>{
+            {"dataset.path", "set it to your copy of " + name + " (e.g. --set dataset.path=/data/"
+                                 + spec.kind + ")"}});
+    throw ConfigError(std::vector<ConfigIssue>{
+        {"dataset.kind", "the " + name + " reader is not available in this build yet"}});
+}
+
+} // namespace tp

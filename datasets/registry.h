@@ -1,0 +1,37 @@
+#pragma once
+/// Dataset factory: turns the "dataset"/"binning" part of an experiment (tp::DatasetSpec) into a
+/// tp::Dataset, and validates it with JSON paths for the experiment parser
+/// (pass validateDatasetSpec as parseExperiment's DatasetValidator).
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/experiment.h"
+#include "core/dataset.h"
+#include "core/errors.h"
+#include "randman.h"
+
+namespace tp {
+
+/// Every dataset kind an experiment may name, built-in generators first.
+std::vector<std::string> datasetKinds();
+
+/// Human-readable name of a kind ("shd" -> "SHD"); the kind itself when unknown.
+std::string datasetDisplayName(const std::string& kind);
+
+/// Appends every problem of `spec` to `issues`, each with its JSON path ("dataset.classes",
+/// "binning.steps", "dataset.kind"): unknown kinds, unknown keys, wrong types, out-of-range
+/// values. randman has a fixed key set; the file-backed kinds only need dataset.path (a string,
+/// may be empty here) and leave their other keys and the binning to their readers.
+void validateDatasetSpec(const DatasetSpec& spec, std::vector<ConfigIssue>& issues);
+
+/// The generator parameters of a valid randman spec (missing keys keep RandmanParams' defaults).
+/// Throws ConfigError with every issue when the spec is not a valid randman spec.
+RandmanParams randmanParams(const DatasetSpec& spec);
+
+/// Opens (or generates) the dataset. Validates first and throws ConfigError with every issue.
+/// Kinds whose reader is not in this build throw ConfigError saying so (or asking for
+/// dataset.path when it is empty). May take seconds (randman generates here).
+std::unique_ptr<Dataset> openDataset(const DatasetSpec& spec);
+
+} // namespace tp

@@ -1,0 +1,594 @@
+#include "config/experiment.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <limits>
+#include <optional>
+#include <sstream>
+#include <utility>
+
+namespace tp {
+namespace {
+
+using json = nlohmann::json;
+
+std::string childPath(const std::string& parent, const std::string& key)
+{
+    return parent.empty() ? key : parent + "." + key;
+}
+
+std::string joinNames(std::initializer_list<const char*> names)
+{
+    std::string text;
+    for (const char* name : names)
+        text += (text.empty() ? "" : ", ") + std::string(name);
+    return text;
+}
+
+/// Short description of a value for "expected X, got Y" messages.
+std::string describe(const json& value)
+{
+    if (value.is_string()) {
+        std::string text = value.get<std::string>();
+        if (text.size() > 40)
+            text = text.substr(0, 37) + "...";
+        return "string \"" + text + "\"";
+    }
+    if (value.is_number())
+        return "number " + value.dump();
+    if (value.is_boolean())
+        return "boolean " + value.dump();
+    return value.type_name();
+}
+
+std::string formatNumber(double value)
+{
+    if (std::floor(value) == value && std::fabs(value) < 1e15)
+        return std::to_string(static_cast<long long>(value));
+    return json(value).dump();
+}
+
+/// Bounds of a real-valued field; open ends exclude the bound, infinite ends are unbounded.
+struct RealRange {
+    double lo = -std::numeric_limits<double>::infinity();
+    double hi = std::numeric_limits<double>::infinity();
+    bool loOpen = false;
+    bool hiOpen = false;
+
+    bool contains(double v) const
+    {
+        return (loOpen ? v > lo : v >= lo) && (hiOpen ? v < hi : v <= hi);
+    }
+    std::string text() const
+    {
+        std::string lower = std::isinf(lo) ? "" : (loOpen ? "> " : ">= ") + formatNumber(lo);
+        std::string upper = std::isinf(hi) ? "" : (hiOpen ? "< " : "<= ") + formatNumber(hi);
+        if (!lower.empty() && !upper.empty())
+            return lower + " and " + upper;
+        return lower.empty() ? upper : lower;
+    }
+};
+
+constexpr RealRange kUnit{0.0, 1.0, false, false};          // [0, 1]
+constexpr RealRange kUnitOpenTop{0.0, 1.0, false, true};    // [0, 1)
+constexpr RealRange kPositive{0.0, std::numeric_limits<double>::infinity(), true, false};
+
+/// Collects issues while walking one document; never throws.
+class Reader {
+public:
+    explicit Reader(std::vector<ConfigIssue>& issues) : m_issues(issues) {}
+
+    void fail(const std::string& path, const std::string& message)
+    {
+        m_issues.push_back({path, message});
+    }
+
+    static const json* find(const json& object, const char* key)
+    {
+        auto it = object.find(key);
+        return it == object.end() ? nullptr : &*it;
+    }
+
+    void checkKeys(const json& object, const std::string& path, std::initializer_list<const char*> known)
+    {
+        for (auto it = object.begin(); it != object.end(); ++it) {
+            bool ok = false;
+            for (const char* name : known)
+                ok = ok || it.key() == name;
+            if (!ok)
+                fail(childPath(path, it.key()),
+                     "unknown key '" + it.key() + "' (known: " + joinNames(known) + ")");
+        }
+    }
+
+    /// The sub-object at `key`, or nullptr when absent (reported if required) or not an object.
+    const json* object(const json& parent, const char* key, const std::string& path, bool required)
+    {
+        const json* value = find(parent, key);
+        const std::string where = childPath(path, key);
+        if (!value) {
+            if (required)
+                fail(where, "missing (required object)");
+            return nullptr;
+        }
+        if (!value->is_object()) {
+            fail(where, "expected an object, got " + describe(*value));
+            return nullptr;
+        }
+        return value;
+    }
+
+    void readReal(const json& parent, const char* key, const std::string& path, double& out,
+                  const RealRange& range)
+    {
+        const json* value = find(parent, key);
+        if (!value)
+            return;
+        const std::string where = childPath(path, key);
+        if (!value->is_number()) {
+            fail(where, "expected a number, got " + describe(*value));
+            return;
+        }
+        const double v = value->get<double>();
+        if (!std::isfinite(v)) {
+            fail(where, "expected a finite number, got " + value->dump());
+            return;
+        }
+        if (!range.contains(v)) {
+            fail(where, "must be " + range.text() + ", got " + value->dump());
+            return;
+        }
+        out = v;
+    }
+
+    /// An integral JSON number (a float without fractional part counts), or nullopt (reported).
+    std::optional<double> integral(const json& value, const std::string& where)
+    {
+        if (!value.is_number()) {
+            fail(where, "expected an integer, got " + describe(value));
+            return std::nullopt;
+        }
+        const double v = value.get<double>();
+        if (value.is_number_float() && (!std::isfinite(v) || std::floor(v) != v)) {
+            fail(where, "expected an integer, got " + value.dump());
+            return std::nullopt;
+        }
+        return v;
+    }
+
+    void readInt(const json& parent, const char* key, const std::string& path, int& out,
+                 std::int64_t lo, std::int64_t hi, const std::string& why = {})
+    {
+        const json* value = find(parent, key);
+        if (!value)
+            return;
+        const std::string where = childPath(path, key);
+        const auto v = integral(*value, where);
+        if (!v)
+            return;
+        if (*v < static_cast<double>(lo) || *v > static_cast<double>(hi)) {
+            fail(where, "must be between " + std::to_string(lo) + " and " + std::to_string(hi) +
+                            ", got " + value->dump() + (why.empty() ? "" : " (" + why + ")"));
+            return;
+        }
+        out = static_cast<int>(*v);
+    }
+
+    void readUint64(const json& parent, const char* key, const std::string& path, std::uint64_t& out)
+    {
+        const json* value = find(parent, key);
+        if (!value)
+            return;
+        const std::string where = childPath(path, key);
+        if (value->is_number_unsigned()) {
+            out = value->get<std::uint64_t>();
+            return;
+        }
+        const auto v = integral(*value, where);
+        if (!v)
+            return;
+        // 2^64 is exact as a double; anything at or above it does not fit.
+        if (*v < 0.0 || *v >= 18446744073709551616.0) {
+            fail(where, "must be a non-negative integer below 2^64, got " + value->dump());
+            return;
+        }
+        out = static_cast<std::uint64_t>(*v);
+    }
+
+    void readBool(const json& parent, const char* key, const std::string& path, bool& out)
+    {
+        const json* value = find(parent, key);
+        if (!value)
+            return;
+        if (!value->is_boolean()) {
+            fail(childPath(path, key), "expected a boolean (true or false), got " + describe(*value));
+            return;
+        }
+        out = value->get<bool>();
+    }
+
+    /// Reads a string; returns false when absent or of the wrong type (reported).
+    bool readString(const json& parent, const char* key, const std::string& path, std::string& out)
+    {
+        const json* value = find(parent, key);
+        if (!value)
+            return false;
+        if (!value->is_string()) {
+            fail(childPath(path, key), "expected a string, got " + describe(*value));
+            return false;
+        }
+        out = value->get<std::string>();
+        return true;
+    }
+
+    /// Reads one of `names` and stores its index in `out` (names listed in enumerator order).
+    template <typename Enum>
+    void readChoice(const json& parent, const char* key, const std::string& path, Enum& out,
+                    std::initializer_list<const char*> names)
+    {
+        std::string text;
+        if (!readString(parent, key, path, text))
+            return;
+        int index = 0;
+        for (const char* name : names) {
+            if (text == name) {
+                out = static_cast<Enum>(index);
+                return;
+            }
+            ++index;
+        }
+        fail(childPath(path, key), "unknown value '" + text + "' (known: " + joinNames(names) + ")");
+    }
+
+private:
+    std::vector<ConfigIssue>& m_issues;
+};
+
+/// Returns false when the file was written by a newer TraceProp (the caller stops there:
+/// such a file may legitimately use keys this version does not know).
+bool parseSchemaVersion(Reader& r, const json& doc, int& out, std::vector<ConfigIssue>& newer)
+{
+    const json* value = Reader::find(doc, "schema_version");
+    if (!value) {
+        r.fail("schema_version", "missing (required; this TraceProp writes schema_version " +
+                                     std::to_string(kExperimentSchemaVersion) + ")");
+        return true;
+    }
+    const auto v = r.integral(*value, "schema_version");
+    if (!v)
+        return true;
+    if (*v > kExperimentSchemaVersion) {
+        newer.push_back({"schema_version", "written by a newer TraceProp (schema_version " +
+                                               value->dump() + " > " +
+                                               std::to_string(kExperimentSchemaVersion) + "); upgrade"});
+        return false;
+    }
+    if (*v < 1) {
+        r.fail("schema_version", "must be >= 1, got " + value->dump());
+        return true;
+    }
+    out = static_cast<int>(*v);
+    return true;
+}
+
+void parseNetwork(Reader& r, const json& doc, NetworkSpec& net)
+{
+    const json* network = r.object(doc, "network", "", true);
+    if (!network)
+        return;
+    r.checkKeys(*network, "network", {"inputs", "layers", "readout"});
+    r.readInt(*network, "inputs", "network", net.inputs, 0, 10'000'000);
+
+    const json* layers = Reader::find(*network, "layers");
+    if (!layers) {
+        r.fail("network.layers", "missing (required: 1 to 16 layers)");
+    } else if (!layers->is_array()) {
+        r.fail("network.layers", "expected an array of layers, got " + describe(*layers));
+    } else {
+        if (layers->empty() || layers->size() > 16)
+            r.fail("network.layers", "must have 1 to 16 layers, got " + std::to_string(layers->size()));
+        for (std::size_t i = 0; i < layers->size(); ++i) {
+            const std::string path = "network.layers[" + std::to_string(i) + "]";
+            const json& entry = (*layers)[i];
+            if (!entry.is_object()) {
+                r.fail(path, "expected an object, got " + describe(entry));
+                continue;
+            }
+            LayerSpec layer;
+            r.checkKeys(entry, path, {"type", "size", "recurrent"});
+            if (r.readString(entry, "type", path, layer.type) && layer.type != "lif")
+                r.fail(path + ".type", "unknown layer type '" + layer.type + "' (known: lif)");
+            r.readInt(entry, "size", path, layer.size, 1, 100'000);
+            r.readBool(entry, "recurrent", path, layer.recurrent);
+            net.layers.push_back(layer);
+        }
+    }
+
+    if (const json* readout = r.object(*network, "readout", "network", false)) {
+        r.checkKeys(*readout, "network.readout", {"leak"});
+        r.readReal(*readout, "leak", "network.readout", net.readout_leak, kUnit);
+    }
+}
+
+void parseNeuron(Reader& r, const json& doc, NeuronSpec& neuron)
+{
+    const json* section = r.object(doc, "neuron", "", false);
+    if (!section)
+        return;
+    r.checkKeys(*section, "neuron", {"alpha", "beta", "v_th", "reset", "surrogate"});
+    r.readReal(*section, "alpha", "neuron", neuron.alpha, kUnit);
+    r.readReal(*section, "beta", "neuron", neuron.beta, kUnit);
+    r.readReal(*section, "v_th", "neuron", neuron.v_th, kPositive);
+    if (r.readString(*section, "reset", "neuron", neuron.reset) && neuron.reset.empty())
+        r.fail("neuron.reset",
+               "must not be empty (\"soft\" = soft reset, any other string = hard reset)");
+    if (const json* surrogate = r.object(*section, "surrogate", "neuron", false)) {
+        r.checkKeys(*surrogate, "neuron.surrogate", {"type", "scale"});
+        std::string type;
+        if (r.readString(*surrogate, "type", "neuron.surrogate", type) && type != "arctan")
+            r.fail("neuron.surrogate.type", "unknown surrogate type '" + type + "' (known: arctan)");
+        r.readReal(*surrogate, "scale", "neuron.surrogate", neuron.surrogate_scale, kPositive);
+    }
+}
+
+void parseRule(Reader& r, const json& doc, RuleSpec& rule)
+{
+    const json* section = r.object(doc, "rule", "", false);
+    if (!section)
+        return;
+    r.checkKeys(*section, "rule", {"name", "train_s", "readout_trace"});
+    if (r.readString(*section, "name", "rule", rule.name) && rule.name != "tp") {
+        if (rule.name == "bptt")
+            r.fail("rule.name", "rule 'bptt' is not available yet");
+        else
+            r.fail("rule.name", "unknown rule '" + rule.name + "' (known: tp)");
+    }
+    r.readBool(*section, "train_s", "rule", rule.train_s);
+    r.readChoice(*section, "readout_trace", "rule", rule.readout_trace, {"beta", "exact"});
+}
+
+/// Returns true when "dataset" has a usable kind (only then is a dataset validator called).
+bool parseDataset(Reader& r, const json& doc, DatasetSpec& dataset)
+{
+    bool ok = false;
+    if (const json* section = r.object(doc, "dataset", "", true)) {
+        if (!Reader::find(*section, "kind"))
+            r.fail("dataset.kind", "missing (required string, e.g. \"randman\", \"nmnist\", \"shd\")");
+        else if (r.readString(*section, "kind", "dataset", dataset.kind)) {
+            ok = !dataset.kind.empty();
+            if (!ok)
+                r.fail("dataset.kind", "must not be empty");
+        }
+        dataset.params = *section;
+        dataset.params.erase("kind");
+    }
+    if (const json* binning = r.object(doc, "binning", "", false))
+        dataset.binning = *binning;
+    return ok;
+}
+
+void parseRun(Reader& r, const json& doc, RunSpec& run)
+{
+    const json* section = r.object(doc, "run", "", false);
+    if (!section)
+        return;
+    r.checkKeys(*section, "run", {"epochs", "batch", "lr", "lr_min_ratio", "seed", "threads",
+                                  "precision", "path", "shuffle", "adam"});
+    r.readInt(*section, "epochs", "run", run.epochs, 1, 100'000);
+    r.readInt(*section, "batch", "run", run.batch, 2, 65'536,
+              "TP needs at least 2 samples per batch: its contrastive loss compares the samples "
+              "of a batch, and with 1 sample nothing is learned");
+    r.readReal(*section, "lr", "run", run.lr, RealRange{0.0, 1.0, true, false});
+    r.readReal(*section, "lr_min_ratio", "run", run.lr_min_ratio, kUnit);
+    r.readUint64(*section, "seed", "run", run.seed);
+    r.readInt(*section, "threads", "run", run.threads, 0, 1024);
+    r.readChoice(*section, "precision", "run", run.precision, {"float32", "float64"});
+    r.readChoice(*section, "path", "run", run.path, {"auto", "dense", "event"});
+    r.readBool(*section, "shuffle", "run", run.shuffle);
+    if (const json* adam = r.object(*section, "adam", "run", false)) {
+        r.checkKeys(*adam, "run.adam", {"beta1", "beta2", "eps"});
+        r.readReal(*adam, "beta1", "run.adam", run.adam_beta1, kUnitOpenTop);
+        r.readReal(*adam, "beta2", "run.adam", run.adam_beta2, kUnitOpenTop);
+        r.readReal(*adam, "eps", "run.adam", run.adam_eps, kPositive);
+    }
+}
+
+const char* precisionName(Precision p) { return p == Precision::Float64 ? "float64" : "float32"; }
+
+const char* pathName(ComputePath p)
+{
+    switch (p) {
+    case ComputePath::Dense: return "dense";
+    case ComputePath::Event: return "event";
+    case ComputePath::Auto: break;
+    }
+    return "auto";
+}
+
+std::string trimmed(const std::string& text)
+{
+    const auto first = text.find_first_not_of(" \t");
+    if (first == std::string::npos)
+        return {};
+    return text.substr(first, text.find_last_not_of(" \t") - first + 1);
+}
+
+bool isIndex(const std::string& segment)
+{
+    if (segment.empty() || segment.size() > 9)
+        return false;
+    for (char c : segment)
+        if (c < '0' || c > '9')
+            return false;
+    return true;
+}
+
+} // namespace
+
+Experiment parseExperiment(const nlohmann::json& doc, const std::string& source,
+                           const DatasetValidator& validateDataset)
+{
+    std::vector<ConfigIssue> issues;
+    if (!doc.is_object())
+        throw ConfigError({{"", "expected a JSON object at the top level, got " + describe(doc)}},
+                          source);
+
+    Reader r(issues);
+    Experiment e;
+    std::vector<ConfigIssue> newer;
+    if (!parseSchemaVersion(r, doc, e.schema_version, newer))
+        throw ConfigError(std::move(newer), source);
+
+    r.checkKeys(doc, "", {"schema_version", "name", "description", "comment", "network", "neuron",
+                          "rule", "dataset", "binning", "run"});
+    r.readString(doc, "name", "", e.name);
+    r.readString(doc, "description", "", e.description);
+    parseNetwork(r, doc, e.network);
+    parseNeuron(r, doc, e.neuron);
+    parseRule(r, doc, e.rule);
+    const bool datasetOk = parseDataset(r, doc, e.dataset);
+    parseRun(r, doc, e.run);
+
+    if (datasetOk && validateDataset) {
+        try {
+            validateDataset(e.dataset, issues);
+        } catch (const ConfigError& error) {
+            issues.insert(issues.end(), error.issues().begin(), error.issues().end());
+        }
+    }
+    if (!issues.empty())
+        throw ConfigError(std::move(issues), source);
+    return e;
+}
+
+void applyOverride(nlohmann::json& doc, const std::string& assignment)
+{
+    const auto fail = [&assignment](const std::string& what) {
+        return ConfigError("--set '" + assignment + "': " + what);
+    };
+    const auto eq = assignment.find('=');
+    const std::string key = eq == std::string::npos ? std::string() : trimmed(assignment.substr(0, eq));
+    if (key.empty())
+        throw fail("expected key.path=value");
+
+    const std::string text = assignment.substr(eq + 1);
+    json value = json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (value.is_discarded())
+        value = text;  // not JSON: a plain string (dataset.path=/data/shd)
+
+    std::vector<std::string> segments;
+    for (std::size_t start = 0;;) {
+        const auto dot = key.find('.', start);
+        segments.push_back(key.substr(start, dot == std::string::npos ? dot : dot - start));
+        if (segments.back().empty())
+            throw fail("empty name in key path '" + key + "'");
+        if (dot == std::string::npos)
+            break;
+        start = dot + 1;
+    }
+
+    if (doc.is_null())
+        doc = json::object();
+    json* node = &doc;
+    std::string walked;
+    for (std::size_t i = 0; i < segments.size(); ++i) {
+        const std::string& segment = segments[i];
+        const bool last = i + 1 == segments.size();
+        const std::string here = walked.empty() ? std::string("the document") : "'" + walked + "'";
+        if (node->is_object()) {
+            json& child = (*node)[segment];  // creates a missing key (null), filled below
+            if (last)
+                child = value;
+            else if (child.is_null())
+                child = json::object();
+            node = &child;
+        } else if (node->is_array()) {
+            if (!isIndex(segment))
+                throw fail(here + " is an array; expected a numeric index, got '" + segment + "'");
+            const std::size_t index = std::stoul(segment);
+            const std::size_t size = node->size();
+            if (index >= size)
+                throw fail("index " + segment + " is out of range for " + here + " (" +
+                           std::to_string(size) + (size == 1 ? " entry)" : " entries)"));
+            if (last)
+                (*node)[index] = value;
+            node = &(*node)[index];
+        } else {
+            throw fail(here + " is " + describe(*node) + ", not an object or array");
+        }
+        walked = childPath(walked, segment);
+    }
+}
+
+Experiment loadExperiment(const std::string& file, const std::vector<std::string>& overrides,
+                          const DatasetValidator& validateDataset)
+{
+    std::error_code ec;
+    if (std::filesystem::is_directory(file, ec))
+        throw IoError("cannot read " + file + ": is a directory");
+    std::ifstream in(file, std::ios::binary);
+    if (!in)
+        throw IoError("cannot read " + file + ": " + std::strerror(errno));
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in.bad())
+        throw IoError("cannot read " + file + ": read error");
+
+    json doc;
+    try {
+        doc = json::parse(text.str());
+    } catch (const json::parse_error& error) {
+        throw ConfigError(file + ": invalid JSON (byte offset " + std::to_string(error.byte) + "): " +
+                          error.what());
+    }
+    for (const auto& assignment : overrides)
+        applyOverride(doc, assignment);
+    return parseExperiment(doc, file, validateDataset);
+}
+
+nlohmann::json toJson(const Experiment& e)
+{
+    json layers = json::array();
+    for (const auto& layer : e.network.layers)
+        layers.push_back({{"type", layer.type}, {"size", layer.size}, {"recurrent", layer.recurrent}});
+
+    json dataset = e.dataset.params.is_object() ? e.dataset.params : json::object();
+    dataset["kind"] = e.dataset.kind;
+
+    json doc = json::object();
+    doc["schema_version"] = e.schema_version;
+    doc["name"] = e.name;
+    doc["description"] = e.description;
+    doc["network"] = {{"inputs", e.network.inputs},
+                      {"layers", layers},
+                      {"readout", {{"leak", e.network.readout_leak}}}};
+    doc["neuron"] = {{"alpha", e.neuron.alpha},
+                     {"beta", e.neuron.beta},
+                     {"v_th", e.neuron.v_th},
+                     {"reset", e.neuron.reset},
+                     {"surrogate", {{"type", "arctan"}, {"scale", e.neuron.surrogate_scale}}}};
+    doc["rule"] = {{"name", e.rule.name},
+                   {"train_s", e.rule.train_s},
+                   {"readout_trace", e.rule.readout_trace == ReadoutTrace::Exact ? "exact" : "beta"}};
+    doc["dataset"] = dataset;
+    doc["binning"] = e.dataset.binning.is_object() ? e.dataset.binning : json::object();
+    doc["run"] = {{"epochs", e.run.epochs},
+                  {"batch", e.run.batch},
+                  {"lr", e.run.lr},
+                  {"lr_min_ratio", e.run.lr_min_ratio},
+                  {"seed", e.run.seed},
+                  {"threads", e.run.threads},
+                  {"precision", precisionName(e.run.precision)},
+                  {"path", pathName(e.run.path)},
+                  {"shuffle", e.run.shuffle},
+                  {"adam", {{"beta1", e.run.adam_beta1},
+                            {"beta2", e.run.adam_beta2},
+                            {"eps", e.run.adam_eps}}}};
+    return doc;
+}
+
+} // namespace tp

@@ -1,0 +1,38 @@
+#pragma once
+/// A trainable network of either precision behind one interface (the trainer, the CLI and,
+/// later, the GUI do not care whether state is float32 or float64).
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tp/tp_network.h"
+
+namespace tp {
+
+namespace h5 {
+class File;
+}
+
+class Model {
+public:
+    virtual ~Model() = default;
+    virtual void initWeights(std::uint64_t seed) = 0;
+    virtual BatchStats train(const Batch& batch, double lr) = 0;
+    virtual BatchStats evaluate(const Batch& batch) = 0;
+    virtual std::vector<MemoryRow> memory() const = 0;
+    /// Write weights under "weights/" (and Adam state under "optimizer/" when asked).
+    virtual void save(h5::File& file, bool withOptimizer) const = 0;
+    /// Read what save() wrote; throws FormatError on a missing dataset or a shape mismatch.
+    virtual void load(const h5::File& file, bool withOptimizer) = 0;
+    /// Multiply every trainable weight by `gain` (benchmarks of higher activity).
+    virtual void scaleWeights(double gain) = 0;
+    virtual const TpConfig& config() const = 0;
+    virtual Precision precision() const = 0;
+    /// Dense/event-driven layer-input products so far (to show which path ran).
+    virtual std::pair<std::int64_t, std::int64_t> pathCounts() const = 0;
+};
+
+std::unique_ptr<Model> makeModel(const TpConfig& config, Precision precision);
+
+} // namespace tp

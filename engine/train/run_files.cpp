@@ -1,0 +1,217 @@
+#include "train/run_files.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/errors.h"
+#include "io/h5.h"
+#include "train/trainer.h"
+
+namespace tp {
+
+namespace fs = std::filesystem;
+
+RunFiles::RunFiles(std::string dir, const Experiment& experiment) : m_dir(std::move(dir)), m_config(toJson(experiment))
+{
+    if (m_dir.empty())
+        return;
+    std::error_code ec;
+    fs::create_directories(m_dir, ec);
+    if (ec || !fs::is_directory(m_dir))
+        throw IoError("cannot create the output folder " + m_dir + (ec ? ": " + ec.message() : ""));
+}
+
+nlohmann::json resumeIdentity(const nlohmann::json& config)
+{
+    nlohmann::json id = config;
+    if (id.contains("run")) {
+        id["run"].erase("threads");
+        id["run"].erase("epochs");
+    }
+    return id;
+}
+
+nlohmann::json RunFiles::epochJson(const EpochMetrics& m)
+{
+    return {{"epoch", m.epoch},
+            {"lr", m.lr},
+            {"train_accuracy", m.train_accuracy},
+            {"test_accuracy", m.test_accuracy},
+            {"loss", m.layer_loss},
+            {"readout_loss", m.readout_loss},
+            {"firing_rate", m.firing_rate},
+            {"samples_per_second", m.samples_per_second},
+            {"train_seconds", m.train_seconds},
+            {"test_seconds", m.test_seconds}};
+}
+
+static nlohmann::json memoryJson(const std::vector<MemoryRow>& memory)
+{
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& r : memory)
+        rows.push_back({{"part", r.part},
+                        {"weights_bytes", r.weights_bytes},
+                        {"optimizer_bytes", r.optimizer_bytes},
+                        {"rule_state_bytes", r.rule_state_bytes},
+                        {"buffer_bytes", r.buffer_bytes},
+                        {"total_bytes", r.total()},
+                        {"model_bytes", r.model_bytes}});
+    return rows;
+}
+
+void RunFiles::writeText(const std::string& name, const std::string& text) const
+{
+    const fs::path path = fs::path(m_dir) / name;
+    const std::string tmp = path.string() + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        out << text;
+        out.flush();
+        if (!out)
+            throw IoError("cannot write " + tmp);
+    }
+    h5::commitAtomic(tmp, path.string());
+}
+
+void RunFiles::writeH5(const std::string& name, const Model& model, bool withOptimizer,
+                       const std::vector<EpochMetrics>& history, const std::vector<MemoryRow>& memory) const
+{
+    h5::writeAtomically((fs::path(m_dir) / name).string(), [&](h5::File& f) {
+        f.writeAttr("format", std::string(withOptimizer ? "traceprop-checkpoint" : "traceprop-results"));
+        f.writeAttr("format_version", std::int64_t(1));
+        f.writeAttr("traceprop_version", std::string(TP_VERSION));
+        f.writeAttr("precision", std::string(model.precision() == Precision::Float64 ? "float64" : "float32"));
+        f.writeAttr("epochs_done", std::int64_t(history.size()));
+        f.writeString("config", m_config.dump(2));
+        const std::size_t E = history.size();
+        const std::size_t L = history.empty() ? 0 : history.front().layer_loss.size();
+        auto column = [&](const std::string& key, auto get) {
+            std::vector<double> v;
+            for (const auto& m : history)
+                v.push_back(get(m));
+            f.write("metrics/" + key, {E}, v.data());
+        };
+        column("epoch", [](const EpochMetrics& m) { return double(m.epoch); });
+        column("lr", [](const EpochMetrics& m) { return m.lr; });
+        column("train_accuracy", [](const EpochMetrics& m) { return m.train_accuracy; });
+        column("test_accuracy", [](const EpochMetrics& m) { return m.test_accuracy; });
+        column("readout_loss", [](const EpochMetrics& m) { return m.readout_loss; });
+        column("samples_per_second", [](const EpochMetrics& m) { return m.samples_per_second; });
+        column("train_seconds", [](const EpochMetrics& m) { return m.train_seconds; });
+        column("test_seconds", [](const EpochMetrics& m) { return m.test_seconds; });
+        std::vector<double> loss, rate;
+        for (const auto& m : history) {
+            loss.insert(loss.end(), m.layer_loss.begin(), m.layer_loss.end());
+            rate.insert(rate.end(), m.firing_rate.begin(), m.firing_rate.end());
+        }
+        f.write("metrics/loss", {E, L}, loss.data());
+        f.write("metrics/firing_rate", {E, L}, rate.data());
+        std::vector<std::int64_t> bytes;
+        for (const auto& r : memory)
+            for (auto b : {r.weights_bytes, r.optimizer_bytes, r.rule_state_bytes, r.buffer_bytes, r.model_bytes})
+                bytes.push_back(std::int64_t(b));
+        f.write("memory/bytes", {memory.size(), 5}, bytes.data());
+        f.writeString("memory/columns", "weights_bytes,optimizer_bytes,rule_state_bytes,buffer_bytes,model_bytes");
+        std::string parts;
+        for (const auto& r : memory)
+            parts += (parts.empty() ? "" : ",") + r.part;
+        f.writeString("memory/parts", parts);
+        model.save(f, withOptimizer);
+    });
+}
+
+void RunFiles::saveEpoch(const Model& model, const std::vector<EpochMetrics>& history,
+                         const std::vector<MemoryRow>& memory) const
+{
+    if (m_dir.empty())
+        return;
+    std::ostringstream csv;
+    const std::size_t L = history.empty() ? 0 : history.front().layer_loss.size();
+    csv << "epoch,lr,train_accuracy,test_accuracy,readout_loss";
+    for (std::size_t l = 0; l < L; ++l)
+        csv << ",loss_layer" << l + 1;
+    for (std::size_t l = 0; l < L; ++l)
+        csv << ",firing_rate_layer" << l + 1;
+    csv << ",samples_per_second,train_seconds,test_seconds\n";
+    csv.precision(9);
+    nlohmann::json epochs = nlohmann::json::array();
+    double best = 0;
+    for (const auto& m : history) {
+        csv << m.epoch << ',' << m.lr << ',' << m.train_accuracy << ',' << m.test_accuracy << ',' << m.readout_loss;
+        for (auto v : m.layer_loss)
+            csv << ',' << v;
+        for (auto v : m.firing_rate)
+            csv << ',' << v;
+        csv << ',' << m.samples_per_second << ',' << m.train_seconds << ',' << m.test_seconds << '\n';
+        epochs.push_back(epochJson(m));
+        best = std::max(best, m.test_accuracy);
+    }
+    writeText("metrics.csv", csv.str());
+    const nlohmann::json doc{{"experiment", m_config},
+                             {"epochs", epochs},
+                             {"best_test_accuracy", best},
+                             {"memory", memoryJson(memory)}};
+    writeText("metrics.json", doc.dump(2) + "\n");
+    writeH5("checkpoint.h5", model, true, history, memory);
+}
+
+void RunFiles::saveResults(const Model& model, const std::vector<EpochMetrics>& history,
+                           const std::vector<MemoryRow>& memory) const
+{
+    if (!m_dir.empty())
+        writeH5("results.h5", model, false, history, memory);
+}
+
+std::vector<EpochMetrics> RunFiles::loadCheckpoint(Model& model) const
+{
+    const std::string path = (fs::path(m_dir) / "checkpoint.h5").string();
+    if (!fs::exists(path))
+        throw IoError("cannot resume: " + path + " does not exist (no epoch of this run finished)");
+    const h5::File f = h5::File::openRead(path);
+    nlohmann::json saved;
+    try {
+        saved = nlohmann::json::parse(f.readString("config"));
+    } catch (const nlohmann::json::exception& e) {
+        throw FormatError(path, "dataset /config", std::string("not valid JSON: ") + e.what());
+    }
+    if (resumeIdentity(saved) != resumeIdentity(m_config))
+        throw ConfigError("cannot resume: " + path + " was written by a different experiment "
+                          "(only run.epochs and run.threads may change between a run and its resume)");
+    const std::string precision = model.precision() == Precision::Float64 ? "float64" : "float32";
+    if (f.attrString("precision") != precision)
+        throw ConfigError("cannot resume: checkpoint precision differs from run.precision");
+    model.load(f, true);
+    const auto E = std::size_t(f.attrInt("epochs_done"));
+    auto col = [&](const std::string& key) {
+        auto a = f.readDoubles("metrics/" + key);
+        if (a.size() != E)
+            throw FormatError(path, "dataset /metrics/" + key, "expected " + std::to_string(E) + " values");
+        return a.data;
+    };
+    const auto epoch = col("epoch"), lr = col("lr"), tr = col("train_accuracy"), te = col("test_accuracy"),
+               ro = col("readout_loss"), sps = col("samples_per_second"), ts = col("train_seconds"),
+               vs = col("test_seconds");
+    const auto loss = f.readDoubles("metrics/loss"), rate = f.readDoubles("metrics/firing_rate");
+    const std::size_t L = model.config().layers.size();
+    if (loss.size() != E * L || rate.size() != E * L)
+        throw FormatError(path, "dataset /metrics/loss", "shape does not match the network");
+    std::vector<EpochMetrics> history(E);
+    for (std::size_t e = 0; e < E; ++e) {
+        auto& m = history[e];
+        m.epoch = int(epoch[e]);
+        m.lr = lr[e];
+        m.train_accuracy = tr[e];
+        m.test_accuracy = te[e];
+        m.readout_loss = ro[e];
+        m.samples_per_second = sps[e];
+        m.train_seconds = ts[e];
+        m.test_seconds = vs[e];
+        m.layer_loss.assign(loss.data.begin() + long(e * L), loss.data.begin() + long((e + 1) * L));
+        m.firing_rate.assign(rate.data.begin() + long(e * L), rate.data.begin() + long((e + 1) * L));
+    }
+    return history;
+}
+
+} // namespace tp

@@ -1,0 +1,43 @@
+#pragma once
+/// The files of a run folder: metrics.csv, metrics.json, checkpoint.h5 (every epoch) and
+/// results.h5 (at the end). Every write goes to a temporary file renamed into place.
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "config/experiment.h"
+#include "train/model.h"
+
+namespace tp {
+
+struct EpochMetrics;
+
+class RunFiles {
+public:
+    /// `dir` empty: nothing is written. Creates the folder otherwise.
+    RunFiles(std::string dir, const Experiment& experiment);
+
+    /// Restore weights, Adam state and history from dir/checkpoint.h5. Throws IoError when
+    /// there is none, ConfigError when it belongs to a different experiment.
+    std::vector<EpochMetrics> loadCheckpoint(Model& model) const;
+    void saveEpoch(const Model& model, const std::vector<EpochMetrics>& history,
+                   const std::vector<MemoryRow>& memory) const;
+    void saveResults(const Model& model, const std::vector<EpochMetrics>& history,
+                     const std::vector<MemoryRow>& memory) const;
+
+    static nlohmann::json epochJson(const EpochMetrics& m);
+
+private:
+    void writeText(const std::string& name, const std::string& text) const;
+    void writeH5(const std::string& name, const Model& model, bool withOptimizer,
+                 const std::vector<EpochMetrics>& history, const std::vector<MemoryRow>& memory) const;
+    std::string m_dir;
+    nlohmann::json m_config;
+};
+
+/// The experiment JSON that identifies a run for --resume (threads and epochs excluded: they
+/// do not change the result of the epochs already done).
+nlohmann::json resumeIdentity(const nlohmann::json& config);
+
+} // namespace tp

@@ -1,0 +1,179 @@
+#include "train/trainer.h"
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <numbers>
+
+#include <tbb/task_arena.h>
+
+#include "core/errors.h"
+#include "io/h5.h"
+#include "train/run_files.h"
+
+namespace tp {
+
+double TrainResult::best_test_accuracy() const
+{
+    double best = 0;
+    for (const auto& m : history)
+        best = std::max(best, m.test_accuracy);
+    return best;
+}
+
+double cosineLr(const RunSpec& run, int epoch)
+{
+    const double etaMin = run.lr_min_ratio * run.lr;
+    return etaMin + (run.lr - etaMin) * (1.0 + std::cos(std::numbers::pi * epoch / run.epochs)) / 2.0;
+}
+
+TpConfig modelConfig(const Experiment& e, const Dataset& d)
+{
+    if (e.network.inputs != 0 && e.network.inputs != d.channels())
+        throw ConfigError({{"network.inputs", "is " + std::to_string(e.network.inputs) + " but the dataset has " +
+                                                  std::to_string(d.channels()) + " input channels (use 0 to take it from the dataset)"}});
+    return TpConfig::fromExperiment(e, d.channels(), d.classes());
+}
+
+Trainer::Trainer(Experiment experiment, const Dataset& dataset)
+    : m_exp(std::move(experiment)), m_data(dataset),
+      m_model(makeModel(modelConfig(m_exp, dataset), m_exp.run.precision))
+{
+    if (m_data.size(Split::Train) == 0)
+        throw ConfigError("dataset '" + m_data.name() + "' has no training samples");
+    m_model->initWeights(m_exp.run.seed);
+}
+
+/// The padded batch of `count` samples of a split, taken in `order` from `first`.
+static Batch gatherBatch(const Dataset& data, Split split, const std::vector<std::size_t>& order, std::size_t first,
+                         std::size_t count)
+{
+    std::vector<Sample> samples;
+    samples.reserve(count);
+    for (std::size_t i = first; i < first + count; ++i)
+        samples.push_back(data.sample(split, order[i]));
+    std::vector<std::size_t> idx(count);
+    for (std::size_t i = 0; i < count; ++i)
+        idx[i] = i;
+    return makeBatch(samples, idx, data.classes());
+}
+
+static int arenaThreads(int threads)
+{
+    return threads > 0 ? threads : tbb::this_task_arena::max_concurrency();
+}
+
+double Trainer::evaluate(Split split, int threads)
+{
+    const std::size_t n = m_data.size(split);
+    if (n == 0)
+        return 0;
+    tbb::task_arena arena(arenaThreads(threads));
+    int correct = 0;
+    const auto order = epochOrder(n, 0, 0, false);
+    const std::size_t B = std::size_t(m_exp.run.batch);
+    for (std::size_t start = 0; start < n; start += B) {
+        const Batch batch = gatherBatch(m_data, split, order, start, std::min(n, start + B) - start);
+        arena.execute([&] { correct += m_model->evaluate(batch).correct; });
+    }
+    return double(correct) / double(n);
+}
+
+TrainResult Trainer::run(const TrainOptions& opt)
+{
+    using Clock = std::chrono::steady_clock;
+    TrainResult result;
+    RunFiles files(opt.out_dir, m_exp);
+    if (opt.resume) {
+        if (opt.out_dir.empty())
+            throw ConfigError("--resume needs --out DIR (the folder of the interrupted run)");
+        result.history = files.loadCheckpoint(*m_model);
+        result.first_epoch = int(result.history.size()) + 1;
+    }
+    tbb::task_arena arena(arenaThreads(m_exp.run.threads));
+    const int epochs = m_exp.run.epochs;
+    const std::size_t nTrain = m_data.size(Split::Train);
+    const std::size_t B = std::size_t(m_exp.run.batch);
+    const std::size_t batches = (nTrain + B - 1) / B;
+    const auto runStart = Clock::now();
+    std::size_t batchesDone = 0;
+    const std::size_t batchesTotal = batches * std::size_t(std::max(0, epochs - result.first_epoch + 1));
+    bool memoryTaken = false;
+
+    for (int epoch = result.first_epoch - 1; epoch < epochs; ++epoch) {
+        const double lr = cosineLr(m_exp.run, epoch);
+        const auto order = epochOrder(nTrain, m_exp.run.seed, epoch, m_exp.run.shuffle);
+        EpochMetrics m;
+        m.epoch = epoch + 1;
+        m.lr = lr;
+        const auto& layers = m_model->config().layers;
+        m.layer_loss.assign(layers.size(), 0.0);
+        m.firing_rate.assign(layers.size(), 0.0);
+        double steps = 0, neuronSteps = 0;
+        int correct = 0, trained = 0;
+        const auto epochStart = Clock::now();
+        for (std::size_t bi = 0; bi < batches; ++bi) {
+            if (opt.stop.stop_requested()) {
+                result.stopped = true;
+                return result;
+            }
+            const std::size_t begin = bi * B, end = std::min(nTrain, begin + B);
+            if (end - begin < 2)
+                continue;  // a trailing single sample cannot form a contrastive batch
+            const Batch batch = gatherBatch(m_data, Split::Train, order, begin, end - begin);
+            BatchStats s;
+            arena.execute([&] { s = m_model->train(batch, lr); });
+            if (!memoryTaken) {
+                result.memory = m_model->memory();
+                memoryTaken = true;
+            }
+            correct += s.correct;
+            trained += s.samples;
+            steps += s.steps;
+            for (std::size_t l = 0; l < layers.size(); ++l) {
+                m.layer_loss[l] += s.layer_loss_sum[l];
+                m.firing_rate[l] += s.spike_count[l] / double(layers[l].size);
+            }
+            neuronSteps += double(s.steps) * s.samples;
+            m.readout_loss += s.readout_loss_sum;
+            ++batchesDone;
+            if (opt.on_progress) {
+                Progress p;
+                p.epoch = epoch + 1;
+                p.epochs = epochs;
+                p.batch = bi + 1;
+                p.batches = batches;
+                p.elapsed_s = std::chrono::duration<double>(Clock::now() - runStart).count();
+                p.samples_per_second = double(end) / std::chrono::duration<double>(Clock::now() - epochStart).count();
+                p.eta_s = p.elapsed_s / double(batchesDone) * double(batchesTotal - batchesDone);
+                opt.on_progress(p);
+            }
+        }
+        m.train_seconds = std::chrono::duration<double>(Clock::now() - epochStart).count();
+        for (auto& v : m.layer_loss)
+            v /= std::max(1.0, steps);
+        for (auto& v : m.firing_rate)
+            v /= std::max(1.0, neuronSteps);
+        m.readout_loss /= std::max(1.0, steps);
+        m.train_accuracy = trained ? double(correct) / double(trained) : 0.0;
+        m.samples_per_second = double(trained) / m.train_seconds;
+        const auto testStart = Clock::now();
+        m.test_accuracy = evaluate(Split::Test, m_exp.run.threads);
+        m.test_seconds = std::chrono::duration<double>(Clock::now() - testStart).count();
+        result.history.push_back(m);
+        files.saveEpoch(*m_model, result.history, result.memory);
+        if (opt.on_epoch)
+            opt.on_epoch(m);
+    }
+    files.saveResults(*m_model, result.history, result.memory);
+    return result;
+}
+
+void loadWeights(Model& model, const std::string& file)
+{
+    const h5::File f = h5::File::openRead(file);
+    model.load(f, false);
+}
+
+} // namespace tp

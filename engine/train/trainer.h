@@ -1,0 +1,78 @@
+#pragma once
+/// Runs an experiment: epochs of TP training on the train split, evaluation on the test split,
+/// the cosine learning-rate schedule, metrics, results.h5 and per-epoch checkpoints (atomic),
+/// resumable bit-identically. Engine-only (no Qt); progress and cancellation are injected.
+#include <functional>
+#include <memory>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "config/experiment.h"
+#include "core/dataset.h"
+#include "train/model.h"
+
+namespace tp {
+
+struct EpochMetrics {
+    int epoch = 0;                       ///< 1-based
+    double lr = 0;                       ///< learning rate used in this epoch
+    std::vector<double> layer_loss;      ///< mean local loss E_l per time step
+    double readout_loss = 0;             ///< mean readout cross-entropy per time step
+    double train_accuracy = 0;           ///< fraction 0..1, online (weights change within the epoch)
+    double test_accuracy = 0;            ///< fraction 0..1, after the epoch
+    std::vector<double> firing_rate;     ///< input-path spikes per neuron per step, per layer
+    double samples_per_second = 0;       ///< training throughput (evaluation excluded)
+    double train_seconds = 0, test_seconds = 0;
+};
+
+/// Training progress inside an epoch (called after every batch, on the training thread).
+struct Progress {
+    int epoch = 0, epochs = 0;
+    std::size_t batch = 0, batches = 0;
+    double elapsed_s = 0;                ///< since the run (or resume) started
+    double eta_s = 0;                    ///< estimate for the remaining run
+    double samples_per_second = 0;
+};
+
+struct TrainOptions {
+    std::string out_dir;                 ///< empty: write nothing
+    bool resume = false;                 ///< continue from out_dir/checkpoint.h5
+    std::function<void(const Progress&)> on_progress;
+    std::function<void(const EpochMetrics&)> on_epoch;
+    std::stop_token stop;                ///< checked between batches
+};
+
+struct TrainResult {
+    std::vector<EpochMetrics> history;
+    int first_epoch = 1;                 ///< > 1 when resumed
+    bool stopped = false;                ///< stopped through the stop token
+    std::vector<MemoryRow> memory;
+    double best_test_accuracy() const;
+};
+
+/// Learning rate of 0-based `epoch`: cosine annealing over `epochs` from lr to lr_min_ratio*lr.
+double cosineLr(const RunSpec& run, int epoch);
+
+/// TpConfig for an experiment on a dataset; checks network.inputs against the dataset.
+TpConfig modelConfig(const Experiment& experiment, const Dataset& dataset);
+
+class Trainer {
+public:
+    Trainer(Experiment experiment, const Dataset& dataset);
+    TrainResult run(const TrainOptions& options);
+    Model& model() { return *m_model; }
+
+    /// Accuracy (0..1) of the current model on a split, in batches of run.batch.
+    double evaluate(Split split, int threads);
+
+private:
+    Experiment m_exp;
+    const Dataset& m_data;
+    std::unique_ptr<Model> m_model;
+};
+
+/// Load trained weights (results.h5 or checkpoint.h5) into a model built for `experiment`.
+void loadWeights(Model& model, const std::string& file);
+
+} // namespace tp
