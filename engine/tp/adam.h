@@ -42,6 +42,21 @@ struct AdamStep {
             theta[i] -= lr * mi / (std::sqrt(vi) * ibc + e);
         }
     }
+
+    /// The same step for a gradient known to be zero (saves reading and writing it):
+    /// exactly apply() with g = 0.
+    template <typename S>
+    void applyZero(S* __restrict theta, S* __restrict m, S* __restrict v, std::size_t n) const
+    {
+        const S b1 = S(beta1), b2 = S(beta2), lr = S(step_size), ibc = S(inv_bc2_sqrt), e = S(eps);
+        for (std::size_t i = 0; i < n; ++i) {
+            const S mi = b1 * m[i];
+            const S vi = b2 * v[i];
+            m[i] = mi;
+            v[i] = vi;
+            theta[i] -= lr * mi / (std::sqrt(vi) * ibc + e);
+        }
+    }
 };
 
 } // namespace tp

@@ -156,12 +156,19 @@ void TpNetwork<S>::beginBatch(const Batch& batch)
 }
 
 template <typename S>
+bool TpNetwork<S>::useDense(const SparseRows<S>& input) const
+{
+    return m_cfg.path == ComputePath::Dense
+        || (m_cfg.path == ComputePath::Auto && input.rows >= int(kRowGrain)
+            && input.density() >= m_cfg.event_density_threshold);
+}
+
+template <typename S>
 void TpNetwork<S>::forwardPath(PathState& st, int rows, SparseRows<S>& input, SparseRows<S>* rec,
                                const WMat& w, const WMat* r, double vth)
 {
     const int h = int(w.rows());
-    const bool denseIn = m_cfg.path == ComputePath::Dense
-        || (m_cfg.path == ComputePath::Auto && rows >= int(kRowGrain) && input.density() >= m_cfg.event_density_threshold);
+    const bool denseIn = useDense(input);
     if (denseIn) {
         m_dense.resize(rows, input.cols);
         input.toDense(m_dense.data(), input.cols);
@@ -250,8 +257,7 @@ void TpNetwork<S>::gradientStep(Param& p, const Mat& delta, SparseRows<S>& input
 {
     const int out = int(p.w.rows());
     const int cols = int(p.w.cols());
-    const bool denseIn = m_cfg.path == ComputePath::Dense
-        || (m_cfg.path == ComputePath::Auto && input.rows >= int(kRowGrain) && input.density() >= m_cfg.event_density_threshold);
+    const bool denseIn = useDense(input);
     if (denseIn) {
         m_dense.resize(input.rows, cols);
         input.toDense(m_dense.data(), cols);
@@ -272,19 +278,34 @@ void TpNetwork<S>::gradientStep(Param& p, const Mat& delta, SparseRows<S>& input
     };
     parallelChunks(std::size_t(cols), grain, [&](std::size_t c0, std::size_t c1) {
         const auto n = Eigen::Index(c1 - c0);
-        if (denseIn)
+        if (denseIn) {
             p.g.middleCols(c0, n).noalias() = delta.transpose() * m_dense.middleCols(c0, n);
+            for (std::size_t c = c0; c < c1; ++c)
+                if (tinput)
+                    scatter(p.g.data() + c * out, *tinput, *tdelta, int(c));
+            const std::size_t off = c0 * out, len = std::size_t(n) * out;
+            adam.apply(p.w.data() + off, p.m.data() + off, p.v.data() + off, p.g.data() + off, len);
+            return;
+        }
+        // Event-driven: a column without any active input has a zero gradient; Adam still
+        // steps it (its moments decay), without reading or writing a gradient column.
         for (std::size_t c = c0; c < c1; ++c) {
-            S* g = p.g.data() + c * out;
-            if (!denseIn) {
-                std::fill(g, g + out, S(0));
-                scatter(g, input, delta, int(c));
+            const std::size_t off = c * out;
+            const bool active = input.col_off[c + 1] > input.col_off[c]
+                || (tinput && tinput->col_off[c + 1] > tinput->col_off[c]);
+            S* g = p.g.data() + off;
+            if (!active) {
+                if (m_recordGradients)
+                    std::fill(g, g + out, S(0));
+                adam.applyZero(p.w.data() + off, p.m.data() + off, p.v.data() + off, std::size_t(out));
+                continue;
             }
+            std::fill(g, g + out, S(0));
+            scatter(g, input, delta, int(c));
             if (tinput)
                 scatter(g, *tinput, *tdelta, int(c));
+            adam.apply(p.w.data() + off, p.m.data() + off, p.v.data() + off, g, std::size_t(out));
         }
-        const std::size_t off = c0 * out, len = std::size_t(n) * out;
-        adam.apply(p.w.data() + off, p.m.data() + off, p.v.data() + off, p.g.data() + off, len);
     });
 }
 
@@ -415,6 +436,7 @@ BatchStats TpNetwork<S>::trainBatch(const Batch& batch, double lr, const std::fu
     if (batch.size < 2)
         throw ConfigError("TP needs at least 2 rows per batch (the contrastive loss compares rows)");
     beginBatch(batch);
+    m_recordGradients = bool(onStep);
     BatchStats stats;
     stats.samples = m_B;
     stats.steps = batch.steps;

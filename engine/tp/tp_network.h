@@ -69,7 +69,8 @@ public:
     using Mat = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;  ///< rows = batch rows
     using WMat = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>; ///< (out, in): column = one input's fan-out
 
-    /// A trainable matrix with its Adam moments and last gradient.
+    /// A trainable matrix with its Adam moments and last gradient (g is complete during a
+    /// trainBatch with an onStep observer; otherwise columns with no active input keep stale values).
     struct Param {
         WMat w, m, v, g;
         std::int64_t step = 0;
@@ -135,6 +136,7 @@ public:
     std::vector<MemoryRow> memory() const;
 
 private:
+    bool useDense(const SparseRows<S>& input) const;
     void beginBatch(const Batch& batch);
     void forwardStep(const Batch& batch, int t, bool withTarget);
     void forwardPath(PathState& st, int rows, SparseRows<S>& input, SparseRows<S>* rec,
@@ -160,6 +162,7 @@ private:
     double m_readoutLoss = 0;
     double m_lr = 0;
     std::int64_t m_denseSteps = 0, m_eventSteps = 0;
+    bool m_recordGradients = false;  ///< keep Param::g complete (zero columns too) for observers
 
 public:
     /// How many layer-input products ran on the dense and on the event-driven path.
