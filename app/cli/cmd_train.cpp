@@ -73,6 +73,15 @@ Experiment loadWithOverrides(const std::string& file, const std::vector<std::str
     return loadExperiment(file, all, validateDatasetSpec);
 }
 
+std::unique_ptr<Dataset> openExperimentData(const Experiment& exp, const std::string& file)
+{
+    try {
+        return openDataset(exp.dataset);
+    } catch (const ConfigError& e) {
+        throw ConfigError(e.issues(), file);  // name the experiment file in the message
+    }
+}
+
 Runner addTrain(CLI::App& app)
 {
     struct Options {
@@ -91,8 +100,10 @@ Runner addTrain(CLI::App& app)
     app.add_flag("--json", o->json, "one JSON object per epoch on stdout");
     return [o] {
         const Experiment exp = loadWithOverrides(o->file, o->sets, o->threads);
+        if (o->resume)  // fail before generating or reading any data
+            RunFiles(o->out, exp, true);
         const auto t0 = std::chrono::steady_clock::now();
-        const auto data = openDataset(exp.dataset);
+        const auto data = openExperimentData(exp, o->file);
         const double genSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         if (!o->json)
             std::printf("%s: %s, %zu train / %zu test samples, %d classes, %d inputs (ready in %.1f s)\n",
@@ -113,6 +124,15 @@ Runner addTrain(CLI::App& app)
             printEpoch(m, o->json);
         };
         const TrainResult r = trainer.run(opt);
+        if (!o->json && !r.memory.empty()) {
+            std::printf("memory (KiB)            weights  optimizer  rule state (traces)  buffers     total"
+                        "  model: 2BH traces + S\n");
+            for (const auto& row : r.memory)
+                std::printf("  %-20s %9.1f %10.1f %11.1f (%6.1f) %8.1f %9.1f %9.1f\n", row.part.c_str(),
+                            row.weights_bytes / 1024.0, row.optimizer_bytes / 1024.0, row.rule_state_bytes / 1024.0,
+                            row.trace_bytes / 1024.0, row.buffer_bytes / 1024.0, row.total() / 1024.0,
+                            row.model_bytes / 1024.0);
+        }
         if (!o->json) {
             if (r.first_epoch > 1)
                 std::printf("resumed after epoch %d\n", r.first_epoch - 1);
@@ -142,7 +162,7 @@ Runner addEval(CLI::App& app)
     app.add_flag("--json", o->json, "one JSON object on stdout");
     return [o] {
         const Experiment exp = loadWithOverrides(o->file, o->sets, o->threads);
-        const auto data = openDataset(exp.dataset);
+        const auto data = openExperimentData(exp, o->file);
         Trainer trainer(exp, *data);
         loadWeights(trainer.model(), o->weights);
         const Split split = o->split == "train" ? Split::Train : Split::Test;

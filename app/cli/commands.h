@@ -21,10 +21,14 @@ Runner addBench(CLI::App& app);
 
 } // namespace tp::cli
 
-namespace tp {
-struct Experiment;
-}
+#include <memory>
+
+#include "config/experiment.h"
+#include "core/dataset.h"
+
 namespace tp::cli {
 /// Load an experiment file with --set overrides (and --threads when >= 0), validating the dataset too.
 Experiment loadWithOverrides(const std::string& file, const std::vector<std::string>& sets, int threads);
+/// Open (or generate) the experiment's dataset; configuration errors name `file`.
+std::unique_ptr<Dataset> openExperimentData(const Experiment& exp, const std::string& file);
 } // namespace tp::cli

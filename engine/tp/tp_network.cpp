@@ -528,6 +528,7 @@ std::vector<MemoryRow> TpNetwork<S>::memory() const
         row.weights_bytes = paramWeights(layer.W) + (layer.recurrent ? paramWeights(layer.R) : 0);
         row.optimizer_bytes = paramOpt(layer.W) + (layer.recurrent ? paramOpt(layer.R) : 0);
         row.rule_state_bytes = state(layer.in) + state(layer.tgt);
+        row.trace_bytes = bytes(layer.in.trace) + bytes(layer.tgt.trace);
         row.buffer_bytes = temps(layer.in) + temps(layer.tgt) + bytes(layer.z) + bytes(layer.y) + bytes(layer.gc)
             + bytes(layer.W.g) + (layer.recurrent ? bytes(layer.R.g) : 0) + layer.a_in.bytes() + layer.a_tgt.bytes()
             + layer.p_in.bytes() + layer.p_tgt.bytes();
@@ -539,6 +540,7 @@ std::vector<MemoryRow> TpNetwork<S>::memory() const
     proj.weights_bytes = bytes(m_S.w) + bytes(m_Srec);
     proj.optimizer_bytes = m_cfg.rule.train_s ? paramOpt(m_S) : 0;
     proj.rule_state_bytes = bytes(m_labelTrace);
+    proj.trace_bytes = bytes(m_labelTrace);
     proj.buffer_bytes = m_cfg.rule.train_s ? bytes(m_S.g) : 0;
     proj.model_bytes = bytes(m_S.w);
     rows.push_back(proj);

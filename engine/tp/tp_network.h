@@ -46,7 +46,8 @@ struct MemoryRow {
     std::string part;            ///< "layer 1", "readout", "target projection S"
     std::size_t weights_bytes = 0;
     std::size_t optimizer_bytes = 0;
-    std::size_t rule_state_bytes = 0;  ///< traces, membranes, previous spikes (both paths)
+    std::size_t rule_state_bytes = 0;  ///< traces, membranes, spikes (both paths)
+    std::size_t trace_bytes = 0;       ///< the traces alone (part of rule_state_bytes), to set beside model_bytes
     std::size_t buffer_bytes = 0;      ///< per-step temporaries, gradients, sparse lists
     std::size_t model_bytes = 0;       ///< analytic: 2*B*H traces (+ S for the projection row)
     std::size_t total() const { return weights_bytes + optimizer_bytes + rule_state_bytes + buffer_bytes; }

@@ -12,9 +12,20 @@
 namespace tp {
 
 namespace fs = std::filesystem;
+constexpr std::size_t kMemoryColumns = 6;
 
-RunFiles::RunFiles(std::string dir, const Experiment& experiment) : m_dir(std::move(dir)), m_config(toJson(experiment))
+std::string RunFiles::checkpointPath(const std::string& dir)
 {
+    return (fs::path(dir) / "checkpoint.h5").string();
+}
+
+RunFiles::RunFiles(std::string dir, const Experiment& experiment, bool resume)
+    : m_dir(std::move(dir)), m_config(toJson(experiment))
+{
+    if (resume && m_dir.empty())
+        throw ConfigError("--resume needs --out DIR (the folder of the interrupted run)");
+    if (resume && !fs::exists(checkpointPath(m_dir)))
+        throw IoError("cannot resume: " + checkpointPath(m_dir) + " does not exist (no epoch of this run finished)");
     if (m_dir.empty())
         return;
     std::error_code ec;
@@ -55,6 +66,7 @@ static nlohmann::json memoryJson(const std::vector<MemoryRow>& memory)
                         {"weights_bytes", r.weights_bytes},
                         {"optimizer_bytes", r.optimizer_bytes},
                         {"rule_state_bytes", r.rule_state_bytes},
+                        {"trace_bytes", r.trace_bytes},
                         {"buffer_bytes", r.buffer_bytes},
                         {"total_bytes", r.total()},
                         {"model_bytes", r.model_bytes}});
@@ -110,10 +122,12 @@ void RunFiles::writeH5(const std::string& name, const Model& model, bool withOpt
         f.write("metrics/firing_rate", {E, L}, rate.data());
         std::vector<std::int64_t> bytes;
         for (const auto& r : memory)
-            for (auto b : {r.weights_bytes, r.optimizer_bytes, r.rule_state_bytes, r.buffer_bytes, r.model_bytes})
+            for (auto b : {r.weights_bytes, r.optimizer_bytes, r.rule_state_bytes, r.trace_bytes, r.buffer_bytes,
+                           r.model_bytes})
                 bytes.push_back(std::int64_t(b));
-        f.write("memory/bytes", {memory.size(), 5}, bytes.data());
-        f.writeString("memory/columns", "weights_bytes,optimizer_bytes,rule_state_bytes,buffer_bytes,model_bytes");
+        f.write("memory/bytes", {memory.size(), kMemoryColumns}, bytes.data());
+        f.writeString("memory/columns",
+                      "weights_bytes,optimizer_bytes,rule_state_bytes,trace_bytes,buffer_bytes,model_bytes");
         std::string parts;
         for (const auto& r : memory)
             parts += (parts.empty() ? "" : ",") + r.part;
@@ -164,11 +178,9 @@ void RunFiles::saveResults(const Model& model, const std::vector<EpochMetrics>& 
         writeH5("results.h5", model, false, history, memory);
 }
 
-std::vector<EpochMetrics> RunFiles::loadCheckpoint(Model& model) const
+std::vector<EpochMetrics> RunFiles::loadCheckpoint(Model& model, std::vector<MemoryRow>& memory) const
 {
-    const std::string path = (fs::path(m_dir) / "checkpoint.h5").string();
-    if (!fs::exists(path))
-        throw IoError("cannot resume: " + path + " does not exist (no epoch of this run finished)");
+    const std::string path = checkpointPath(m_dir);
     const h5::File f = h5::File::openRead(path);
     nlohmann::json saved;
     try {
@@ -210,6 +222,25 @@ std::vector<EpochMetrics> RunFiles::loadCheckpoint(Model& model) const
         m.test_seconds = vs[e];
         m.layer_loss.assign(loss.data.begin() + long(e * L), loss.data.begin() + long((e + 1) * L));
         m.firing_rate.assign(rate.data.begin() + long(e * L), rate.data.begin() + long((e + 1) * L));
+    }
+    const auto bytes = f.readInts("memory/bytes");
+    std::vector<std::string> parts;
+    std::string names = f.readString("memory/parts");
+    for (std::size_t pos = 0; !names.empty();) {
+        const std::size_t comma = names.find(',', pos);
+        parts.push_back(names.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos));
+        if (comma == std::string::npos)
+            break;
+        pos = comma + 1;
+    }
+    constexpr std::size_t C = kMemoryColumns;
+    if (bytes.size() != parts.size() * C)
+        throw FormatError(path, "dataset /memory/bytes", "expected 6 columns per part of /memory/parts");
+    memory.clear();
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        const auto* v = bytes.data.data() + i * C;
+        memory.push_back({parts[i], std::size_t(v[0]), std::size_t(v[1]), std::size_t(v[2]), std::size_t(v[3]),
+                          std::size_t(v[4]), std::size_t(v[5])});
     }
     return history;
 }

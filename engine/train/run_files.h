@@ -15,12 +15,17 @@ struct EpochMetrics;
 
 class RunFiles {
 public:
-    /// `dir` empty: nothing is written. Creates the folder otherwise.
-    RunFiles(std::string dir, const Experiment& experiment);
+    /// `dir` empty: nothing is written. Creates the folder otherwise; with `resume` the folder
+    /// must already hold a checkpoint (IoError otherwise, and nothing is created).
+    RunFiles(std::string dir, const Experiment& experiment, bool resume = false);
 
-    /// Restore weights, Adam state and history from dir/checkpoint.h5. Throws IoError when
-    /// there is none, ConfigError when it belongs to a different experiment.
-    std::vector<EpochMetrics> loadCheckpoint(Model& model) const;
+    /// Restore weights, Adam state, history and the memory table measured by the original
+    /// run from dir/checkpoint.h5. Throws IoError when there is none, ConfigError when it
+    /// belongs to a different experiment.
+    std::vector<EpochMetrics> loadCheckpoint(Model& model, std::vector<MemoryRow>& memory) const;
+
+    /// Path of the checkpoint inside a run folder.
+    static std::string checkpointPath(const std::string& dir);
     void saveEpoch(const Model& model, const std::vector<EpochMetrics>& history,
                    const std::vector<MemoryRow>& memory) const;
     void saveResults(const Model& model, const std::vector<EpochMetrics>& history,

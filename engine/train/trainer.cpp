@@ -84,11 +84,9 @@ TrainResult Trainer::run(const TrainOptions& opt)
 {
     using Clock = std::chrono::steady_clock;
     TrainResult result;
-    RunFiles files(opt.out_dir, m_exp);
+    RunFiles files(opt.out_dir, m_exp, opt.resume);
     if (opt.resume) {
-        if (opt.out_dir.empty())
-            throw ConfigError("--resume needs --out DIR (the folder of the interrupted run)");
-        result.history = files.loadCheckpoint(*m_model);
+        result.history = files.loadCheckpoint(*m_model, result.memory);
         result.first_epoch = int(result.history.size()) + 1;
     }
     tbb::task_arena arena(arenaThreads(m_exp.run.threads));
@@ -99,7 +97,8 @@ TrainResult Trainer::run(const TrainOptions& opt)
     const auto runStart = Clock::now();
     std::size_t batchesDone = 0;
     const std::size_t batchesTotal = batches * std::size_t(std::max(0, epochs - result.first_epoch + 1));
-    bool memoryTaken = false;
+    // Measured once, on the first full batch of the run (a resumed run keeps the original's).
+    bool memoryTaken = !result.memory.empty();
 
     for (int epoch = result.first_epoch - 1; epoch < epochs; ++epoch) {
         const double lr = cosineLr(m_exp.run, epoch);
@@ -124,7 +123,7 @@ TrainResult Trainer::run(const TrainOptions& opt)
             const Batch batch = gatherBatch(m_data, Split::Train, order, begin, end - begin);
             BatchStats s;
             arena.execute([&] { s = m_model->train(batch, lr); });
-            if (!memoryTaken) {
+            if (!memoryTaken && batch.size == m_exp.run.batch) {
                 result.memory = m_model->memory();
                 memoryTaken = true;
             }
@@ -162,6 +161,10 @@ TrainResult Trainer::run(const TrainOptions& opt)
         m.test_accuracy = evaluate(Split::Test, m_exp.run.threads);
         m.test_seconds = std::chrono::duration<double>(Clock::now() - testStart).count();
         result.history.push_back(m);
+        if (!memoryTaken) {  // no full batch in this dataset: measure what the smaller one allocated
+            result.memory = m_model->memory();
+            memoryTaken = true;
+        }
         files.saveEpoch(*m_model, result.history, result.memory);
         if (opt.on_epoch)
             opt.on_epoch(m);

@@ -470,6 +470,12 @@ private slots:
             run.lines = jsonLines(r.out, &error);
             QVERIFY2(error.isEmpty(), qPrintable(error));
             QCOMPARE(run.lines.size(), 2);
+            // --threads reached the run: metrics.json records it in the experiment.
+            const QJsonObject metrics = readJsonFile(run.dir + QStringLiteral("/metrics.json"), &error);
+            QVERIFY2(error.isEmpty(), qPrintable(error));
+            QCOMPARE(metrics.value(QLatin1String("experiment")).toObject().value(QLatin1String("run")).toObject()
+                         .value(QLatin1String("threads")).toInt(-1),
+                     threads.toInt());
             runs.append(run);
         }
         QString error;
@@ -543,7 +549,9 @@ private slots:
         QString dir;
         int epochsDone = -1;
         QStringList args;
-        for (int attempt = 0; attempt < 4 && epochsDone < 0; ++attempt, epochs *= 2) {
+        for (int attempt = 0; attempt < 4 && epochsDone < 0; ++attempt) {
+            if (attempt > 0)
+                epochs *= 2;  // the previous run finished before the kill: make it longer
             dir = tmpPath(QStringLiteral("resume-%1").arg(attempt));
             args = QStringList{QStringLiteral("train"), randmanExp(), QStringLiteral("--out"), dir,
                                QStringLiteral("--json")} + smallRun(epochs, 300);
@@ -567,12 +575,13 @@ private slots:
             }
             if (!killed || p.exitStatus() != QProcess::CrashExit
                 || QFileInfo::exists(dir + QStringLiteral("/results.h5")))
-                continue;  // the run finished before the kill: try a longer one
+                continue;
             epochsDone = int(intAttribute(dir + QStringLiteral("/checkpoint.h5"), "epochs_done"));
             if (epochsDone >= epochs)
                 epochsDone = -1;
         }
         QVERIFY2(epochsDone >= 1, "could not interrupt a run between its first checkpoint and its end");
+        qInfo("killed a %d-epoch run after epoch %d", epochs, epochsDone);
         QVERIFY(!QFileInfo::exists(dir + QStringLiteral("/results.h5")));
 
         const CliResult resumed = runCli(args + QStringList{QStringLiteral("--resume")});
@@ -606,6 +615,19 @@ private slots:
         for (int e = 0; e < epochs; ++e)
             QVERIFY2(a[e] == b[e], qPrintable(QStringLiteral("epoch %1: resumed %2 vs uninterrupted %3")
                                                   .arg(e + 1).arg(describeValues(a[e]), describeValues(b[e]))));
+
+        // The memory table is measured on the first full batch of the run; a resumed run keeps
+        // the one its checkpoint recorded, so both tables are identical.
+        const QJsonArray memA = readJsonFile(dir + QStringLiteral("/metrics.json"), &error)
+                                    .value(QLatin1String("memory")).toArray();
+        const QJsonArray memB = readJsonFile(full + QStringLiteral("/metrics.json"), &error)
+                                    .value(QLatin1String("memory")).toArray();
+        QVERIFY(!memA.isEmpty());
+        QCOMPARE(memA.size(), memB.size());
+        for (qsizetype i = 0; i < memA.size(); ++i)
+            for (const char* key : {"part", "weights_bytes", "optimizer_bytes", "rule_state_bytes", "buffer_bytes",
+                                    "model_bytes"})
+                QCOMPARE(memA[i].toObject().value(QLatin1String(key)), memB[i].toObject().value(QLatin1String(key)));
 
         QString diff = compareGroups(dir + QStringLiteral("/results.h5"), full + QStringLiteral("/results.h5"),
                                      QStringLiteral("weights"));
@@ -850,8 +872,9 @@ private slots:
     // 6. bench and --help.
     void bench()
     {
+        // bench measures a fixed number of batches (--batches; it replaced --seconds).
         const CliResult r = runCli({QStringLiteral("bench"), QStringLiteral("--workload"), QStringLiteral("randman"),
-                                    QStringLiteral("--seconds"), QStringLiteral("0.2"), QStringLiteral("--threads"),
+                                    QStringLiteral("--batches"), QStringLiteral("3"), QStringLiteral("--threads"),
                                     QStringLiteral("2"), QStringLiteral("--json")});
         EXPECT_EXIT(r, 0);
         QString error;
@@ -862,7 +885,8 @@ private slots:
         QCOMPARE(o.value(QLatin1String("workload")).toString(), QStringLiteral("randman"));
         QCOMPARE(o.value(QLatin1String("threads")).toInt(), 2);
         QVERIFY(o.value(QLatin1String("samples_per_second")).toDouble() > 0);
-        QVERIFY(o.value(QLatin1String("batches")).toInt() >= 1);
+        QCOMPARE(o.value(QLatin1String("batches")).toInt(), 3);
+        QVERIFY(o.value(QLatin1String("seconds")).toDouble() > 0);
 
         const CliResult bad = runCli({QStringLiteral("bench"), QStringLiteral("--workload"), QStringLiteral("mnist")});
         EXPECT_EXIT(bad, 2);
@@ -879,7 +903,7 @@ private slots:
         QTest::newRow("eval") << QStringLiteral("eval")
                               << QStringList{QStringLiteral("--weights"), QStringLiteral("--split")};
         QTest::newRow("bench") << QStringLiteral("bench")
-                               << QStringList{QStringLiteral("--workload"), QStringLiteral("--seconds")};
+                               << QStringList{QStringLiteral("--workload"), QStringLiteral("--batches")};
         QTest::newRow("verify-golden") << QStringLiteral("verify-golden")
                                        << QStringList{QStringLiteral("--precision"), QStringLiteral("--json")};
         QTest::newRow("top level") << QString() << QStringList{QStringLiteral("train"), QStringLiteral("verify-golden")};

@@ -267,6 +267,7 @@ private slots:
         QCOMPARE(rows[0].optimizer_bytes, std::size_t(2 * H * n * 4 + 8));
         // Membrane, spikes and trace for B input rows and one target row per class.
         QCOMPARE(rows[0].rule_state_bytes, std::size_t((B + C) * H * 3 * 4));
+        QCOMPARE(rows[0].trace_bytes, std::size_t((B + C) * H * 4));  // vs the 2BH of the analytic model
         QCOMPARE(rows[0].model_bytes, std::size_t(2 * B * H * 4));
         QCOMPARE(rows[1].weights_bytes, std::size_t(H * C * 4));  // S, frozen: no optimiser state
         QCOMPARE(rows[1].optimizer_bytes, std::size_t(0));

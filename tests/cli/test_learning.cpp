@@ -1,0 +1,50 @@
+// The shipped Randman experiments learn what the README promises, run through the real CLI:
+// randman.json (the default) reaches >= 80% best test accuracy, randman-paper.json >= 50%
+// within its 10 epochs.
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QtTest>
+
+class TestLearning : public QObject {
+    Q_OBJECT
+
+private:
+    static double bestTestAccuracy(const QString& experiment, int* epochs)
+    {
+        QProcess p;
+        p.start(QStringLiteral(TP_CLI_PATH), {"train", QStringLiteral(TP_RESOURCES_DIR "/experiments/") + experiment, "--json"});
+        if (!p.waitForFinished(600000) || p.exitCode() != 0)
+            return -1;
+        double best = -1;
+        *epochs = 0;
+        for (const QByteArray& line : p.readAllStandardOutput().split('\n')) {
+            if (line.trimmed().isEmpty())
+                continue;
+            const QJsonObject o = QJsonDocument::fromJson(line).object();
+            best = std::max(best, o.value("test_accuracy").toDouble(-1));
+            ++*epochs;
+        }
+        return best;
+    }
+
+private slots:
+    void defaultReaches80Percent()
+    {
+        int epochs = 0;
+        const double best = bestTestAccuracy("randman.json", &epochs);
+        QCOMPARE(epochs, 20);
+        QVERIFY2(best >= 0.80, qPrintable(QString("best test accuracy %1").arg(best)));
+    }
+
+    void paperStandardReaches50PercentIn10Epochs()
+    {
+        int epochs = 0;
+        const double best = bestTestAccuracy("randman-paper.json", &epochs);
+        QCOMPARE(epochs, 10);
+        QVERIFY2(best >= 0.50, qPrintable(QString("best test accuracy %1").arg(best)));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestLearning)
+#include "test_learning.moc"
