@@ -54,6 +54,33 @@ void SparseRows<S>::fromOneHot(const std::vector<int>& label, int ncols)
 }
 
 template <typename S>
+void SparseRows<S>::beginRows(int nrows, int stride)
+{
+    rows = nrows;
+    cols = stride;
+    row_off.assign(std::size_t(nrows) + 1, 0);
+    idx.resize(std::size_t(nrows) * std::size_t(stride));
+}
+
+template <typename S>
+void SparseRows<S>::compactRows(int stride)
+{
+    std::int32_t total = 0;
+    for (int r = 0; r < rows; ++r) {
+        const std::int32_t count = row_off[r + 1];
+        // Row r starts at r*stride >= total: moving it down in row order never overwrites unread data.
+        if (total != r * stride)
+            std::copy(idx.begin() + std::ptrdiff_t(r) * stride, idx.begin() + std::ptrdiff_t(r) * stride + count,
+                      idx.begin() + total);
+        row_off[r] = total;
+        total += count;
+    }
+    row_off[rows] = total;
+    idx.resize(std::size_t(total));
+    val.assign(std::size_t(total), S(1));
+}
+
+template <typename S>
 void SparseRows<S>::buildColumns()
 {
     col_off.assign(std::size_t(cols) + 1, 0);

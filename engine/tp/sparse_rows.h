@@ -25,6 +25,10 @@ struct SparseRows {
     void fromBatch(const Batch& batch, int t);
     /// One entry of value 1 per row: row k has column label[k].
     void fromOneHot(const std::vector<int>& label, int cols);
+    /// Prepare for rows written in parallel: row r's indices go to idx[r*stride ...] and its
+    /// count to row_off[r+1]; then compactRows(stride) turns that into CSR (values 1).
+    void beginRows(int rows, int stride);
+    void compactRows(int stride);
     /// Build the CSC view from the CSR one (row order kept inside each column).
     void buildColumns();
     /// Write the dense (rows x cols) row-major matrix into out (zeroing it first).

@@ -13,6 +13,7 @@ namespace tp {
 namespace {
 constexpr std::size_t kRowGrain = 8;        // batch rows per task
 constexpr std::size_t kChunkElems = 8192;   // weight elements per gradient/Adam task
+constexpr int kMinDenseRows = 32;           // fewer rows (e.g. the class rows of the target path): always event-driven
 
 template <typename M>
 void zeroed(M& m, int rows, int cols)
@@ -139,6 +140,8 @@ void TpNetwork<S>::beginBatch(const Batch& batch)
         zeroed(st.psi, rows, h);
         zeroed(st.delta, rows, h);
         zeroed(st.current, rows, h);
+        st.spikes.beginRows(rows, h);  // no spikes before the first step
+        st.spikes.compactRows(h);
     };
     for (auto& layer : m_layers) {
         zeroPath(layer.in, m_B, layer.size);
@@ -155,11 +158,27 @@ void TpNetwork<S>::beginBatch(const Batch& batch)
         zeroed(m_outTrace, m_B, m_layers.back().size);
 }
 
+/// One LIF step of a row: pre-reset potential, spike (u >= v_th), reset, trace. Branch-free so
+/// that it vectorises; the reset kind is a template parameter.
+template <bool Soft, typename S>
+static void lifRow(S* __restrict mem, S* __restrict u, S* __restrict s, S* __restrict tr, const S* __restrict cur,
+                   int h, S alpha, S beta, S th)
+{
+    for (int j = 0; j < h; ++j) {
+        const S uj = alpha * mem[j] + cur[j];
+        const S sj = uj >= th ? S(1) : S(0);
+        u[j] = uj;
+        s[j] = sj;
+        mem[j] = Soft ? uj - th * sj : uj * (S(1) - sj);
+        tr[j] = beta * tr[j] + sj;
+    }
+}
+
 template <typename S>
 bool TpNetwork<S>::useDense(const SparseRows<S>& input) const
 {
     return m_cfg.path == ComputePath::Dense
-        || (m_cfg.path == ComputePath::Auto && input.rows >= int(kRowGrain)
+        || (m_cfg.path == ComputePath::Auto && input.rows >= kMinDenseRows
             && input.density() >= m_cfg.event_density_threshold);
 }
 
@@ -178,6 +197,7 @@ void TpNetwork<S>::forwardPath(PathState& st, int rows, SparseRows<S>& input, Sp
     }
     const S alpha = S(m_cfg.neuron.alpha), beta = S(m_cfg.neuron.beta), th = S(vth);
     const bool soft = m_cfg.neuron.resetKind() == ResetKind::Soft;
+    st.spikes.beginRows(rows, h);
     parallelChunks(std::size_t(rows), kRowGrain, [&](std::size_t r0, std::size_t r1) {
         const auto n = Eigen::Index(r1 - r0);
         if (denseIn)
@@ -200,21 +220,24 @@ void TpNetwork<S>::forwardPath(PathState& st, int rows, SparseRows<S>& input, Sp
         if (rec)
             gather(*rec, *r, false);
         for (std::size_t b = r0; b < r1; ++b) {
-            S* mem = st.mem.data() + b * h;
-            S* u = st.u.data() + b * h;
-            S* s = st.s.data() + b * h;
-            S* tr = st.trace.data() + b * h;
-            const S* cur = st.current.data() + b * h;
-            for (int j = 0; j < h; ++j) {
-                const S uj = alpha * mem[j] + cur[j];
-                const S sj = uj >= th ? S(1) : S(0);
-                u[j] = uj;
-                s[j] = sj;
-                mem[j] = soft ? uj - th * sj : uj * (S(1) - sj);
-                tr[j] = beta * tr[j] + sj;
-            }
+            const std::ptrdiff_t o = std::ptrdiff_t(b) * h;
+            if (soft)
+                lifRow<true>(st.mem.data() + o, st.u.data() + o, st.s.data() + o, st.trace.data() + o,
+                             st.current.data() + o, h, alpha, beta, th);
+            else
+                lifRow<false>(st.mem.data() + o, st.u.data() + o, st.s.data() + o, st.trace.data() + o,
+                              st.current.data() + o, h, alpha, beta, th);
+            // This row's spikes as indices, at a row stride of h; compacted below.
+            std::int32_t* out = st.spikes.idx.data() + o;
+            const S* sp = st.s.data() + o;
+            std::int32_t count = 0;
+            for (int j = 0; j < h; ++j)
+                if (sp[j] != S(0))
+                    out[count++] = j;
+            st.spikes.row_off[b + 1] = count;
         }
     });
+    st.spikes.compactRows(h);
 }
 
 template <typename S>
@@ -232,9 +255,9 @@ void TpNetwork<S>::forwardStep(const Batch& batch, int t, bool withTarget)
         if (l == 0)
             layer.a_in.fromBatch(batch, t);
         else
-            layer.a_in.fromDense(m_layers[l - 1].in.s.data(), m_B, m_layers[l - 1].size, m_layers[l - 1].size);
+            layer.a_in = m_layers[l - 1].in.spikes;
         if (layer.recurrent)
-            layer.p_in.fromDense(layer.in.s.data(), m_B, layer.size, layer.size);
+            layer.p_in = layer.in.spikes;  // spikes of t-1 (empty at the first step)
         forwardPath(layer.in, m_B, layer.a_in, layer.recurrent ? &layer.p_in : nullptr, layer.W.w,
                     layer.recurrent ? &layer.R.w : nullptr, vth);
         if (!withTarget)
@@ -242,9 +265,9 @@ void TpNetwork<S>::forwardStep(const Batch& batch, int t, bool withTarget)
         if (l == 0)
             layer.a_tgt.fromOneHot(m_classLabel, m_cfg.classes);
         else
-            layer.a_tgt.fromDense(m_layers[l - 1].tgt.s.data(), m_K, m_layers[l - 1].size, m_layers[l - 1].size);
+            layer.a_tgt = m_layers[l - 1].tgt.spikes;
         if (layer.recurrent)
-            layer.p_tgt.fromDense(layer.tgt.s.data(), m_K, layer.size, layer.size);
+            layer.p_tgt = layer.tgt.spikes;
         const WMat& w = l == 0 ? m_S.w : layer.W.w;
         const WMat* r = !layer.recurrent ? nullptr : (l == 0 ? &m_Srec : &layer.R.w);
         forwardPath(layer.tgt, m_K, layer.a_tgt, layer.recurrent ? &layer.p_tgt : nullptr, w, r, vth);
@@ -312,7 +335,7 @@ void TpNetwork<S>::gradientStep(Param& p, const Mat& delta, SparseRows<S>& input
 template <typename S>
 void TpNetwork<S>::lossAndGradients(Layer& layer, int l, double lr)
 {
-    const int B = m_B, K = m_K, h = layer.size;
+    const int B = m_B, K = m_K;
     const Mat& eps = layer.in.trace;
     const Mat& teps = layer.tgt.trace;
     const Mat& prev = l == 0 ? m_labelTrace : m_layers[l - 1].tgt.trace;
@@ -378,7 +401,6 @@ void TpNetwork<S>::lossAndGradients(Layer& layer, int l, double lr)
     layer.in.delta.array() *= layer.in.psi.array();
     layer.tgt.delta.noalias() = layer.gc.transpose() * eps;
     layer.tgt.delta.array() *= layer.tgt.psi.array();
-    (void)h;
 
     const bool targetTerm = l >= 1;
     gradientStep(layer.W, layer.in.delta, layer.a_in, targetTerm ? &layer.tgt.delta : nullptr,
@@ -394,16 +416,16 @@ template <typename S>
 void TpNetwork<S>::readoutStep(const Batch& batch, double lr, bool learn)
 {
     const Layer& last = m_layers.back();
-    const int C = m_cfg.classes, h = last.size;
-    m_readIn.fromDense(last.in.s.data(), m_B, h, h);
+    const int C = m_cfg.classes;
+    const SparseRows<S>& readIn = last.in.spikes;
     const S leak = S(m_cfg.readout_leak);
     double loss = 0;
     for (int b = 0; b < m_B; ++b) {
         S* mo = m_mout.data() + b * C;
         for (int c = 0; c < C; ++c)
             mo[c] *= leak;
-        for (auto e = m_readIn.row_off[b]; e < m_readIn.row_off[b + 1]; ++e) {
-            const S* col = m_out.w.data() + std::ptrdiff_t(m_readIn.idx[e]) * C;
+        for (auto e = readIn.row_off[b]; e < readIn.row_off[b + 1]; ++e) {
+            const S* col = m_out.w.data() + std::ptrdiff_t(readIn.idx[e]) * C;
             for (int c = 0; c < C; ++c)
                 mo[c] += col[c];
         }
@@ -531,7 +553,7 @@ std::vector<MemoryRow> TpNetwork<S>::memory() const
         row.trace_bytes = bytes(layer.in.trace) + bytes(layer.tgt.trace);
         row.buffer_bytes = temps(layer.in) + temps(layer.tgt) + bytes(layer.z) + bytes(layer.y) + bytes(layer.gc)
             + bytes(layer.W.g) + (layer.recurrent ? bytes(layer.R.g) : 0) + layer.a_in.bytes() + layer.a_tgt.bytes()
-            + layer.p_in.bytes() + layer.p_tgt.bytes();
+            + layer.p_in.bytes() + layer.p_tgt.bytes() + layer.in.spikes.bytes() + layer.tgt.spikes.bytes();
         row.model_bytes = 2 * B * std::size_t(layer.size) * sizeof(S);
         rows.push_back(row);
     }
@@ -549,7 +571,7 @@ std::vector<MemoryRow> TpNetwork<S>::memory() const
     out.weights_bytes = bytes(m_out.w);
     out.optimizer_bytes = paramOpt(m_out);
     out.rule_state_bytes = bytes(m_mout) + bytes(m_outTrace);
-    out.buffer_bytes = bytes(m_out.g) + bytes(m_err) + bytes(m_dense) + m_readIn.bytes();
+    out.buffer_bytes = bytes(m_out.g) + bytes(m_err) + bytes(m_dense);
     rows.push_back(out);
     return rows;
 }

@@ -84,6 +84,7 @@ public:
         Mat psi;                      ///< surrogate derivative at u
         Mat delta;                    ///< input path: delta; target path: sum over the class's rows of delta~
         Mat current;                  ///< input current I
+        SparseRows<S> spikes;         ///< s as sparse rows (the next layer's input, next step's recurrent input)
     };
 
     struct Layer {
@@ -157,7 +158,6 @@ private:
     Mat m_outTrace;      ///< exact-leak trace of s_L (rule.readout_trace = exact)
     Mat m_err;           ///< (B, C) softmax(m_out) - c
     Mat m_dense;         ///< scratch for the dense path
-    SparseRows<S> m_readIn;  ///< s_L as the readout's input
     std::vector<int> m_rowClass, m_classLabel, m_classCount;
     int m_B = 0, m_K = 0;
     double m_readoutLoss = 0;
