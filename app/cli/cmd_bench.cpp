@@ -6,7 +6,7 @@
 #include <tbb/task_arena.h>
 
 #include "commands.h"
-#include "core/rng.h"
+#include "core/sample.h"
 #include "train/model.h"
 
 namespace tp::cli {
@@ -27,32 +27,6 @@ const Workload kWorkloads[] = {
     // randman.json: 40 units x 4 spikes within 100 steps = 4% density.
     {"randman", 40, 10, 128, 100, {{"lif", 200, false}}, 0.04, 0.95, 0.95, 1.0},
 };
-
-/// Random binary inputs of the given density and uniform labels (every batch holds >= 2 rows).
-Batch syntheticBatch(const Workload& w, std::uint64_t seed)
-{
-    Rng rng(seed, 7);
-    Batch b;
-    b.size = w.batch;
-    b.steps = w.steps;
-    b.channels = w.inputs;
-    b.lengths.assign(w.batch, w.steps);
-    for (int i = 0; i < w.batch; ++i)
-        b.labels.push_back(std::int32_t(rng.below(std::uint64_t(w.classes))));
-    for (int t = 0; t < w.steps; ++t) {
-        std::vector<std::int32_t> off{0}, units;
-        for (int r = 0; r < w.batch; ++r) {
-            for (int i = 0; i < w.inputs; ++i)
-                if (rng.uniform() < w.density)
-                    units.push_back(i);
-            off.push_back(std::int32_t(units.size()));
-        }
-        b.values.emplace_back(units.size(), 1.0f);
-        b.units.push_back(std::move(units));
-        b.row_offsets.push_back(std::move(off));
-    }
-    return b;
-}
 
 } // namespace
 
@@ -97,7 +71,7 @@ Runner addBench(CLI::App& app)
             model->scaleWeights(o->gain);
         std::vector<Batch> batches;
         for (int i = 0; i < 4; ++i)
-            batches.push_back(syntheticBatch(*w, std::uint64_t(i + 1)));
+            batches.push_back(syntheticBatch(w->batch, w->steps, w->inputs, w->classes, w->density, std::uint64_t(i + 1)));
         tbb::task_arena arena(o->threads > 0 ? o->threads : tbb::this_task_arena::max_concurrency());
         const int threads = arena.max_concurrency();
         double firing = 0, neuronSteps = 0;

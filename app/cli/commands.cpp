@@ -31,13 +31,7 @@ int run(int argc, char** argv)
             continue;
         try {
             return runner();
-        } catch (const ConfigError& e) {
-            std::cerr << "error: " << e.what() << "\n";
-            return kExitBadInput;
-        } catch (const FormatError& e) {
-            std::cerr << "error: " << e.what() << "\n";
-            return kExitBadInput;
-        } catch (const IoError& e) {
+        } catch (const InputError& e) {  // ConfigError, FormatError, IoError
             std::cerr << "error: " << e.what() << "\n";
             return kExitBadInput;
         } catch (const DivergenceError& e) {

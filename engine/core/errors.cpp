@@ -13,22 +13,22 @@ static std::string joinIssues(const std::vector<ConfigIssue>& issues, const std:
 }
 
 ConfigError::ConfigError(std::vector<ConfigIssue> issues, std::string source)
-    : std::runtime_error(joinIssues(issues, source)), m_issues(std::move(issues))
+    : InputError(joinIssues(issues, source)), m_issues(std::move(issues))
 {
 }
 
 ConfigError::ConfigError(const std::string& message)
-    : std::runtime_error(message), m_issues{{"", message}}
+    : InputError(message), m_issues{{"", message}}
 {
 }
 
 FormatError::FormatError(const std::string& file, std::int64_t offset, const std::string& what)
-    : std::runtime_error(file + " (byte offset " + std::to_string(offset) + "): " + what)
+    : InputError(file + " (byte offset " + std::to_string(offset) + "): " + what)
 {
 }
 
 FormatError::FormatError(const std::string& file, const std::string& where, const std::string& what)
-    : std::runtime_error(file + " (" + where + "): " + what)
+    : InputError(file + " (" + where + "): " + what)
 {
 }
 

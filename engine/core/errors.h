@@ -14,8 +14,14 @@ struct ConfigIssue {
     std::string message;
 };
 
+/// Bad input of any kind (configuration, file content, file access): exit code 2 in the CLI.
+class InputError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
 /// Bad configuration: carries every problem found, not just the first.
-class ConfigError : public std::runtime_error {
+class ConfigError : public InputError {
 public:
     explicit ConfigError(std::vector<ConfigIssue> issues, std::string source = {});
     explicit ConfigError(const std::string& message);
@@ -27,16 +33,16 @@ private:
 
 /// A file whose content is not what its format requires; names the file and byte offset
 /// (or the dataset/attribute for structured formats such as HDF5).
-class FormatError : public std::runtime_error {
+class FormatError : public InputError {
 public:
     FormatError(const std::string& file, std::int64_t offset, const std::string& what);
     FormatError(const std::string& file, const std::string& where, const std::string& what);
 };
 
 /// A file that cannot be opened, read or written.
-class IoError : public std::runtime_error {
+class IoError : public InputError {
 public:
-    using std::runtime_error::runtime_error;
+    using InputError::InputError;
 };
 
 /// NaN or Inf in a loss or a weight: the run stops (exit code 1).

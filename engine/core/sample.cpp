@@ -1,5 +1,7 @@
 #include "core/sample.h"
 
+#include "core/rng.h"
+
 #include <algorithm>
 #include <stdexcept>
 #include <string>
@@ -87,6 +89,35 @@ Batch makeBatch(std::span<const Sample> samples, std::span<const std::size_t> in
         }
     }
     return batch;
+}
+
+} // namespace tp
+
+namespace tp {
+
+Batch syntheticBatch(int rows, int steps, int channels, int classes, double density, std::uint64_t seed)
+{
+    Rng rng(seed, 5);
+    Batch b;
+    b.size = rows;
+    b.steps = steps;
+    b.channels = channels;
+    b.lengths.assign(std::size_t(rows), steps);
+    for (int i = 0; i < rows; ++i)
+        b.labels.push_back(std::int32_t(i < classes ? i : int(rng.below(std::uint64_t(classes)))));
+    for (int t = 0; t < steps; ++t) {
+        std::vector<std::int32_t> off{0}, units;
+        for (int r = 0; r < rows; ++r) {
+            for (int i = 0; i < channels; ++i)
+                if (rng.uniform() < density)
+                    units.push_back(i);
+            off.push_back(std::int32_t(units.size()));
+        }
+        b.values.emplace_back(units.size(), 1.0f);
+        b.units.push_back(std::move(units));
+        b.row_offsets.push_back(std::move(off));
+    }
+    return b;
 }
 
 } // namespace tp

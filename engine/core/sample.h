@@ -42,3 +42,12 @@ struct Batch {
 Batch makeBatch(std::span<const Sample> samples, std::span<const std::size_t> indices, int classes);
 
 } // namespace tp
+
+namespace tp {
+
+/// A batch of random binary events (each input on with probability `density` at each step),
+/// every row `steps` long. Rows 0..classes-1 carry labels 0..classes-1 so that every class is
+/// present; the other labels are uniform. For benchmarks and tests.
+Batch syntheticBatch(int rows, int steps, int channels, int classes, double density, std::uint64_t seed);
+
+} // namespace tp

@@ -481,13 +481,19 @@ BatchStats TpNetwork<S>::trainBatch(const Batch& batch, double lr, const std::fu
             onStep(t);
     }
     checkFinite();
+    scorePredictions(batch, stats);
+    return stats;
+}
+
+template <typename S>
+void TpNetwork<S>::scorePredictions(const Batch& batch, BatchStats& stats) const
+{
     for (int b = 0; b < m_B; ++b) {
         Eigen::Index best;
         m_mout.row(b).maxCoeff(&best);
         stats.predictions.push_back(std::int32_t(best));
         stats.correct += int(best) == batch.labels[b];
     }
-    return stats;
 }
 
 template <typename S>
@@ -507,12 +513,7 @@ BatchStats TpNetwork<S>::evaluateBatch(const Batch& batch, const std::function<v
         if (onStep)
             onStep(t);
     }
-    for (int b = 0; b < m_B; ++b) {
-        Eigen::Index best;
-        m_mout.row(b).maxCoeff(&best);
-        stats.predictions.push_back(std::int32_t(best));
-        stats.correct += int(best) == batch.labels[b];
-    }
+    scorePredictions(batch, stats);
     return stats;
 }
 

@@ -139,6 +139,8 @@ public:
 
 private:
     bool useDense(const SparseRows<S>& input) const;
+    /// Prediction = argmax of the readout now (after the last step); counts the correct rows.
+    void scorePredictions(const Batch& batch, BatchStats& stats) const;
     void beginBatch(const Batch& batch);
     void forwardStep(const Batch& batch, int t, bool withTarget);
     void forwardPath(PathState& st, int rows, SparseRows<S>& input, SparseRows<S>* rec,

@@ -17,30 +17,9 @@ using namespace tp;
 
 namespace {
 
-/// A batch of random binary inputs (density p), every row `steps` long.
 Batch randomBatch(int B, int T, int n, int classes, double p, std::uint64_t seed)
 {
-    Rng rng(seed, 5);
-    Batch b;
-    b.size = B;
-    b.steps = T;
-    b.channels = n;
-    b.lengths.assign(B, T);
-    for (int i = 0; i < B; ++i)
-        b.labels.push_back(std::int32_t(i < classes ? i : rng.below(std::uint64_t(classes))));
-    for (int t = 0; t < T; ++t) {
-        std::vector<std::int32_t> off{0}, units;
-        for (int r = 0; r < B; ++r) {
-            for (int i = 0; i < n; ++i)
-                if (rng.uniform() < p)
-                    units.push_back(i);
-            off.push_back(std::int32_t(units.size()));
-        }
-        b.values.emplace_back(units.size(), 1.0f);
-        b.units.push_back(std::move(units));
-        b.row_offsets.push_back(std::move(off));
-    }
-    return b;
+    return syntheticBatch(B, T, n, classes, p, seed);
 }
 
 TpConfig smallConfig(std::vector<LayerSpec> layers, int inputs = 30, int classes = 4, int batch = 24)
