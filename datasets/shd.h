@@ -1,0 +1,62 @@
+#pragma once
+/// SHD / SSC files (Spiking Heidelberg Digits, Spiking Speech Commands; dataset-formats.md
+/// section 3): HDF5 with ragged (H5T_VLEN) /spikes/times (seconds) and /spikes/units
+/// (channels 0..699), /labels, and optional /extra/speaker and /extra/keys.
+///
+/// Choices (where the doc leaves room):
+/// - times are read as double whatever the stored base (float, double, integer; HDF5 converts), so
+///   t_us = int64(trunc(time_s * 1e6)) is computed in double; non-finite times are rejected. A
+///   little-endian float16 base (the SHD/SSC files) is read as raw bits and decoded exactly through
+///   a 65,536-entry table: same result as HDF5's conversion, about 10x faster;
+/// - events are x = unit, y = 0, p = 0 (events.h convention for audio; tonic uses p = 1);
+/// - units may have any integer or float base (HDF5 converts to int32; out-of-range values are
+///   clamped by HDF5 and then rejected by the 0..699 check); labels and speakers must be integers;
+/// - /extra/speaker and /extra/keys are optional (empty when absent); if /extra/speaker is present
+///   it must hold one value per sample. Keys are not checked against the labels;
+/// - the writer stores float32 times as the float nearest t_us / 1e6 that still decodes to t_us
+///   under truncation (so a float32 round trip is exact for |t| < 8 s), and float16 times as
+///   t_us / 1e6 rounded to nearest by HDF5. Empty /extra datasets are not written.
+///
+/// HDF5 1.10 here is serial and not thread-safe: the functions below serialise their HDF5 calls
+/// on a lock private to shd.cpp, which does not protect against other HDF5 users running at the
+/// same time (engine/io/h5.cpp).
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "events.h"
+
+namespace tp {
+
+inline constexpr int kShdChannels = 700;  ///< units 0..699 (Lauscher cochlea model)
+
+/// Everything readShd returns and writeShd stores; all per-sample vectors have samples.size()
+/// entries (speakers: or none).
+struct ShdContents {
+    std::vector<Events> samples;          ///< one event list per sample, in file order
+    std::vector<std::int32_t> labels;     ///< class index per sample (>= 0)
+    std::vector<std::int32_t> speakers;   ///< speaker id per sample; empty if /extra/speaker is absent
+    std::vector<std::string> keys;        ///< class names, keys[label]; empty if /extra/keys is absent
+};
+
+/// Read a whole SHD/SSC file. Throws IoError when the file is missing or unreadable, and
+/// FormatError (naming the dataset, and the sample where one is at fault) when it is not HDF5,
+/// truncated, or its content breaks section 3: missing dataset, times not VLEN of a numeric
+/// base, times and units of different lengths, a unit outside 0..699, labels count different
+/// from the sample count, a negative label.
+ShdContents readShd(const std::string& path);
+
+/// Number of samples (elements of /spikes/times) without reading them. Same errors as readShd
+/// for a missing, non-HDF5 or truncated file, or a missing /spikes/times.
+std::size_t shdSampleCount(const std::string& path);
+
+/// Write `contents` as an SHD-style file: /spikes/times as vlen of float16 (h5py layout) when
+/// `halfFloatTimes`, else vlen of float32, in seconds (t_us / 1e6); /spikes/units as vlen uint16;
+/// /labels uint16; /extra/speaker int32 and /extra/keys fixed-length byte strings when non-empty.
+/// Written to `path + ".tmp"` and renamed over `path`. Throws std::invalid_argument for contents
+/// that would not make a valid file (counts, units outside 0..699, labels outside 0..65535) and
+/// IoError when the file cannot be written.
+void writeShd(const std::string& path, const ShdContents& contents, bool halfFloatTimes);
+
+} // namespace tp
