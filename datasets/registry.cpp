@@ -1,5 +1,8 @@
 #include "registry.h"
 
+#include "benchmark_datasets.h"
+#include "sample_cache.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -14,16 +17,17 @@ struct KindInfo {
     const char* kind;
     const char* display;
     bool fileBacked;
+    bool available;   ///< a reader exists in this build
 };
 
 constexpr KindInfo kKinds[] = {
-    {"randman", "Randman", false},
-    {"nmnist", "N-MNIST", true},
-    {"shd", "SHD", true},
-    {"ssc", "SSC", true},
-    {"dvsgesture", "DVS128 Gesture", true},
-    {"cifar10dvs", "CIFAR10-DVS", true},
-    {"gsc", "Google Speech Commands", true},
+    {"randman", "Randman", false, true},
+    {"nmnist", "N-MNIST", true, true},
+    {"shd", "SHD", true, true},
+    {"ssc", "SSC", true, true},
+    {"dvsgesture", "DVS128 Gesture", true, false},
+    {"cifar10dvs", "CIFAR10-DVS", true, false},
+    {"gsc", "Google Speech Commands", true, false},
 };
 
 const KindInfo* findKind(const std::string& kind)
@@ -34,7 +38,7 @@ const KindInfo* findKind(const std::string& kind)
     return nullptr;
 }
 
-enum class ValueType { Int, Seed, Number, Bool };
+enum class ValueType { Int, Seed, Number, Bool, String };
 
 /// One allowed key of the randman spec. Numbers must lie in (lo, hi) with the ends open or
 /// closed as marked; integers in [lo, hi].
@@ -60,6 +64,31 @@ const KeyRule kRandmanParamRules[] = {
     {"seed", ValueType::Seed, 0, 0},
     {"shuffle", ValueType::Bool, 0, 0},
 };
+
+const KeyRule kNmnistParamRules[] = {
+    {"path", ValueType::String, 0, 0},
+    {"cache_dir", ValueType::String, 0, 0},
+    {"first_saccade_only", ValueType::Bool, 0, 0},
+    {"denoise_us", ValueType::Int, 0, 1e9},
+};
+
+const KeyRule kShdParamRules[] = {
+    {"path", ValueType::String, 0, 0},
+    {"cache_dir", ValueType::String, 0, 0},
+    {"drop_last", ValueType::Bool, 0, 0},
+};
+
+/// Binning of event datasets: tonic's ToFrame (one of the four modes) after an optional Downsample.
+const KeyRule kEventBinningRules[] = {
+    {"time_window_us", ValueType::Int, 1, 1e12},
+    {"event_count", ValueType::Int, 1, 1e9},
+    {"n_time_bins", ValueType::Int, 1, 1e6},
+    {"n_event_bins", ValueType::Int, 1, 1e6},
+    {"overlap", ValueType::Number, 0, kNoLimit, false, true},
+    {"include_incomplete", ValueType::Bool, 0, 0},
+    {"spatial_factor", ValueType::Number, 0, 1, true, false},
+};
+constexpr const char* kFrameModes[] = {"time_window_us", "event_count", "n_time_bins", "n_event_bins"};
 
 const KeyRule kRandmanBinningRules[] = {
     {"steps", ValueType::Int, 1, 100000},
@@ -113,6 +142,10 @@ void checkValue(const KeyRule& rule, const nlohmann::json& value, const std::str
                 std::vector<ConfigIssue>& issues)
 {
     switch (rule.type) {
+    case ValueType::String:
+        if (!value.is_string())
+            issues.push_back({path, "expected a string, got " + describe(value)});
+        return;
     case ValueType::Bool:
         if (!value.is_boolean())
             issues.push_back({path, "expected a boolean (true or false), got " + describe(value)});
@@ -186,8 +219,45 @@ void checkFileBacked(const DatasetSpec& spec, const KindInfo& info, std::vector<
         issues.push_back({"dataset.path", "missing: set it to your copy of " + std::string(info.display)});
     else if (!path->is_string())
         issues.push_back({"dataset.path", "expected a string, got " + describe(*path)});
-    if (!spec.binning.is_object())
+    if (!spec.binning.is_object()) {
         issues.push_back({"binning", "expected an object, got " + describe(spec.binning)});
+        return;
+    }
+    if (!info.available)
+        return;  // keys of readers that come later are left to them
+    const std::string kind = info.kind;
+    if (kind == "nmnist")
+        checkObject(spec.params, "dataset", kNmnistParamRules, issues);
+    else
+        checkObject(spec.params, "dataset", kShdParamRules, issues);
+    checkObject(spec.binning, "binning", kEventBinningRules, issues);
+    int modes = 0;
+    for (const char* mode : kFrameModes)
+        modes += spec.binning.contains(mode);
+    if (modes != 1)
+        issues.push_back({"binning", std::string(modes ? "set only one" : "set one") +
+                                         " of time_window_us, event_count, n_time_bins, n_event_bins"});
+}
+
+/// The binning pipeline of a valid event-dataset spec.
+EventPipeline eventPipeline(const DatasetSpec& spec)
+{
+    const auto& b = spec.binning;
+    EventPipeline pipe;
+    pipe.denoise_us = spec.params.value("denoise_us", std::int64_t(0));
+    pipe.spatial_factor = b.value("spatial_factor", 1.0);
+    ToFrameParams& f = pipe.frame;
+    if (b.contains("time_window_us"))
+        f.time_window = b["time_window_us"].get<std::int64_t>();
+    if (b.contains("event_count"))
+        f.event_count = b["event_count"].get<std::int64_t>();
+    if (b.contains("n_time_bins"))
+        f.n_time_bins = b["n_time_bins"].get<int>();
+    if (b.contains("n_event_bins"))
+        f.n_event_bins = b["n_event_bins"].get<int>();
+    f.overlap = b.value("overlap", 0.0);
+    f.include_incomplete = b.value("include_incomplete", false);
+    return pipe;
 }
 
 } // namespace
@@ -264,12 +334,19 @@ std::unique_ptr<Dataset> openDataset(const DatasetSpec& spec)
         return std::make_unique<RandmanDataset>(randmanParams(spec));
 
     const std::string name = info.display;
-    if (spec.params.at("path").get<std::string>().empty())
+    const std::string path = spec.params.at("path").get<std::string>();
+    if (path.empty())
         throw ConfigError(std::vector<ConfigIssue>{
             {"dataset.path", "set it to your copy of " + name + " (e.g. --set dataset.path=/data/"
                                  + spec.kind + ")"}});
-    throw ConfigError(std::vector<ConfigIssue>{
-        {"dataset.kind", "the " + name + " reader is not available in this build yet"}});
+    if (!info.available)
+        throw ConfigError(std::vector<ConfigIssue>{
+            {"dataset.kind", "the " + name + " reader is not available in this build yet"}});
+    // Binned samples are cached on disk unless dataset.cache_dir is "" (default: defaultCacheDir()).
+    const std::string cacheDir = spec.params.value("cache_dir", defaultCacheDir());
+    if (spec.kind == "nmnist")
+        return openNmnistDataset(path, spec.params.value("first_saccade_only", true), eventPipeline(spec), cacheDir);
+    return openShdDataset(spec.kind, path, eventPipeline(spec), spec.params.value("drop_last", false), cacheDir);
 }
 
 } // namespace tp

@@ -20,6 +20,7 @@ int run(int argc, char** argv)
     add("eval", "evaluate trained weights (results.h5 or a checkpoint) on the test split", addEval);
     add("verify-golden", "replay a golden-vector file and compare every recorded array", addVerifyGolden);
     add("bench", "training throughput on synthetic inputs of a named shape", addBench);
+    add("dataset", "inspect a dataset: info, frames", addDataset);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -18,6 +18,7 @@ Runner addVerifyGolden(CLI::App& app);
 Runner addTrain(CLI::App& app);
 Runner addEval(CLI::App& app);
 Runner addBench(CLI::App& app);
+Runner addDataset(CLI::App& app);
 
 } // namespace tp::cli
 

@@ -20,6 +20,9 @@ public:
     virtual const Sample& sample(Split split, std::size_t index) const = 0;
     /// Optional human-readable class names (empty: use the numbers).
     virtual std::vector<std::string> classNames() const { return {}; }
+    /// Reference pipelines that drop the last incomplete batch of both splits (SHD): the
+    /// trainer then trains and scores only whole batches.
+    virtual bool dropLast() const { return false; }
 };
 
 /// Sample order for one epoch: a permutation of [0, n) that depends only on (seed, epoch),

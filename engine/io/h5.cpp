@@ -218,6 +218,16 @@ Array<std::int64_t> File::readInts(const std::string& dataset) const
     return readData<std::int64_t>(*this, openObject(dataset), dataset, H5T_NATIVE_INT64);
 }
 
+Array<std::int32_t> File::readInt32s(const std::string& dataset) const
+{
+    return readData<std::int32_t>(*this, openObject(dataset), dataset, H5T_NATIVE_INT32);
+}
+
+Array<float> File::readFloats(const std::string& dataset) const
+{
+    return readData<float>(*this, openObject(dataset), dataset, H5T_NATIVE_FLOAT);
+}
+
 std::string File::readString(const std::string& dataset) const
 {
     Handle d(openObject(dataset));
@@ -317,6 +327,11 @@ void File::write(const std::string& dataset, const std::vector<std::size_t>& dim
 void File::write(const std::string& dataset, const std::vector<std::size_t>& dims, const std::int64_t* data)
 {
     writeData(ensureParent(dataset), m_path, dataset, dims, H5T_STD_I64LE, H5T_NATIVE_INT64, data);
+}
+
+void File::write(const std::string& dataset, const std::vector<std::size_t>& dims, const std::int32_t* data)
+{
+    writeData(ensureParent(dataset), m_path, dataset, dims, H5T_STD_I32LE, H5T_NATIVE_INT32, data);
 }
 
 void File::writeString(const std::string& dataset, const std::string& text)

@@ -41,6 +41,8 @@ public:
 
     Array<double> readDoubles(const std::string& dataset) const;
     Array<std::int64_t> readInts(const std::string& dataset) const;
+    Array<std::int32_t> readInt32s(const std::string& dataset) const;
+    Array<float> readFloats(const std::string& dataset) const;
     std::string readString(const std::string& dataset) const;
 
     void writeAttr(const std::string& name, double value);
@@ -51,6 +53,7 @@ public:
                bool asFloat32 = false);
     void write(const std::string& dataset, const std::vector<std::size_t>& dims, const float* data);
     void write(const std::string& dataset, const std::vector<std::size_t>& dims, const std::int64_t* data);
+    void write(const std::string& dataset, const std::vector<std::size_t>& dims, const std::int32_t* data);
     void writeString(const std::string& dataset, const std::string& text);
     void close();
 

@@ -692,10 +692,10 @@ private slots:
         row("nmnist empty path", {t, nmnistExp(), QStringLiteral("--out"), out}, {QStringLiteral("dataset.path")});
         row("nmnist no path key", {t, QStringLiteral("{TMP}/nmnist-no-path.json"), QStringLiteral("--out"), out},
             {QStringLiteral("dataset.path")});
-        row("nmnist with path",
+        row("nmnist path without Train/Test",
             {t, nmnistExp(), QStringLiteral("--out"), out, QStringLiteral("--set"),
              QStringLiteral("dataset.path={TMP}/nmnist")},
-            {QStringLiteral("not available")});
+            {QStringLiteral("no N-MNIST class folders")});
         row("eval missing weights",
             {QStringLiteral("eval"), exp, QStringLiteral("--weights"), QStringLiteral("{TMP}/missing-results.h5"),
              QStringLiteral("--set"), QStringLiteral("dataset.samples_per_class=20")},

@@ -1,0 +1,171 @@
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "benchmark_datasets.h"
+#include "commands.h"
+#include "core/errors.h"
+
+namespace tp::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+/// The kind of dataset at `path`, from its layout.
+std::string detectKind(const std::string& path)
+{
+    if (fs::is_directory(fs::path(path) / "Train") && fs::is_directory(fs::path(path) / "Test"))
+        return "nmnist";
+    for (const char* kind : {"shd", "ssc"})
+        if (fs::exists(fs::path(path) / (std::string(kind) + "_train.h5")))
+            return kind;
+    throw IoError(path + ": not a dataset this build can read (expected an N-MNIST folder with Train/ and Test/, "
+                         "or a folder with shd_train.h5/shd_test.h5 or ssc_train.h5/ssc_test.h5)");
+}
+
+struct BinningOptions {
+    std::int64_t time_window_us = 0, event_count = 0;
+    int n_time_bins = 0, n_event_bins = 0;
+    double overlap = 0, spatial_factor = 1;
+    std::int64_t denoise_us = 0;
+    bool all_saccades = false;
+
+    void add(CLI::App& app)
+    {
+        app.add_option("--time-window-us", time_window_us, "ToFrame time_window (default: 1000 N-MNIST, 10000 SHD/SSC)");
+        app.add_option("--event-count", event_count, "ToFrame event_count");
+        app.add_option("--n-time-bins", n_time_bins, "ToFrame n_time_bins");
+        app.add_option("--n-event-bins", n_event_bins, "ToFrame n_event_bins");
+        app.add_option("--overlap", overlap, "ToFrame overlap");
+        app.add_option("--spatial-factor", spatial_factor, "Downsample factor for x and y (0, 1]");
+        app.add_option("--denoise-us", denoise_us, "Denoise filter time (0 = off)");
+        app.add_flag("--all-saccades", all_saccades, "N-MNIST: keep all three saccades");
+    }
+
+    std::unique_ptr<EventDataset> open(const std::string& path, const std::string& kind) const
+    {
+        EventPipeline pipe;
+        pipe.denoise_us = denoise_us;
+        pipe.spatial_factor = spatial_factor;
+        pipe.frame.overlap = overlap;
+        if (event_count)
+            pipe.frame.event_count = event_count;
+        else if (n_time_bins)
+            pipe.frame.n_time_bins = n_time_bins;
+        else if (n_event_bins)
+            pipe.frame.n_event_bins = n_event_bins;
+        else
+            pipe.frame.time_window = time_window_us ? time_window_us : (kind == "nmnist" ? 1000 : 10000);
+        if (kind == "nmnist")
+            return openNmnistDataset(path, !all_saccades, pipe);
+        return openShdDataset(kind, path, pipe, false);
+    }
+};
+
+nlohmann::json statsJson(const SplitStats& s)
+{
+    return {{"samples", s.samples},
+            {"class_counts", s.class_counts},
+            {"events", s.events},
+            {"duration_s", {{"min", s.min_duration_s}, {"mean", s.mean_duration_s}, {"max", s.max_duration_s}}},
+            {"events_per_second", s.events_per_second},
+            {"mean_steps", s.mean_steps}};
+}
+
+} // namespace
+
+Runner addDataset(CLI::App& app)
+{
+    app.require_subcommand(1);
+    struct Options {
+        std::string path, split = "test", out;
+        std::size_t index = 0;
+        bool json = false;
+        BinningOptions binning;
+    };
+    auto o = std::make_shared<Options>();
+    auto* info = app.add_subcommand("info", "kind, samples per split, classes with counts, sensor, durations, events/s");
+    info->add_option("PATH", o->path, "dataset folder (N-MNIST with Train/ Test/, or a folder with shd_*.h5 / ssc_*.h5)")
+        ->required();
+    info->add_flag("--json", o->json, "one JSON object");
+    o->binning.add(*info);
+    auto* frames = app.add_subcommand("frames", "write the binned frames of one sample (PGM images + CSV)");
+    frames->add_option("PATH", o->path, "dataset folder")->required();
+    frames->add_option("--index", o->index, "sample index in the split")->required();
+    frames->add_option("--split", o->split, "train or test")->check(CLI::IsMember({"train", "test"}));
+    frames->add_option("--out", o->out, "output folder (frames.csv, frame_NNNN.pgm)")->required();
+    o->binning.add(*frames);
+    return [o, info, frames] {
+        const std::string kind = detectKind(o->path);
+        const auto data = o->binning.open(o->path, kind);
+        const SensorSize s = data->binnedSensor();
+        if (info->parsed()) {
+            const auto names = data->classNames();
+            if (o->json) {
+                std::cout << nlohmann::json{{"kind", kind},
+                                            {"name", data->name()},
+                                            {"classes", data->classes()},
+                                            {"class_names", names},
+                                            {"sensor", {data->sensor().width, data->sensor().height, data->sensor().polarities}},
+                                            {"train", statsJson(data->stats(Split::Train))},
+                                            {"test", statsJson(data->stats(Split::Test))}}
+                                 .dump()
+                          << std::endl;
+                return kExitOk;
+            }
+            std::printf("%s (%s): sensor %dx%dx%d, %d classes\n", data->name().c_str(), kind.c_str(),
+                        data->sensor().width, data->sensor().height, data->sensor().polarities, data->classes());
+            for (const Split split : {Split::Train, Split::Test}) {
+                const SplitStats& st = data->stats(split);
+                std::printf("  %-5s %zu samples, %lld events, duration %.3f / %.3f / %.3f s (min/mean/max), %.0f events/s, "
+                            "%.1f steps\n",
+                            split == Split::Train ? "train" : "test", st.samples, (long long)st.events,
+                            st.min_duration_s, st.mean_duration_s, st.max_duration_s, st.events_per_second,
+                            st.mean_steps);
+                std::printf("        per class:");
+                for (std::size_t c = 0; c < st.class_counts.size(); ++c)
+                    std::printf(" %s=%zu", c < names.size() ? names[c].c_str() : std::to_string(c).c_str(),
+                                st.class_counts[c]);
+                std::printf("\n");
+            }
+            return kExitOk;
+        }
+        const Split split = o->split == "train" ? Split::Train : Split::Test;
+        if (o->index >= data->size(split))
+            throw ConfigError("--index " + std::to_string(o->index) + ": the " + o->split + " split has " +
+                              std::to_string(data->size(split)) + " samples");
+        const Sample& sample = data->sample(split, o->index);
+        fs::create_directories(o->out);
+        std::ofstream csv(fs::path(o->out) / "frames.csv");
+        csv << "step,p,y,x,count\n";
+        int maxCount = 1;
+        for (float v : sample.values)
+            maxCount = std::max(maxCount, int(v));
+        for (int t = 0; t < sample.steps(); ++t) {
+            std::vector<unsigned char> image(std::size_t(s.width) * s.height * s.polarities, 0);
+            for (auto e = sample.step_offsets[t]; e < sample.step_offsets[t + 1]; ++e) {
+                const int ch = sample.units[e];
+                const int x = ch % s.width, y = (ch / s.width) % s.height, p = ch / (s.width * s.height);
+                csv << t << ',' << p << ',' << y << ',' << x << ',' << sample.values[e] << '\n';
+                image[std::size_t(ch)] = (unsigned char)(255 * int(sample.values[e]) / maxCount);
+            }
+            // One grey image per step; polarities stacked vertically.
+            char name[32];
+            std::snprintf(name, sizeof name, "frame_%04d.pgm", t);
+            std::ofstream pgm(fs::path(o->out) / name, std::ios::binary);
+            pgm << "P5\n" << s.width << ' ' << s.height * s.polarities << "\n255\n";
+            pgm.write(reinterpret_cast<const char*>(image.data()), std::streamsize(image.size()));
+        }
+        if (!csv)
+            throw IoError("cannot write " + (fs::path(o->out) / "frames.csv").string());
+        std::printf("sample %zu of %s (label %d): %d steps, %zu non-zero entries -> %s\n", o->index, o->split.c_str(),
+                    sample.label, sample.steps(), sample.nonZeros(), o->out.c_str());
+        return kExitOk;
+    };
+}
+
+} // namespace tp::cli

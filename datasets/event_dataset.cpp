@@ -1,0 +1,139 @@
+#include "event_dataset.h"
+
+#include <algorithm>
+#include <cmath>
+#include <mutex>
+#include <optional>
+
+#include <tbb/parallel_for.h>
+
+#include "core/errors.h"
+#include "sample_cache.h"
+
+namespace tp {
+
+EventDataset::EventDataset(std::string name, SensorSize sensor, int classes, std::vector<std::string> classNames,
+                           EventPipeline pipeline, bool dropLast)
+    : m_name(std::move(name)), m_sensor(sensor), m_binned(sensor), m_classes(classes),
+      m_classNames(std::move(classNames)), m_pipeline(std::move(pipeline)), m_dropLast(dropLast)
+{
+    if (m_pipeline.spatial_factor != 1) {
+        m_binned.width = std::max(1, int(std::floor(sensor.width * m_pipeline.spatial_factor)));
+        m_binned.height = std::max(1, int(std::floor(sensor.height * m_pipeline.spatial_factor)));
+    }
+}
+
+Sample EventDataset::bin(const Events& raw, int label) const
+{
+    const Events* events = &raw;
+    Events work;
+    if (m_pipeline.denoise_us > 0) {
+        work = denoise(*events, m_pipeline.denoise_us);
+        events = &work;
+    }
+    if (m_pipeline.spatial_factor != 1) {
+        work = downsample(*events, 1.0, m_pipeline.spatial_factor, m_pipeline.spatial_factor);
+        events = &work;
+    }
+    return toFrame(*events, m_binned, m_pipeline.frame, label);
+}
+
+std::string EventDataset::pipelineIdentity() const
+{
+    const ToFrameParams& f = m_pipeline.frame;
+    auto opt = [](const auto& v) { return v ? std::to_string(*v) : std::string("-"); };
+    return m_name + " sensor " + std::to_string(m_sensor.width) + "x" + std::to_string(m_sensor.height) + "x" +
+           std::to_string(m_sensor.polarities) + " denoise " + std::to_string(m_pipeline.denoise_us) + " spatial " +
+           std::to_string(m_pipeline.spatial_factor) + " tw " + opt(f.time_window) + " ec " + opt(f.event_count) +
+           " ntb " + opt(f.n_time_bins) + " neb " + opt(f.n_event_bins) + " overlap " + std::to_string(f.overlap) +
+           " incomplete " + std::to_string(f.include_incomplete) + " start " + opt(f.start_time) + " end " +
+           opt(f.end_time) + " classes " + std::to_string(m_classes);
+}
+
+void EventDataset::fill(Split split, std::size_t count, const Loader& loader, bool threadSafe,
+                        const std::string& cacheDir, const std::string& sourceId)
+{
+    Part& p = part(split);
+    const std::string splitName = split == Split::Train ? "train" : "test";
+    const std::string identity = "traceprop binned samples v1\n" + pipelineIdentity() + "\nsplit " + splitName +
+                                 "\nsources " + sourceId;
+    const std::string cacheFile = cacheDir.empty() ? std::string() : cachePath(cacheDir, splitName, identity);
+    std::optional<CachedSplit> cached;
+    if (!cacheFile.empty())
+        cached = loadCachedSplit(cacheFile, identity);
+    p.cached = cached && cached->samples.size() == count;
+    if (!p.cached) {
+        cached.emplace();
+        CachedSplit& c = *cached;
+        c.samples.assign(count, Sample{});
+        c.durations_s.assign(count, 0.0);
+        c.events.assign(count, 0);
+        std::mutex sourceLock, failureLock;
+        std::exception_ptr failure;
+        tbb::parallel_for(std::size_t(0), count, [&](std::size_t i) {
+            try {
+                std::pair<Events, int> loaded;
+                if (threadSafe) {
+                    loaded = loader(i);
+                } else {
+                    std::lock_guard lock(sourceLock);
+                    loaded = loader(i);
+                }
+                const Events& ev = loaded.first;
+                if (loaded.second < 0 || loaded.second >= m_classes)
+                    throw ConfigError(m_name + ": sample " + std::to_string(i) + " has label " +
+                                      std::to_string(loaded.second) + " outside [0, " + std::to_string(m_classes) + ")");
+                c.events[i] = std::int64_t(ev.size());
+                c.durations_s[i] = ev.empty() ? 0.0 : double(ev.back().t_us - ev.front().t_us) * 1e-6;
+                c.samples[i] = bin(ev, loaded.second);
+            } catch (...) {
+                std::lock_guard lock(failureLock);
+                if (!failure)
+                    failure = std::current_exception();
+            }
+        });
+        if (failure)
+            std::rethrow_exception(failure);
+        if (!cacheFile.empty())
+            saveCachedSplit(cacheFile, identity, c);
+    }
+    p.samples = std::move(cached->samples);
+    const auto& duration = cached->durations_s;
+    const auto& events = cached->events;
+    SplitStats& s = p.stats;
+    s = SplitStats{};
+    s.samples = count;
+    s.class_counts.assign(std::size_t(m_classes), 0);
+    double rateSum = 0, stepSum = 0;
+    s.min_duration_s = count ? duration[0] : 0;
+    for (std::size_t i = 0; i < count; ++i) {
+        ++s.class_counts[std::size_t(p.samples[i].label)];
+        s.events += events[i];
+        s.min_duration_s = std::min(s.min_duration_s, duration[i]);
+        s.max_duration_s = std::max(s.max_duration_s, duration[i]);
+        s.mean_duration_s += duration[i] / double(count);
+        rateSum += duration[i] > 0 ? double(events[i]) / duration[i] : 0.0;
+        stepSum += p.samples[i].steps();
+    }
+    if (count) {
+        s.events_per_second = rateSum / double(count);
+        s.mean_steps = stepSum / double(count);
+    }
+}
+
+void EventDataset::keepLoader(Split split, Loader loader) { part(split).loader = std::move(loader); }
+
+const Sample& EventDataset::sample(Split split, std::size_t index) const { return part(split).samples.at(index); }
+
+Events EventDataset::rawEvents(Split split, std::size_t index) const
+{
+    const Part& p = part(split);
+    if (index >= p.samples.size())
+        throw ConfigError("sample index " + std::to_string(index) + " out of range (the split has " +
+                          std::to_string(p.samples.size()) + " samples)");
+    if (!p.loader)
+        throw ConfigError(m_name + ": raw events are not available for this split");
+    return p.loader(index).first;
+}
+
+} // namespace tp
