@@ -8,6 +8,7 @@
 #include <tbb/parallel_for.h>
 
 #include "core/errors.h"
+#include "core/rng.h"
 #include "sample_cache.h"
 
 namespace tp {
@@ -47,45 +48,53 @@ std::string EventDataset::pipelineIdentity() const
            std::to_string(m_pipeline.spatial_factor) + " tw " + opt(f.time_window) + " ec " + opt(f.event_count) +
            " ntb " + opt(f.n_time_bins) + " neb " + opt(f.n_event_bins) + " overlap " + std::to_string(f.overlap) +
            " incomplete " + std::to_string(f.include_incomplete) + " start " + opt(f.start_time) + " end " +
-           opt(f.end_time) + " classes " + std::to_string(m_classes);
+           opt(f.end_time) + " classes " + std::to_string(m_classes) + " binned " + std::to_string(m_binned.width) +
+           "x" + std::to_string(m_binned.height);
 }
 
-void EventDataset::fill(Split split, std::size_t count, const Loader& loader, bool threadSafe,
+void EventDataset::fill(Split split, std::size_t groups, GroupLoader loader, bool threadSafe,
                         const std::string& cacheDir, const std::string& sourceId)
 {
     Part& p = part(split);
     const std::string splitName = split == Split::Train ? "train" : "test";
-    const std::string identity = "traceprop binned samples v1\n" + pipelineIdentity() + "\nsplit " + splitName +
+    const std::string identity = "traceprop binned samples v2\n" + pipelineIdentity() + "\nsplit " + splitName +
                                  "\nsources " + sourceId;
     const std::string cacheFile = cacheDir.empty() ? std::string() : cachePath(cacheDir, splitName, identity);
     std::optional<CachedSplit> cached;
     if (!cacheFile.empty())
         cached = loadCachedSplit(cacheFile, identity);
-    p.cached = cached && cached->samples.size() == count;
+    p.cached = cached.has_value();
     if (!p.cached) {
-        cached.emplace();
-        CachedSplit& c = *cached;
-        c.samples.assign(count, Sample{});
-        c.durations_s.assign(count, 0.0);
-        c.events.assign(count, 0);
+        // Each group is loaded and binned by one task; results are concatenated in group order.
+        std::vector<CachedSplit> perGroup(groups);
         std::mutex sourceLock, failureLock;
         std::exception_ptr failure;
-        tbb::parallel_for(std::size_t(0), count, [&](std::size_t i) {
+        tbb::parallel_for(std::size_t(0), groups, [&](std::size_t g) {
             try {
-                std::pair<Events, int> loaded;
+                std::vector<Loaded> loaded;
                 if (threadSafe) {
-                    loaded = loader(i);
+                    loaded = loader(g);
                 } else {
                     std::lock_guard lock(sourceLock);
-                    loaded = loader(i);
+                    loaded = loader(g);
                 }
-                const Events& ev = loaded.first;
-                if (loaded.second < 0 || loaded.second >= m_classes)
-                    throw ConfigError(m_name + ": sample " + std::to_string(i) + " has label " +
-                                      std::to_string(loaded.second) + " outside [0, " + std::to_string(m_classes) + ")");
-                c.events[i] = std::int64_t(ev.size());
-                c.durations_s[i] = ev.empty() ? 0.0 : double(ev.back().t_us - ev.front().t_us) * 1e-6;
-                c.samples[i] = bin(ev, loaded.second);
+                CachedSplit& out = perGroup[g];
+                for (std::size_t m = 0; m < loaded.size(); ++m) {
+                    Loaded& l = loaded[m];
+                    if (l.label < 0 || l.label >= m_classes)
+                        throw ConfigError(m_name + ": sample " + std::to_string(m) + " of source " + std::to_string(g) +
+                                          " has label " + std::to_string(l.label) + " outside [0, " +
+                                          std::to_string(m_classes) + ")");
+                    out.events.push_back(std::int64_t(l.events.size()));
+                    out.durations_s.push_back(l.duration_s >= 0 ? l.duration_s
+                                              : l.events.empty()
+                                                  ? 0.0
+                                                  : double(l.events.back().t_us - l.events.front().t_us) * 1e-6);
+                    out.samples.push_back(l.ready ? std::move(*l.ready) : bin(l.events, l.label));
+                    out.samples.back().label = l.label;
+                    out.group.push_back(std::int32_t(g));
+                    out.member.push_back(std::int32_t(m));
+                }
             } catch (...) {
                 std::lock_guard lock(failureLock);
                 if (!failure)
@@ -94,12 +103,26 @@ void EventDataset::fill(Split split, std::size_t count, const Loader& loader, bo
         });
         if (failure)
             std::rethrow_exception(failure);
+        cached.emplace();
+        for (auto& g : perGroup) {
+            auto append = [](auto& to, auto& from) { to.insert(to.end(), std::make_move_iterator(from.begin()),
+                                                               std::make_move_iterator(from.end())); };
+            append(cached->samples, g.samples);
+            append(cached->durations_s, g.durations_s);
+            append(cached->events, g.events);
+            append(cached->group, g.group);
+            append(cached->member, g.member);
+        }
         if (!cacheFile.empty())
-            saveCachedSplit(cacheFile, identity, c);
+            saveCachedSplit(cacheFile, identity, *cached);
     }
+    p.loader = std::move(loader);
     p.samples = std::move(cached->samples);
+    p.group = std::move(cached->group);
+    p.member = std::move(cached->member);
     const auto& duration = cached->durations_s;
     const auto& events = cached->events;
+    const std::size_t count = p.samples.size();
     SplitStats& s = p.stats;
     s = SplitStats{};
     s.samples = count;
@@ -121,9 +144,17 @@ void EventDataset::fill(Split split, std::size_t count, const Loader& loader, bo
     }
 }
 
-void EventDataset::keepLoader(Split split, Loader loader) { part(split).loader = std::move(loader); }
-
 const Sample& EventDataset::sample(Split split, std::size_t index) const { return part(split).samples.at(index); }
+
+Sample EventDataset::trainingSample(std::size_t index, std::uint64_t seed, int epoch) const
+{
+    const Sample& s = m_train.samples.at(index);
+    if (m_pipeline.crop_padding <= 0 && !m_pipeline.random_flip)
+        return s;
+    // One stream per (epoch, sample): the same augmentation on a resumed run.
+    Rng rng(seed ^ 0xA5A5A5A5ull, (std::uint64_t(epoch) << 32) ^ index);
+    return randomCropFlip(s, m_binned, m_pipeline.crop_padding, m_pipeline.random_flip, rng);
+}
 
 Events EventDataset::rawEvents(Split split, std::size_t index) const
 {
@@ -133,7 +164,8 @@ Events EventDataset::rawEvents(Split split, std::size_t index) const
                           std::to_string(p.samples.size()) + " samples)");
     if (!p.loader)
         throw ConfigError(m_name + ": raw events are not available for this split");
-    return p.loader(index).first;
+    auto loaded = p.loader(std::size_t(p.group[index]));
+    return std::move(loaded.at(std::size_t(p.member[index])).events);
 }
 
 } // namespace tp

@@ -1,10 +1,12 @@
 #pragma once
-/// Datasets of event recordings (N-MNIST, SHD, SSC, ...): each sample's events go through the
-/// binning pipeline (Denoise, Downsample, ToFrame with tonic's semantics) once, when the
-/// dataset is opened, in parallel; the binned samples stay in memory.
+/// Datasets held in memory as binned samples (N-MNIST, SHD, SSC, DVS128 Gesture, CIFAR10-DVS,
+/// Speech Commands): each recording is loaded once when the dataset opens, in parallel, its
+/// events go through the binning pipeline (Denoise, Downsample, ToFrame with tonic's semantics),
+/// and the binned samples stay in memory and in an on-disk cache (sample_cache.h).
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +21,8 @@ struct EventPipeline {
     std::int64_t denoise_us = 0;   ///< Denoise filter time; 0 = off
     double spatial_factor = 1;     ///< Downsample x and y by this factor (sensor shrinks to floor(W*f))
     ToFrameParams frame;           ///< binning into time steps
+    int crop_padding = 0;          ///< training only: RandomCrop(size, padding) of the binned frames
+    bool random_flip = false;      ///< training only: horizontal flip with probability 1/2
 };
 
 /// Per-split statistics for `dataset info`.
@@ -31,32 +35,41 @@ struct SplitStats {
     double mean_steps = 0;         ///< mean number of binned time steps
 };
 
+/// One loaded sample: its events (binned by the pipeline), or a ready sample (real-valued
+/// features such as GSC's, which have no events).
+struct Loaded {
+    Events events;
+    int label = 0;
+    std::optional<Sample> ready;
+    double duration_s = -1;  ///< < 0: from the events
+};
+
 class EventDataset : public Dataset {
 public:
-    /// Loads the events and label of sample i of a split (called in parallel when the
-    /// source is thread-safe). Throws FormatError/IoError for bad files.
-    using Loader = std::function<std::pair<Events, int>(std::size_t)>;
+    /// Loads all samples of one source (a file, a recording cut into trials) in order. Called
+    /// in parallel for different groups when the source is thread-safe; throws FormatError or
+    /// IoError for bad files.
+    using GroupLoader = std::function<std::vector<Loaded>(std::size_t group)>;
 
     EventDataset(std::string name, SensorSize sensor, int classes, std::vector<std::string> classNames,
                  EventPipeline pipeline, bool dropLast);
 
-    /// Load and bin every sample of a split. `threadSafe` = the loader may run concurrently.
-    /// With a cache folder, the binned split is read from / written to an HDF5 cache keyed by
-    /// `sourceId` (identity of the files) and this dataset's pipeline.
-    void fill(Split split, std::size_t count, const Loader& loader, bool threadSafe, const std::string& cacheDir = {},
-              const std::string& sourceId = {});
+    /// Load and bin every group of a split. With a cache folder, the binned split is read from
+    /// / written to an HDF5 cache keyed by `sourceId` (identity of the files) and the pipeline.
+    /// The loader is kept for rawEvents().
+    void fill(Split split, std::size_t groups, GroupLoader loader, bool threadSafe, const std::string& cacheDir,
+              const std::string& sourceId);
     /// True when the last fill() of the split came from the cache.
     bool fromCache(Split split) const { return part(split).cached; }
     /// Text identifying the pipeline (part of the cache key).
     std::string pipelineIdentity() const;
-    /// Keep a loader for raw access (`dataset frames`, statistics) after fill().
-    void keepLoader(Split split, Loader loader);
 
     std::string name() const override { return m_name; }
     int classes() const override { return m_classes; }
     int channels() const override { return m_binned.channels(); }
     std::size_t size(Split split) const override { return part(split).samples.size(); }
     const Sample& sample(Split split, std::size_t index) const override;
+    Sample trainingSample(std::size_t index, std::uint64_t seed, int epoch) const override;
     std::vector<std::string> classNames() const override { return m_classNames; }
     bool dropLast() const override { return m_dropLast; }
 
@@ -71,8 +84,9 @@ public:
 private:
     struct Part {
         std::vector<Sample> samples;
+        std::vector<std::int32_t> group, member;  ///< where each sample came from
         SplitStats stats;
-        Loader loader;
+        GroupLoader loader;
         bool cached = false;
     };
     const Part& part(Split s) const { return s == Split::Train ? m_train : m_test; }

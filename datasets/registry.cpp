@@ -25,9 +25,9 @@ constexpr KindInfo kKinds[] = {
     {"nmnist", "N-MNIST", true, true},
     {"shd", "SHD", true, true},
     {"ssc", "SSC", true, true},
-    {"dvsgesture", "DVS128 Gesture", true, false},
-    {"cifar10dvs", "CIFAR10-DVS", true, false},
-    {"gsc", "Google Speech Commands", true, false},
+    {"dvsgesture", "DVS128 Gesture", true, true},
+    {"cifar10dvs", "CIFAR10-DVS", true, true},
+    {"gsc", "Google Speech Commands", true, true},
 };
 
 const KindInfo* findKind(const std::string& kind)
@@ -76,6 +76,37 @@ const KeyRule kShdParamRules[] = {
     {"path", ValueType::String, 0, 0},
     {"cache_dir", ValueType::String, 0, 0},
     {"drop_last", ValueType::Bool, 0, 0},
+};
+
+const KeyRule kDvsGestureParamRules[] = {
+    {"path", ValueType::String, 0, 0},
+    {"cache_dir", ValueType::String, 0, 0},
+    {"denoise_us", ValueType::Int, 0, 1e9},
+    {"train_slice_us", ValueType::Int, 0, 1e12},
+    {"random_crop_padding", ValueType::Int, 0, 64},
+    {"random_flip", ValueType::Bool, 0, 0},
+};
+
+const KeyRule kCifarParamRules[] = {
+    {"path", ValueType::String, 0, 0},
+    {"cache_dir", ValueType::String, 0, 0},
+    {"denoise_us", ValueType::Int, 0, 1e9},
+    {"address_convention", ValueType::String, 0, 0},
+    {"random_crop_padding", ValueType::Int, 0, 64},
+    {"random_flip", ValueType::Bool, 0, 0},
+};
+
+const KeyRule kGscParamRules[] = {
+    {"path", ValueType::String, 0, 0},
+    {"cache_dir", ValueType::String, 0, 0},
+};
+
+/// AEDAT 2.0 address conventions by name (cifar10dvs.h).
+const std::pair<const char*, DvsAddressConvention> kConventions[] = {
+    {"anti_diagonal_mirror", DvsAddressConvention::AntiDiagonalMirror},
+    {"raw", DvsAddressConvention::Raw},
+    {"mirror_x", DvsAddressConvention::MirrorX},
+    {"swapped_axes", DvsAddressConvention::SwappedAxes},
 };
 
 /// Binning of event datasets: tonic's ToFrame (one of the four modes) after an optional Downsample.
@@ -226,10 +257,29 @@ void checkFileBacked(const DatasetSpec& spec, const KindInfo& info, std::vector<
     if (!info.available)
         return;  // keys of readers that come later are left to them
     const std::string kind = info.kind;
+    if (kind == "gsc") {  // fixed log-mel features: no binning
+        checkObject(spec.params, "dataset", kGscParamRules, issues);
+        checkObject(spec.binning, "binning", {}, issues);
+        return;
+    }
     if (kind == "nmnist")
         checkObject(spec.params, "dataset", kNmnistParamRules, issues);
+    else if (kind == "dvsgesture")
+        checkObject(spec.params, "dataset", kDvsGestureParamRules, issues);
+    else if (kind == "cifar10dvs")
+        checkObject(spec.params, "dataset", kCifarParamRules, issues);
     else
         checkObject(spec.params, "dataset", kShdParamRules, issues);
+    if (const auto c = spec.params.find("address_convention"); c != spec.params.end() && c->is_string()) {
+        bool known = false;
+        std::string names;
+        for (const auto& [name, value] : kConventions) {
+            known = known || *c == name;
+            names += (names.empty() ? "" : ", ") + std::string(name);
+        }
+        if (!known)
+            issues.push_back({"dataset.address_convention", "unknown convention (known: " + names + ")"});
+    }
     checkObject(spec.binning, "binning", kEventBinningRules, issues);
     int modes = 0;
     for (const char* mode : kFrameModes)
@@ -246,6 +296,8 @@ EventPipeline eventPipeline(const DatasetSpec& spec)
     EventPipeline pipe;
     pipe.denoise_us = spec.params.value("denoise_us", std::int64_t(0));
     pipe.spatial_factor = b.value("spatial_factor", 1.0);
+    pipe.crop_padding = spec.params.value("random_crop_padding", 0);
+    pipe.random_flip = spec.params.value("random_flip", false);
     ToFrameParams& f = pipe.frame;
     if (b.contains("time_window_us"))
         f.time_window = b["time_window_us"].get<std::int64_t>();
@@ -344,8 +396,21 @@ std::unique_ptr<Dataset> openDataset(const DatasetSpec& spec)
             {"dataset.kind", "the " + name + " reader is not available in this build yet"}});
     // Binned samples are cached on disk unless dataset.cache_dir is "" (default: defaultCacheDir()).
     const std::string cacheDir = spec.params.value("cache_dir", defaultCacheDir());
-    if (spec.kind == "nmnist")
+    const std::string& kind = spec.kind;
+    if (kind == "nmnist")
         return openNmnistDataset(path, spec.params.value("first_saccade_only", true), eventPipeline(spec), cacheDir);
+    if (kind == "gsc")
+        return openGscDataset(path, cacheDir);
+    if (kind == "dvsgesture")
+        return openDvsGestureDataset(path, spec.params.value("train_slice_us", std::int64_t(0)), eventPipeline(spec),
+                                     cacheDir);
+    if (kind == "cifar10dvs") {
+        DvsAddressConvention convention = kCifar10DvsConvention;
+        for (const auto& [name, value] : kConventions)
+            if (spec.params.value("address_convention", std::string()) == name)
+                convention = value;
+        return openCifar10DvsDataset(path, convention, eventPipeline(spec), cacheDir);
+    }
     return openShdDataset(spec.kind, path, eventPipeline(spec), spec.params.value("drop_last", false), cacheDir);
 }
 

@@ -61,7 +61,7 @@ std::optional<CachedSplit> loadCachedSplit(const std::string& file, const std::s
         return std::nullopt;
     try {
         const h5::File f = h5::File::openRead(file);
-        if (f.attrInt("cache_version") != 1 || f.readString("identity") != identity)
+        if (f.attrInt("cache_version") != 2 || f.readString("identity") != identity)
             return std::nullopt;
         const auto labels = f.readInt32s("labels");
         const auto channels = f.readInt32s("channels");
@@ -71,14 +71,18 @@ std::optional<CachedSplit> loadCachedSplit(const std::string& file, const std::s
         const auto values = f.readFloats("values");
         const auto durations = f.readDoubles("durations_s");
         const auto events = f.readInts("events");
+        const auto group = f.readInt32s("group");
+        const auto member = f.readInt32s("member");
         const std::size_t n = labels.size();
         if (channels.size() != n || stepsPerSample.size() != n || durations.size() != n || events.size() != n ||
-            units.size() != values.size())
+            group.size() != n || member.size() != n || units.size() != values.size())
             return std::nullopt;
         CachedSplit split;
         split.samples.resize(n);
         split.durations_s = durations.data;
         split.events = events.data;
+        split.group = group.data;
+        split.member = member.data;
         std::size_t off = 0, entry = 0;
         for (std::size_t i = 0; i < n; ++i) {
             Sample& s = split.samples[i];
@@ -117,7 +121,7 @@ bool saveCachedSplit(const std::string& file, const std::string& identity, const
             values.insert(values.end(), s.values.begin(), s.values.end());
         }
         h5::writeAtomically(file, [&](h5::File& f) {
-            f.writeAttr("cache_version", std::int64_t(1));
+            f.writeAttr("cache_version", std::int64_t(2));
             f.writeString("identity", identity);
             f.write("labels", {labels.size()}, labels.data());
             f.write("channels", {channels.size()}, channels.data());
@@ -127,6 +131,8 @@ bool saveCachedSplit(const std::string& file, const std::string& identity, const
             f.write("values", {values.size()}, values.data());
             f.write("durations_s", {split.durations_s.size()}, split.durations_s.data());
             f.write("events", {split.events.size()}, split.events.data());
+            f.write("group", {split.group.size()}, split.group.data());
+            f.write("member", {split.member.size()}, split.member.data());
         });
         return true;
     } catch (const std::exception&) {

@@ -15,6 +15,7 @@ struct CachedSplit {
     std::vector<Sample> samples;
     std::vector<double> durations_s;     ///< per sample, for statistics
     std::vector<std::int64_t> events;    ///< per sample, raw event count
+    std::vector<std::int32_t> group, member;  ///< per sample: source group and index in it
 };
 
 /// Identity text of a list of source files: their count and a hash over path, size and

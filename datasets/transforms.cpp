@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/errors.h"
+#include "core/rng.h"
 
 namespace tp {
 
@@ -295,6 +296,56 @@ Sample toFrame(std::span<const Event> events, const SensorSize& sensor, const To
         }
         if (out.units.size() > std::size_t(std::numeric_limits<std::int32_t>::max()))
             fail("ToFrame", "too many frame entries");
+        out.step_offsets.push_back(std::int32_t(out.units.size()));
+    }
+    return out;
+}
+
+std::vector<Events> sliceEventsByTime(std::span<const Event> events, std::int64_t window_us, std::int64_t overlap_us,
+                                      bool include_incomplete)
+{
+    if (window_us <= 0 || window_us - overlap_us <= 0)
+        fail("SliceByTime", "time_window must be > 0 and > overlap (got " + std::to_string(window_us) + ", " +
+                                std::to_string(overlap_us) + ")");
+    std::vector<Events> out;
+    if (events.empty())
+        return out;
+    for (const auto& [b, e] : sliceByTime(events, window_us, double(overlap_us), include_incomplete,
+                                          events.front().t_us, events.back().t_us))
+        out.emplace_back(events.begin() + std::ptrdiff_t(b), events.begin() + std::ptrdiff_t(e));
+    return out;
+}
+
+Sample randomCropFlip(const Sample& frames, const SensorSize& sensor, int padding, bool flip, Rng& rng)
+{
+    const int W = sensor.width, H = sensor.height;
+    const int ox = padding > 0 ? int(rng.below(std::uint64_t(2 * padding + 1))) : 0;
+    const int oy = padding > 0 ? int(rng.below(std::uint64_t(2 * padding + 1))) : 0;
+    const bool mirror = flip && rng.uniform() < 0.5;
+    Sample out;
+    out.label = frames.label;
+    out.channels = frames.channels;
+    out.step_offsets.assign(1, 0);
+    std::vector<std::pair<std::int32_t, float>> step;
+    for (int t = 0; t < frames.steps(); ++t) {
+        step.clear();
+        for (auto e = frames.step_offsets[t]; e < frames.step_offsets[t + 1]; ++e) {
+            const int ch = frames.units[e];
+            const int x = ch % W, y = (ch / W) % H, p = ch / (W * H);
+            // Padded image coordinate x + padding, cropped at offset ox.
+            int nx = x + padding - ox;
+            const int ny = y + padding - oy;
+            if (nx < 0 || nx >= W || ny < 0 || ny >= H)
+                continue;
+            if (mirror)
+                nx = W - 1 - nx;
+            step.emplace_back((p * H + ny) * W + nx, frames.values[e]);
+        }
+        std::sort(step.begin(), step.end());
+        for (const auto& [ch, v] : step) {
+            out.units.push_back(ch);
+            out.values.push_back(v);
+        }
         out.step_offsets.push_back(std::int32_t(out.units.size()));
     }
     return out;

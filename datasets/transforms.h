@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <vector>
 
 #include "core/sample.h"
 #include "events.h"
@@ -28,6 +29,18 @@ struct ToFrameParams {
 /// Events outside the sensor are an error (ConfigError naming the coordinate).
 Sample toFrame(std::span<const Event> events, const SensorSize& sensor, const ToFrameParams& params,
                std::int32_t label);
+
+/// SliceByTime: cut a recording into windows of `window_us` (stride window_us - overlap_us),
+/// with exactly ToFrame's time_window arithmetic (start at the first event; the incomplete last
+/// window dropped unless include_incomplete). Empty input gives no slices.
+std::vector<Events> sliceEventsByTime(std::span<const Event> events, std::int64_t window_us,
+                                      std::int64_t overlap_us = 0, bool include_incomplete = false);
+
+/// RandomCrop(size = sensor, padding) + optional horizontal flip on binned frames, the same crop
+/// and flip for every step of the sample (tp-algorithm.md 6.3/6.4). The crop offsets are drawn
+/// uniformly from [0, 2*padding] and the flip with probability 1/2 from `rng`.
+class Rng;
+Sample randomCropFlip(const Sample& frames, const SensorSize& sensor, int padding, bool flip, Rng& rng);
 
 /// Denoise (section 7.2): keep an event when a 4-neighbour fired within filter_time before it.
 Events denoise(std::span<const Event> events, std::int64_t filter_time_us);

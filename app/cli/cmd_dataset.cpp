@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "benchmark_datasets.h"
+#include "registry.h"
 #include "commands.h"
 #include "core/errors.h"
 
@@ -18,25 +19,33 @@ namespace fs = std::filesystem;
 /// The kind of dataset at `path`, from its layout.
 std::string detectKind(const std::string& path)
 {
-    if (fs::is_directory(fs::path(path) / "Train") && fs::is_directory(fs::path(path) / "Test"))
+    const fs::path p(path);
+    if (fs::is_directory(p / "Train") && fs::is_directory(p / "Test"))
         return "nmnist";
     for (const char* kind : {"shd", "ssc"})
-        if (fs::exists(fs::path(path) / (std::string(kind) + "_train.h5")))
+        if (fs::exists(p / (std::string(kind) + "_train.h5")))
             return kind;
-    throw IoError(path + ": not a dataset this build can read (expected an N-MNIST folder with Train/ and Test/, "
-                         "or a folder with shd_train.h5/shd_test.h5 or ssc_train.h5/ssc_test.h5)");
+    if (fs::exists(p / "trials_to_train.txt") || fs::is_directory(p / "ibmGestureTrain"))
+        return "dvsgesture";
+    if (fs::is_directory(p / "airplane"))
+        return "cifar10dvs";
+    if (fs::exists(p / "testing_list.txt"))
+        return "gsc";
+    throw IoError(path + ": not a dataset this build can read (expected N-MNIST Train/ Test/, shd_*.h5 or "
+                         "ssc_*.h5, DVS128 Gesture trials_to_train.txt or ibmGestureTrain/, CIFAR10-DVS class "
+                         "folders, or Speech Commands testing_list.txt)");
 }
 
 struct BinningOptions {
     std::int64_t time_window_us = 0, event_count = 0;
     int n_time_bins = 0, n_event_bins = 0;
-    double overlap = 0, spatial_factor = 1;
+    double overlap = 0, spatial_factor = 0;
     std::int64_t denoise_us = 0;
     bool all_saccades = false;
 
     void add(CLI::App& app)
     {
-        app.add_option("--time-window-us", time_window_us, "ToFrame time_window (default: 1000 N-MNIST, 10000 SHD/SSC)");
+        app.add_option("--time-window-us", time_window_us, "ToFrame time_window (default per kind, as the paper)");
         app.add_option("--event-count", event_count, "ToFrame event_count");
         app.add_option("--n-time-bins", n_time_bins, "ToFrame n_time_bins");
         app.add_option("--n-event-bins", n_event_bins, "ToFrame n_event_bins");
@@ -46,23 +55,43 @@ struct BinningOptions {
         app.add_flag("--all-saccades", all_saccades, "N-MNIST: keep all three saccades");
     }
 
-    std::unique_ptr<EventDataset> open(const std::string& path, const std::string& kind) const
+    /// The experiment-file spec of the dataset at `path` with these options (the paper's
+    /// binning of the kind where an option is not given), opened through the registry.
+    std::unique_ptr<Dataset> open(const std::string& path, const std::string& kind) const
     {
-        EventPipeline pipe;
-        pipe.denoise_us = denoise_us;
-        pipe.spatial_factor = spatial_factor;
-        pipe.frame.overlap = overlap;
-        if (event_count)
-            pipe.frame.event_count = event_count;
-        else if (n_time_bins)
-            pipe.frame.n_time_bins = n_time_bins;
-        else if (n_event_bins)
-            pipe.frame.n_event_bins = n_event_bins;
-        else
-            pipe.frame.time_window = time_window_us ? time_window_us : (kind == "nmnist" ? 1000 : 10000);
+        DatasetSpec spec;
+        spec.kind = kind;
+        spec.params = {{"path", path}};
+        if (kind == "gsc") {
+            spec.binning = nlohmann::json::object();
+            return openDataset(spec);
+        }
+        if (denoise_us && kind != "shd" && kind != "ssc")
+            spec.params["denoise_us"] = denoise_us;
         if (kind == "nmnist")
-            return openNmnistDataset(path, !all_saccades, pipe);
-        return openShdDataset(kind, path, pipe, false);
+            spec.params["first_saccade_only"] = !all_saccades;
+        nlohmann::json& b = spec.binning;
+        if (event_count)
+            b["event_count"] = event_count;
+        else if (n_time_bins)
+            b["n_time_bins"] = n_time_bins;
+        else if (n_event_bins)
+            b["n_event_bins"] = n_event_bins;
+        else if (time_window_us)
+            b["time_window_us"] = time_window_us;
+        else if (kind == "cifar10dvs")
+            b["n_time_bins"] = 10;
+        else
+            b["time_window_us"] = kind == "nmnist" ? 1000 : kind == "dvsgesture" ? 75000 : 10000;
+        if (overlap)
+            b["overlap"] = overlap;
+        const double factor = spatial_factor ? spatial_factor
+                              : kind == "dvsgesture" ? 0.25
+                              : kind == "cifar10dvs" ? 0.375
+                                                     : 1.0;
+        if (factor != 1.0)
+            b["spatial_factor"] = factor;
+        return openDataset(spec);
     }
 };
 
@@ -101,7 +130,10 @@ Runner addDataset(CLI::App& app)
     o->binning.add(*frames);
     return [o, info, frames] {
         const std::string kind = detectKind(o->path);
-        const auto data = o->binning.open(o->path, kind);
+        const auto opened = o->binning.open(o->path, kind);
+        const auto* data = dynamic_cast<const EventDataset*>(opened.get());
+        if (!data)
+            throw ConfigError(o->path + ": not a file-backed dataset");
         const SensorSize s = data->binnedSensor();
         if (info->parsed()) {
             const auto names = data->classNames();

@@ -18,6 +18,12 @@ public:
     virtual int channels() const = 0;                  ///< input size per time step
     virtual std::size_t size(Split split) const = 0;
     virtual const Sample& sample(Split split, std::size_t index) const = 0;
+    /// Training sample `index` as seen in `epoch`: with training-time augmentation (random
+    /// crop, flip) a fresh variant drawn from (seed, epoch, index), else sample(Train, index).
+    virtual Sample trainingSample(std::size_t index, std::uint64_t seed, int epoch) const
+    {
+        return sample(Split::Train, index);
+    }
     /// Optional human-readable class names (empty: use the numbers).
     virtual std::vector<std::string> classNames() const { return {}; }
     /// Reference pipelines that drop the last incomplete batch of both splits (SHD): the

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <future>
 #include <fstream>
 #include <numbers>
 
@@ -45,14 +46,16 @@ Trainer::Trainer(Experiment experiment, const Dataset& dataset)
     m_model->initWeights(m_exp.run.seed);
 }
 
-/// The padded batch of `count` samples of a split, taken in `order` from `first`.
+/// The padded batch of `count` samples of a split, taken in `order` from `first`. Training
+/// batches of epoch >= 0 take the dataset's augmented training samples.
 static Batch gatherBatch(const Dataset& data, Split split, const std::vector<std::size_t>& order, std::size_t first,
-                         std::size_t count)
+                         std::size_t count, std::uint64_t seed = 0, int epoch = -1)
 {
     std::vector<Sample> samples;
     samples.reserve(count);
     for (std::size_t i = first; i < first + count; ++i)
-        samples.push_back(data.sample(split, order[i]));
+        samples.push_back(split == Split::Train && epoch >= 0 ? data.trainingSample(order[i], seed, epoch)
+                                                               : data.sample(split, order[i]));
     std::vector<std::size_t> idx(count);
     for (std::size_t i = 0; i < count; ++i)
         idx[i] = i;
@@ -123,15 +126,23 @@ TrainResult Trainer::run(const TrainOptions& opt)
         double steps = 0, neuronSteps = 0;
         int correct = 0, trained = 0;
         const auto epochStart = Clock::now();
+        // The next batch is assembled (and augmented) on another thread while this one trains.
+        auto assemble = [&, epoch](std::size_t bi) {
+            const std::size_t begin = bi * B, end = std::min(nTrain, begin + B);
+            return gatherBatch(m_data, Split::Train, order, begin, end - begin, m_exp.run.seed, epoch);
+        };
+        std::future<Batch> next = std::async(std::launch::async, assemble, std::size_t(0));
         for (std::size_t bi = 0; bi < batches; ++bi) {
+            const Batch batch = next.get();
+            if (bi + 1 < batches)
+                next = std::async(std::launch::async, assemble, bi + 1);
             if (opt.stop.stop_requested()) {
                 result.stopped = true;
                 return result;
             }
-            const std::size_t begin = bi * B, end = std::min(nTrain, begin + B);
-            if (end - begin < 2)
+            const std::size_t end = std::min(nTrain, bi * B + B);
+            if (batch.size < 2)
                 continue;  // a trailing single sample cannot form a contrastive batch
-            const Batch batch = gatherBatch(m_data, Split::Train, order, begin, end - begin);
             BatchStats s;
             arena.execute([&] { s = m_model->train(batch, lr); });
             if (!memoryTaken && batch.size == m_exp.run.batch) {

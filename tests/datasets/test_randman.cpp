@@ -562,19 +562,13 @@ void TestRandman::validatorChecksBenchmarkPath()
         tp::validateDatasetSpec(spec, issues);
         QVERIFY2(hasIssue(issues, "dataset.path", "expected a string"), kind);
 
-        // Empty path allowed here. Kinds with a reader in this build check their keys and
-        // binning; for the others, keys and binning are left to the reader that comes later.
-        const bool available = std::string(kind) == "nmnist" || std::string(kind) == "shd" || std::string(kind) == "ssc";
+        // Empty path allowed here; unknown keys of the kind and of its binning are not.
         issues.clear();
         spec.params = {{"path", ""}, {"variant", "whatever"}, {"classes", "x"}};
         spec.binning = {{"time_window_us", 1000}, {"anything", nlohmann::json::array()}};
         tp::validateDatasetSpec(spec, issues);
-        if (available) {
-            QVERIFY2(hasIssue(issues, "dataset.variant", "unknown key"), kind);
-            QVERIFY2(hasIssue(issues, "binning.anything", "unknown key"), kind);
-        } else {
-            QVERIFY2(issues.empty(), issuesText(issues).c_str());
-        }
+        QVERIFY2(hasIssue(issues, "dataset.variant", "unknown key"), kind);
+        QVERIFY2(hasIssue(issues, "binning.anything", "unknown key"), kind);
     }
 }
 
@@ -626,15 +620,13 @@ void TestRandman::openDatasetBenchmarkKinds()
     }
 
     spec.kind = "dvsgesture";
-    spec.params = {{"path", "/data/DvsGesture"}};
+    spec.params = {{"path", "/nonexistent/DvsGesture"}};
+    spec.binning = {{"time_window_us", 75000}};
     try {
         tp::openDataset(spec);
-        QFAIL("expected ConfigError");
-    } catch (const tp::ConfigError& e) {
-        QVERIFY2(std::string(e.what()).find("dataset.kind: the DVS128 Gesture reader is not available in this build yet")
-                     != std::string::npos,
-                 e.what());
-        QCOMPARE(e.issues()[0].path, std::string("dataset.kind"));
+        QFAIL("expected IoError");
+    } catch (const tp::IoError& e) {
+        QVERIFY2(std::string(e.what()).find("trials_to_train.txt") != std::string::npos, e.what());
     }
     QCOMPARE(tp::datasetDisplayName("nmnist"), std::string("N-MNIST"));
     QCOMPARE(tp::datasetDisplayName("nope"), std::string("nope"));
