@@ -143,11 +143,12 @@ std::unique_ptr<EventDataset> openDvsGestureDataset(const std::string& root, std
 }
 
 std::unique_ptr<EventDataset> openCifar10DvsDataset(const std::string& root, DvsAddressConvention convention,
-                                                    const EventPipeline& pipeline, const std::string& cacheDir)
+                                                    const EventPipeline& pipeline, bool dropLast,
+                                                    const std::string& cacheDir)
 {
     std::vector<std::string> names(kCifar10DvsClasses.begin(), kCifar10DvsClasses.end());
     auto data = std::make_unique<EventDataset>("CIFAR10-DVS", kCifar10DvsSensor, kCifar10DvsClassCount, names,
-                                               pipeline, false);
+                                               pipeline, dropLast);
     for (const Split split : {Split::Train, Split::Test}) {
         auto entries = std::make_shared<std::vector<CifarEntry>>(scanCifar10Dvs(root, split == Split::Train));
         auto read = [convention](const std::string& file) { return readAedat2(file, convention); };

@@ -29,7 +29,8 @@ std::unique_ptr<EventDataset> openDvsGestureDataset(const std::string& root, std
 
 /// CIFAR10-DVS from `root/<class>/*.aedat` (AEDAT 2.0), the reference's per-class 90/10 split.
 std::unique_ptr<EventDataset> openCifar10DvsDataset(const std::string& root, DvsAddressConvention convention,
-                                                    const EventPipeline& pipeline, const std::string& cacheDir = {});
+                                                    const EventPipeline& pipeline, bool dropLast = false,
+                                                    const std::string& cacheDir = {});
 
 /// Google Speech Commands v2 from `root` (word folders + validation_list.txt, testing_list.txt):
 /// 101 x 120 log-mel + delta + delta-delta features per clip (tp-algorithm.md 6.5).

@@ -89,6 +89,7 @@ const KeyRule kDvsGestureParamRules[] = {
 
 const KeyRule kCifarParamRules[] = {
     {"path", ValueType::String, 0, 0},
+    {"drop_last", ValueType::Bool, 0, 0},
     {"cache_dir", ValueType::String, 0, 0},
     {"denoise_us", ValueType::Int, 0, 1e9},
     {"address_convention", ValueType::String, 0, 0},
@@ -409,7 +410,8 @@ std::unique_ptr<Dataset> openDataset(const DatasetSpec& spec)
         for (const auto& [name, value] : kConventions)
             if (spec.params.value("address_convention", std::string()) == name)
                 convention = value;
-        return openCifar10DvsDataset(path, convention, eventPipeline(spec), cacheDir);
+        return openCifar10DvsDataset(path, convention, eventPipeline(spec), spec.params.value("drop_last", false),
+                                     cacheDir);
     }
     return openShdDataset(spec.kind, path, eventPipeline(spec), spec.params.value("drop_last", false), cacheDir);
 }

@@ -1,3 +1,4 @@
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -7,6 +8,8 @@
 
 #include "benchmark_datasets.h"
 #include "registry.h"
+#include "synth_digits.h"
+#include "synth_gesture.h"
 #include "commands.h"
 #include "core/errors.h"
 
@@ -41,10 +44,11 @@ struct BinningOptions {
     int n_time_bins = 0, n_event_bins = 0;
     double overlap = 0, spatial_factor = 0;
     std::int64_t denoise_us = 0;
-    bool all_saccades = false;
+    bool all_saccades = false, no_cache = false;
 
     void add(CLI::App& app)
     {
+        app.add_flag("--no-cache", no_cache, "parse and bin from the source files (do not read or write the cache)");
         app.add_option("--time-window-us", time_window_us, "ToFrame time_window (default per kind, as the paper)");
         app.add_option("--event-count", event_count, "ToFrame event_count");
         app.add_option("--n-time-bins", n_time_bins, "ToFrame n_time_bins");
@@ -62,6 +66,8 @@ struct BinningOptions {
         DatasetSpec spec;
         spec.kind = kind;
         spec.params = {{"path", path}};
+        if (no_cache)
+            spec.params["cache_dir"] = "";
         if (kind == "gsc") {
             spec.binning = nlohmann::json::object();
             return openDataset(spec);
@@ -128,9 +134,50 @@ Runner addDataset(CLI::App& app)
     frames->add_option("--split", o->split, "train or test")->check(CLI::IsMember({"train", "test"}));
     frames->add_option("--out", o->out, "output folder (frames.csv, frame_NNNN.pgm)")->required();
     o->binning.add(*frames);
-    return [o, info, frames] {
+    auto* make = app.add_subcommand("make", "write a synthetic dataset in a real format (no download)");
+    make->require_subcommand(1);
+    struct MakeOptions {
+        std::string out;
+        std::uint64_t seed = 1;
+        SyntheticGestureParams gesture;
+        SyntheticDigitsParams digits;
+    };
+    auto m = std::make_shared<MakeOptions>();
+    auto* gesture = make->add_subcommand(
+        "gesture", "11 classes of moving shapes as DVS128 Gesture: userNN_*.aedat (AEDAT 3.1), labels CSV, trials lists");
+    gesture->add_option("--out", m->out, "output folder")->required();
+    gesture->add_option("--seed", m->seed, "random seed");
+    gesture->add_option("--users", m->gesture.users, "recordings (users)");
+    gesture->add_option("--test-users", m->gesture.test_users, "last users that form the test split");
+    gesture->add_option("--trials-per-class", m->gesture.trials_per_class, "trials of each class per user");
+    gesture->add_option("--trial-us", m->gesture.trial_us, "duration of one trial (us)");
+    auto* digits = make->add_subcommand(
+        "digits", "spoken digits (English 0-9, German 0-9) by espeak-ng through a 700-channel cochlea filter bank, "
+                  "as SHD: shd_train.h5, shd_test.h5");
+    digits->add_option("--out", m->out, "output folder")->required();
+    digits->add_option("--seed", m->seed, "random seed");
+    digits->add_option("--per-class", m->digits.utterances_per_class, "utterances per class (train + test)");
+    auto runMake = [m, gesture] {
+        if (gesture->parsed()) {
+            m->gesture.seed = m->seed;
+            writeSyntheticGestures(m->out, m->gesture);
+            std::printf("wrote %d recordings of 11 gesture classes (DVS128 Gesture layout) to %s\n", m->gesture.users,
+                        m->out.c_str());
+        } else {
+            m->digits.seed = m->seed;
+            writeSyntheticDigits(m->out, m->digits);
+            std::printf("wrote %d utterances per class of 20 spoken digits (SHD layout) to %s\n",
+                        m->digits.utterances_per_class, m->out.c_str());
+        }
+        return kExitOk;
+    };
+    return [o, info, frames, make, runMake] {
+        if (make->parsed())
+            return runMake();
         const std::string kind = detectKind(o->path);
+        const auto t0 = std::chrono::steady_clock::now();
         const auto opened = o->binning.open(o->path, kind);
+        const double loadSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         const auto* data = dynamic_cast<const EventDataset*>(opened.get());
         if (!data)
             throw ConfigError(o->path + ": not a file-backed dataset");
@@ -139,6 +186,8 @@ Runner addDataset(CLI::App& app)
             const auto names = data->classNames();
             if (o->json) {
                 std::cout << nlohmann::json{{"kind", kind},
+                                            {"load_seconds", loadSeconds},
+                                            {"from_cache", data->fromCache(Split::Train) && data->fromCache(Split::Test)},
                                             {"name", data->name()},
                                             {"classes", data->classes()},
                                             {"class_names", names},
@@ -149,8 +198,11 @@ Runner addDataset(CLI::App& app)
                           << std::endl;
                 return kExitOk;
             }
-            std::printf("%s (%s): sensor %dx%dx%d, %d classes\n", data->name().c_str(), kind.c_str(),
-                        data->sensor().width, data->sensor().height, data->sensor().polarities, data->classes());
+            std::printf("%s (%s): sensor %dx%dx%d, %d classes; loaded in %.2f s (%s)\n", data->name().c_str(),
+                        kind.c_str(), data->sensor().width, data->sensor().height, data->sensor().polarities,
+                        data->classes(), loadSeconds,
+                        data->fromCache(Split::Train) && data->fromCache(Split::Test) ? "from the cache"
+                                                                                     : "parsed and binned");
             for (const Split split : {Split::Train, Split::Test}) {
                 const SplitStats& st = data->stats(split);
                 std::printf("  %-5s %zu samples, %lld events, duration %.3f / %.3f / %.3f s (min/mean/max), %.0f events/s, "

@@ -280,7 +280,9 @@ void parseNetwork(Reader& r, const json& doc, NetworkSpec& net)
     const json* network = r.object(doc, "network", "", true);
     if (!network)
         return;
-    r.checkKeys(*network, "network", {"inputs", "layers", "readout"});
+    r.checkKeys(*network, "network", {"inputs", "layers", "readout", "norm"});
+    if (r.readString(*network, "norm", "network", net.norm) && net.norm != "none" && net.norm != "weight")
+        r.fail("network.norm", "unknown normalisation '" + net.norm + "' (known: none, weight)");
     r.readInt(*network, "inputs", "network", net.inputs, 0, 10'000'000);
 
     const json* layers = Reader::find(*network, "layers");
@@ -299,11 +301,20 @@ void parseNetwork(Reader& r, const json& doc, NetworkSpec& net)
                 continue;
             }
             LayerSpec layer;
-            r.checkKeys(entry, path, {"type", "size", "recurrent"});
-            if (r.readString(entry, "type", path, layer.type) && layer.type != "lif")
-                r.fail(path + ".type", "unknown layer type '" + layer.type + "' (known: lif)");
-            r.readInt(entry, "size", path, layer.size, 1, 100'000);
-            r.readBool(entry, "recurrent", path, layer.recurrent);
+            if (r.readString(entry, "type", path, layer.type) && layer.type != "lif" && layer.type != "conv")
+                r.fail(path + ".type", "unknown layer type '" + layer.type + "' (known: lif, conv)");
+            if (layer.type == "conv") {
+                // Conv LIF block: size = output channels, 3x3 stride 1 pad 1, pooling of the spike map.
+                r.checkKeys(entry, path, {"type", "size", "pool"});
+                r.readInt(entry, "size", path, layer.size, 1, 4096);
+                if (r.readString(entry, "pool", path, layer.pool) && layer.pool != "none" && layer.pool != "max2" &&
+                    layer.pool != "avgpool2x2")
+                    r.fail(path + ".pool", "unknown pooling '" + layer.pool + "' (known: none, max2, avgpool2x2)");
+            } else {
+                r.checkKeys(entry, path, {"type", "size", "recurrent"});
+                r.readInt(entry, "size", path, layer.size, 1, 100'000);
+                r.readBool(entry, "recurrent", path, layer.recurrent);
+            }
             net.layers.push_back(layer);
         }
     }
@@ -554,7 +565,10 @@ nlohmann::json toJson(const Experiment& e)
 {
     json layers = json::array();
     for (const auto& layer : e.network.layers)
-        layers.push_back({{"type", layer.type}, {"size", layer.size}, {"recurrent", layer.recurrent}});
+        if (layer.type == "conv")
+            layers.push_back({{"type", layer.type}, {"size", layer.size}, {"pool", layer.pool}});
+        else
+            layers.push_back({{"type", layer.type}, {"size", layer.size}, {"recurrent", layer.recurrent}});
 
     json dataset = e.dataset.params.is_object() ? e.dataset.params : json::object();
     dataset["kind"] = e.dataset.kind;
@@ -565,7 +579,8 @@ nlohmann::json toJson(const Experiment& e)
     doc["description"] = e.description;
     doc["network"] = {{"inputs", e.network.inputs},
                       {"layers", layers},
-                      {"readout", {{"leak", e.network.readout_leak}}}};
+                      {"readout", {{"leak", e.network.readout_leak}}},
+                      {"norm", e.network.norm}};
     doc["neuron"] = {{"alpha", e.neuron.alpha},
                      {"beta", e.neuron.beta},
                      {"v_th", e.neuron.v_th},

@@ -30,15 +30,17 @@ struct NeuronSpec {
 };
 
 struct LayerSpec {
-    std::string type = "lif";     ///< "lif" (dense LIF); conv blocks come with the conv issue
-    int size = 100;
-    bool recurrent = false;
+    std::string type = "lif";     ///< "lif" (dense LIF) or "conv" (3x3 conv LIF block, VGG style)
+    int size = 100;               ///< neurons (lif) or output channels (conv)
+    bool recurrent = false;       ///< lif only
+    std::string pool = "none";    ///< conv only: none, max2, avgpool2x2 (of the spike map)
 };
 
 struct NetworkSpec {
     int inputs = 0;               ///< 0 = take from the dataset
     std::vector<LayerSpec> layers;
     double readout_leak = 1.0;    ///< lambda_out
+    std::string norm = "none";    ///< "weight": scaled weight standardisation (CNN runs, tp-algorithm.md 1.4)
 };
 
 struct RuleSpec {

@@ -31,6 +31,12 @@ double cosineLr(const RunSpec& run, int epoch)
 
 TpConfig modelConfig(const Experiment& e, const Dataset& d)
 {
+    for (std::size_t i = 0; i < e.network.layers.size(); ++i)
+        if (e.network.layers[i].type != "lif")
+            throw ConfigError({{"network.layers[" + std::to_string(i) + "].type",
+                                "'" + e.network.layers[i].type +
+                                    "' layers (convolutional TP, VGG-9) are not in this build yet: the engine "
+                                    "runs dense LIF layers"}});
     if (e.network.inputs != 0 && e.network.inputs != d.channels())
         throw ConfigError({{"network.inputs", "is " + std::to_string(e.network.inputs) + " but the dataset has " +
                                                   std::to_string(d.channels()) + " input channels (use 0 to take it from the dataset)"}});
