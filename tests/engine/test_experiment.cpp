@@ -176,6 +176,32 @@ private slots:
         }
     }
 
+    void convLayersAndNormParseAndRoundTrip()
+    {
+        json doc = json::parse(R"({"schema_version": 1,
+            "network": {"layers": [{"type": "conv", "size": 64, "pool": "none"},
+                                   {"type": "conv", "size": 128, "pool": "max2"},
+                                   {"type": "conv", "size": 8, "pool": "avgpool2x2"}], "norm": "weight"},
+            "dataset": {"kind": "randman"}})");
+        const Experiment e = parseExperiment(doc, "conv.json");
+        QCOMPARE(e.network.layers.size(), std::size_t(3));
+        QCOMPARE(e.network.layers[1].pool, std::string("max2"));
+        QCOMPARE(e.network.norm, std::string("weight"));
+        QCOMPARE(toJson(parseExperiment(toJson(e), "again")), toJson(e));
+        doc["network"]["layers"][0]["pool"] = "max3";
+        doc["network"]["layers"][1]["recurrent"] = true;  // not a conv key
+        doc["network"]["norm"] = "batch";
+        try {
+            parseExperiment(doc, "conv.json");
+            QFAIL("expected ConfigError");
+        } catch (const ConfigError& err) {
+            QCOMPARE(err.issues().size(), std::size_t(3));
+            QVERIFY(hasIssue(err.issues(), "network.layers[0].pool", "unknown pooling"));
+            QVERIFY(hasIssue(err.issues(), "network.layers[1].recurrent", "unknown key"));
+            QVERIFY(hasIssue(err.issues(), "network.norm", "unknown normalisation"));
+        }
+    }
+
     void rangeAndTypeChecks()
     {
         json doc = validDoc();
@@ -194,7 +220,7 @@ private slots:
         doc["run"]["shuffle"] = 1;
         doc["run"]["adam"]["beta2"] = 1.0;
         doc["run"]["adam"]["eps"] = 0;
-        doc["network"]["layers"][0]["type"] = "conv";
+        doc["network"]["layers"][0]["type"] = "dense";
         const auto issues = issuesOf(doc);
         QVERIFY2(issues.size() == 16, qPrintable(dump(issues)));
         QVERIFY(hasIssue(issues, "network.inputs"));
@@ -212,7 +238,7 @@ private slots:
         QVERIFY(hasIssue(issues, "run.shuffle", "boolean"));
         QVERIFY(hasIssue(issues, "run.adam.beta2"));
         QVERIFY(hasIssue(issues, "run.adam.eps"));
-        QVERIFY(hasIssue(issues, "network.layers[0].type", "unknown layer type 'conv' (known: lif)"));
+        QVERIFY(hasIssue(issues, "network.layers[0].type", "unknown layer type 'dense' (known: lif, conv)"));
     }
 
     void structuralProblems()
