@@ -121,6 +121,7 @@ bool saveCachedSplit(const std::string& file, const std::string& identity, const
             values.insert(values.end(), s.values.begin(), s.values.end());
         }
         h5::writeAtomically(file, [&](h5::File& f) {
+            f.setCompression(false);  // reading plain arrays is faster than parsing the sources again
             f.writeAttr("cache_version", std::int64_t(2));
             f.writeString("identity", identity);
             f.write("labels", {labels.size()}, labels.data());

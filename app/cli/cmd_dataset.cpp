@@ -10,6 +10,7 @@
 #include "registry.h"
 #include "synth_digits.h"
 #include "synth_gesture.h"
+#include "synth_patterns.h"
 #include "commands.h"
 #include "core/errors.h"
 
@@ -157,7 +158,28 @@ Runner addDataset(CLI::App& app)
     digits->add_option("--out", m->out, "output folder")->required();
     digits->add_option("--seed", m->seed, "random seed");
     digits->add_option("--per-class", m->digits.utterances_per_class, "utterances per class (train + test)");
-    auto runMake = [m, gesture] {
+    auto pattern = std::make_shared<PatternSetParams>();
+    auto* nmnist = make->add_subcommand("nmnist", "class-pattern events in the N-MNIST format, sized like N-MNIST "
+                                                  "(60,000 / 10,000 files of ~4,300 events): for benchmarks");
+    auto* shd = make->add_subcommand("shd", "class-pattern spikes in the SHD HDF5 layout (20 classes, 700 channels)");
+    for (auto* sub : {nmnist, shd}) {
+        sub->add_option("--out", m->out, "output folder")->required();
+        sub->add_option("--seed", pattern->seed, "random seed");
+        sub->add_option("--train-per-class", pattern->train_per_class, "training samples per class");
+        sub->add_option("--test-per-class", pattern->test_per_class, "test samples per class");
+        sub->add_option("--events", pattern->events_per_sample, "events per sample");
+        sub->add_option("--duration-us", pattern->duration_us, "duration of a sample (us)");
+    }
+    auto runMake = [m, gesture, nmnist, shd, pattern] {
+        if (nmnist->parsed() || shd->parsed()) {
+            if (nmnist->parsed())
+                writePatternNmnist(m->out, *pattern);
+            else
+                writePatternShd(m->out, *pattern);
+            std::printf("wrote %d + %d samples per class (%d events each) to %s\n", pattern->train_per_class,
+                        pattern->test_per_class, pattern->events_per_sample, m->out.c_str());
+            return kExitOk;
+        }
         if (gesture->parsed()) {
             m->gesture.seed = m->seed;
             writeSyntheticGestures(m->out, m->gesture);

@@ -287,13 +287,13 @@ std::int64_t File::ensureParent(const std::string& dataset)
 
 namespace {
 void writeData(hid_t file, const std::string& path, const std::string& name, const std::vector<std::size_t>& dims,
-               hid_t fileType, hid_t memType, const void* data)
+               hid_t fileType, hid_t memType, const void* data, bool compress)
 {
     std::vector<hsize_t> d(dims.begin(), dims.end());
     Handle space(dims.empty() ? H5Screate(H5S_SCALAR) : H5Screate_simple(int(d.size()), d.data(), nullptr));
     Handle plist(H5Pcreate(H5P_DATASET_CREATE));
     const std::size_t n = product(dims);
-    if (!dims.empty() && n >= 4096) {  // large arrays: chunked + shuffle + deflate, as the golden files
+    if (compress && !dims.empty() && n >= 4096) {  // large arrays: chunked + shuffle + deflate, as the golden files
         std::vector<hsize_t> chunk(d);
         std::size_t total = n;
         for (std::size_t i = 0; i < chunk.size() && total > 65536; ++i) {
@@ -316,22 +316,22 @@ void writeData(hid_t file, const std::string& path, const std::string& name, con
 void File::write(const std::string& dataset, const std::vector<std::size_t>& dims, const double* data, bool asFloat32)
 {
     writeData(ensureParent(dataset), m_path, dataset, dims, asFloat32 ? H5T_IEEE_F32LE : H5T_IEEE_F64LE,
-              H5T_NATIVE_DOUBLE, data);
+              H5T_NATIVE_DOUBLE, data, m_compress);
 }
 
 void File::write(const std::string& dataset, const std::vector<std::size_t>& dims, const float* data)
 {
-    writeData(ensureParent(dataset), m_path, dataset, dims, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, data);
+    writeData(ensureParent(dataset), m_path, dataset, dims, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, data, m_compress);
 }
 
 void File::write(const std::string& dataset, const std::vector<std::size_t>& dims, const std::int64_t* data)
 {
-    writeData(ensureParent(dataset), m_path, dataset, dims, H5T_STD_I64LE, H5T_NATIVE_INT64, data);
+    writeData(ensureParent(dataset), m_path, dataset, dims, H5T_STD_I64LE, H5T_NATIVE_INT64, data, m_compress);
 }
 
 void File::write(const std::string& dataset, const std::vector<std::size_t>& dims, const std::int32_t* data)
 {
-    writeData(ensureParent(dataset), m_path, dataset, dims, H5T_STD_I32LE, H5T_NATIVE_INT32, data);
+    writeData(ensureParent(dataset), m_path, dataset, dims, H5T_STD_I32LE, H5T_NATIVE_INT32, data, m_compress);
 }
 
 void File::writeString(const std::string& dataset, const std::string& text)
@@ -340,7 +340,7 @@ void File::writeString(const std::string& dataset, const std::string& text)
     H5Tset_size(type, std::max<std::size_t>(1, text.size()));
     H5Tset_strpad(type, H5T_STR_NULLPAD);
     std::string padded = text.empty() ? std::string(1, '\0') : text;
-    writeData(ensureParent(dataset), m_path, dataset, {}, type, type, padded.data());
+    writeData(ensureParent(dataset), m_path, dataset, {}, type, type, padded.data(), false);
 }
 
 void commitAtomic(const std::string& tmp, const std::string& path)

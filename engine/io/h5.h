@@ -56,6 +56,9 @@ public:
     void write(const std::string& dataset, const std::vector<std::size_t>& dims, const std::int32_t* data);
     void writeString(const std::string& dataset, const std::string& text);
     void close();
+    /// Large datasets written after this call are chunked + shuffle + deflate (the default) or
+    /// stored plain (faster to write and read, e.g. for caches).
+    void setCompression(bool on) { m_compress = on; }
 
 private:
     File(std::int64_t id, std::string path) : m_id(id), m_path(std::move(path)) {}
@@ -63,6 +66,7 @@ private:
     std::int64_t ensureParent(const std::string& dataset);
     std::int64_t m_id = -1;
     std::string m_path;
+    bool m_compress = true;
 };
 
 /// Write to `path + ".tmp"` through `fill`, then rename over `path`: readers never see a
