@@ -1,0 +1,186 @@
+// Writes small valid seed files for the fuzz targets with the project's own writers:
+//   fuzz_make_seeds <corpus-dir>   ->  <corpus-dir>/<target>/seed_*
+// The committed corpus (tests/fuzz/corpus/) was made with it; the experiment seeds are copies
+// of resources/experiments/*.json, and the HDF5 seeds (shd, golden) were shrunk with
+// `h5repack -L` (HDF5's vlen global heap keeps the SHD files above 4 KB anyway).
+// .ci/fuzz does not regenerate anything.
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "cifar10dvs.h"
+#include "dvsgesture.h"
+#include "io/h5.h"
+#include "nmnist.h"
+#include "shd.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path g_root;
+
+std::string out(const std::string& target, const std::string& name)
+{
+    fs::create_directories(g_root / target);
+    return (g_root / target / name).string();
+}
+
+void writeBytes(const std::string& path, const std::vector<std::uint8_t>& bytes)
+{
+    std::ofstream f(path, std::ios::binary);
+    f.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
+}
+
+void writeText(const std::string& path, const std::string& text)
+{
+    writeBytes(path, std::vector<std::uint8_t>(text.begin(), text.end()));
+}
+
+tp::Events someEvents(int n, int maxXY, std::int64_t dt_us)
+{
+    tp::Events ev;
+    for (int i = 0; i < n; ++i)
+        ev.push_back({i * dt_us, std::int16_t((i * 7) % maxXY), std::int16_t((i * 3) % maxXY), std::uint8_t(i & 1)});
+    return ev;
+}
+
+/// NPY v1.0 with a given descr and (rows, 4) shape, header padded to 64 bytes, raw payload.
+std::vector<std::uint8_t> npy(const std::string& descr, std::size_t rows, const std::vector<std::uint8_t>& payload)
+{
+    std::string header = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + std::to_string(rows) +
+                         ", 4), }";
+    while ((10 + header.size() + 1) % 64 != 0)
+        header += ' ';
+    header += '\n';
+    std::vector<std::uint8_t> b = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0};
+    b.push_back(std::uint8_t(header.size() & 0xff));
+    b.push_back(std::uint8_t(header.size() >> 8));
+    b.insert(b.end(), header.begin(), header.end());
+    b.insert(b.end(), payload.begin(), payload.end());
+    return b;
+}
+
+void golden(const std::string& path)
+{
+    const int nIn = 2, C = 2, B = 2, T = 2, H = 2;
+    auto zeros = [](std::size_t n) { return std::vector<double>(n, 0.0); };
+    tp::h5::writeAtomically(path, [&](tp::h5::File& f) {
+        f.writeAttr("format_version", std::int64_t(1));
+        f.writeAttr("model", std::string("mlp"));
+        f.writeAttr("hidden", std::int64_t(H));
+        f.writeAttr("recurrent", std::int64_t(0));
+        f.writeAttr("n_in", std::int64_t(nIn));
+        f.writeAttr("n_classes", std::int64_t(C));
+        f.writeAttr("batch", std::int64_t(B));
+        f.writeAttr("steps", std::int64_t(T));
+        for (const char* a : {"alpha", "beta"})
+            f.writeAttr(a, 0.9);
+        f.writeAttr("v_th", 0.5);
+        f.writeAttr("kappa", 1.0);
+        f.writeAttr("reset", std::string("soft"));
+        f.writeAttr("out_leak", 1.0);
+        f.writeAttr("adam_beta1", 0.9);
+        f.writeAttr("adam_beta2", 0.999);
+        f.writeAttr("adam_eps", 1e-8);
+        f.writeAttr("lr", 1e-3);
+        const std::vector<double> w = {0.5, -0.25, 0.75, 1.0};
+        f.write("init/W1", {H, nIn}, w.data());
+        f.write("init/S", {H, C}, w.data());
+        f.write("init/W_out", {C, H}, w.data());
+        const std::vector<double> x = {1, 0, 0, 1, 1, 1, 0, 0};
+        f.write("input/x", {T, B, nIn}, x.data());
+        const std::vector<std::int64_t> labels = {0, 1};
+        f.write("input/labels", {B}, labels.data());
+        const std::size_t BH = B * H;
+        auto step = [&](const std::string& name, std::size_t n) {
+            const auto z = zeros(T * n);
+            f.write("expected/" + name, {std::size_t(T), n}, z.data());
+        };
+        for (const char* n : {"potential1", "spikes1", "trace1", "target_potential1", "target_spikes1",
+                              "target_trace1", "inference/spikes1"})
+            step(n, BH);
+        step("similarity1", B * B);
+        step("soft_target1", B * B);
+        step("loss1", 1);
+        step("grad_W1", H * nIn);
+        step("label_trace", B * C);
+        step("grad_W_out", C * H);
+        step("readout", B * C);
+        step("inference/readout", B * C);
+        const auto z4 = zeros(4);
+        f.write("expected/final/W1", {H, nIn}, z4.data());
+        f.write("expected/final/W_out", {C, H}, z4.data());
+        f.write("expected/predictions", {B}, z4.data());
+    });
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    if (argc != 2) {
+        std::fprintf(stderr, "usage: %s <corpus-dir>\n", argv[0]);
+        return 2;
+    }
+    g_root = argv[1];
+
+    // N-MNIST: a few events; an empty file; one with an overflow marker (y byte 240).
+    tp::writeNmnistFile(out("fuzz_nmnist", "seed_small.bin"), someEvents(12, 34, 1000));
+    writeBytes(out("fuzz_nmnist", "seed_empty.bin"), {});
+    auto nm = tp::encodeNmnist(someEvents(3, 34, 500));
+    const std::vector<std::uint8_t> overflow = {0, 240, 0, 0, 0};
+    nm.insert(nm.begin() + 5, overflow.begin(), overflow.end());
+    writeBytes(out("fuzz_nmnist", "seed_overflow.bin"), nm);
+
+    // SHD: float16 and float32 times, with and without /extra.
+    tp::ShdContents c;
+    c.samples = {someEvents(4, 1, 2000), someEvents(2, 1, 1000)};
+    for (auto& s : c.samples)
+        for (std::size_t i = 0; i < s.size(); ++i)
+            s[i] = {s[i].t_us, std::int16_t(i * 97 % tp::kShdChannels), 0, 0};
+    c.labels = {1, 0};
+    tp::writeShd(out("fuzz_shd", "seed_f16.h5"), c, true);
+    c.speakers = {3, 4};
+    c.keys = {"zero", "one"};
+    tp::writeShd(out("fuzz_shd", "seed_f32_extra.h5"), c, false);
+
+    // AEDAT 3.1: two packets (split by eventsPerPacket) and a tsOverflow change.
+    tp::writeAedat31(out("fuzz_aedat31", "seed_small.aedat"), someEvents(6, 128, 100), 4);
+    tp::Events wrap = someEvents(3, 128, 100);
+    wrap.push_back({(std::int64_t(1) << 31) + 5, 1, 2, 1});
+    tp::writeAedat31(out("fuzz_aedat31", "seed_overflow.aedat"), wrap, 16);
+
+    // Labels CSV.
+    tp::writeGestureLabels(out("fuzz_gesture_labels", "seed_labels.csv"),
+                           {{0, 0, 1000}, {10, 500, 2500}, {4, 2500, 2500}});
+    writeText(out("fuzz_gesture_labels", "seed_spaces.csv"),
+              "class,startTime_usec,endTime_usec\r\n 1 , 10 , 20 \r\n\r\n11,20,30\r\n");
+
+    // tonic NPY: the int64 writer, plus hand-made <f4 and |u1 arrays.
+    tp::writeGestureNpy(out("fuzz_gesture_npy", "seed_i8.npy"), someEvents(4, 128, 2000));
+    {
+        std::vector<std::uint8_t> p;
+        for (float v : {1.f, 2.f, 1.f, 0.5f, 127.f, 0.f, 0.f, 3.25f}) {
+            std::uint8_t b[4];
+            std::memcpy(b, &v, 4);
+            p.insert(p.end(), b, b + 4);
+        }
+        writeBytes(out("fuzz_gesture_npy", "seed_f4.npy"), npy("<f4", 2, p));
+        writeBytes(out("fuzz_gesture_npy", "seed_u1.npy"), npy("|u1", 2, {1, 2, 0, 7, 3, 4, 1, 9}));
+    }
+
+    // AEDAT 2.0: every convention, a header-less file, a special event (bit 15).
+    tp::writeAedat2(out("fuzz_aedat2", "seed_small.aedat"), someEvents(5, 128, 300));
+    tp::writeAedat2(out("fuzz_aedat2", "seed_raw.aedat"), someEvents(3, 128, 300), tp::DvsAddressConvention::Raw);
+    writeBytes(out("fuzz_aedat2", "seed_noheader.aedat"),
+               {0x00, 0x00, 0x12, 0x34, 0x00, 0x00, 0x00, 0x10, 0x00, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x20});
+
+    // Golden replay: a 2-input, 2-hidden, 2-class, batch 2, 2-step file (expected values zero:
+    // verifyGolden reports mismatches and returns).
+    golden(out("fuzz_golden", "seed_tiny.h5"));
+    return 0;
+}
