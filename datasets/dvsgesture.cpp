@@ -604,7 +604,7 @@ void convertRows(const std::string& path, const std::uint8_t* data, std::size_t 
             t_us = ok ? std::llround(us) : 0;
         } else {
             ok = std::int64_t(t) >= 0 && std::int64_t(t) <= maxMs;
-            t_us = std::int64_t(t) * 1000;
+            t_us = ok ? std::int64_t(t) * 1000 : 0;  // multiply only in range: no signed overflow
         }
         if (!ok) [[unlikely]]
             throw FormatError(path, std::int64_t(dataStart + (r * kNpyColumns + 3) * item),

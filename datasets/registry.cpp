@@ -232,7 +232,7 @@ void checkObject(const nlohmann::json& object, const std::string& section,
             continue;
         const std::string path = section + "." + key;
         const auto rule = std::find_if(rules.begin(), rules.end(),
-                                       [&](const KeyRule& r) { return key == r.key; });
+                                       [&k = key](const KeyRule& r) { return k == r.key; });
         if (rule == rules.end())
             issues.push_back({path, "unknown key (known: " + knownKeys(rules) + ")"});
         else

@@ -153,6 +153,9 @@ GoldenReport replay(const h5::File& f, Precision precision, ComputePath path)
     cfg.adam = {f.attrDouble("adam_beta1"), f.attrDouble("adam_beta2"), f.attrDouble("adam_eps")};
     cfg.path = path;
     const double lr = f.attrDouble("lr");
+    for (const char* name : {"alpha", "beta", "v_th", "kappa", "out_leak", "lr", "adam_beta1", "adam_beta2", "adam_eps"})
+        if (!std::isfinite(f.attrDouble(name)))
+            throw FormatError(f.path(), std::string("attribute ") + name, "is NaN or Inf");
     Net net(cfg);
 
     auto loadInto = [&](typename Net::WMat& w, const std::string& name) {
@@ -160,6 +163,9 @@ GoldenReport replay(const h5::File& f, Precision precision, ComputePath path)
         if (a.dims.size() != 2 || a.dims[0] != std::size_t(w.rows()) || a.dims[1] != std::size_t(w.cols()))
             throw FormatError(f.path(), "dataset /init/" + name,
                               "shape does not match (" + std::to_string(w.rows()) + ", " + std::to_string(w.cols()) + ")");
+        for (double v : a.data)
+            if (!std::isfinite(v))
+                throw FormatError(f.path(), "dataset /init/" + name, "holds NaN or Inf");
         for (Eigen::Index o = 0; o < w.rows(); ++o)
             for (Eigen::Index i = 0; i < w.cols(); ++i)
                 w(o, i) = S(a.data[std::size_t(o * w.cols() + i)]);
@@ -180,6 +186,9 @@ GoldenReport replay(const h5::File& f, Precision precision, ComputePath path)
     const auto labels = f.readInts("input/labels");
     if (x.dims != std::vector<std::size_t>{std::size_t(T), std::size_t(B), std::size_t(cfg.inputs)})
         throw FormatError(f.path(), "dataset /input/x", "shape must be (steps, batch, n_in)");
+    for (double v : x.data)
+        if (!std::isfinite(v))
+            throw FormatError(f.path(), "dataset /input/x", "holds NaN or Inf");
     if (labels.size() != std::size_t(B))
         throw FormatError(f.path(), "dataset /input/labels", "must hold one label per batch row");
     Batch batch;

@@ -200,6 +200,18 @@ Array<T> readData(const File& f, hid_t ds, const std::string& dataset, hid_t mem
     Handle space(H5Dget_space(d));
     Array<T> out;
     out.dims = extent(f.path(), "dataset /" + dataset, space);
+    // The dimensions come from the file: a corrupt file can claim any size. Data stored in it
+    // (deflate compresses at most ~1032:1) cannot be larger than ~1100x the file itself.
+    hsize_t fileSize = 0;
+    if (Handle file(H5Iget_file_id(d)); file >= 0)
+        H5Fget_filesize(file, &fileSize);
+    double claimed = double(H5Tget_size(memType));
+    for (auto dim : out.dims)
+        claimed *= double(dim);  // in double: a product of corrupt dimensions may overflow size_t
+    if (claimed > 1100.0 * double(fileSize) + double(1 << 20))
+        throw FormatError(f.path(), "dataset /" + dataset,
+                          "claims " + std::to_string(claimed / double(H5Tget_size(memType))) + " values, more than a " +
+                              std::to_string(fileSize) + "-byte file can hold (corrupt dimensions)");
     out.data.resize(product(out.dims));
     if (!out.data.empty() && H5Dread(d, memType, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data.data()) < 0)
         throw FormatError(f.path(), "dataset /" + dataset,
