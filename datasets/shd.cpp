@@ -95,6 +95,19 @@ hid_t openDataset(const std::string& path, hid_t file, const std::string& name)
     return id;
 }
 
+/// Refuse sizes a corrupt file may claim but cannot hold: data stored in the file (deflate
+/// compresses at most ~1032:1) is never more than ~1100x the file's size.
+void checkClaim(const std::string& path, hid_t ds, const std::string& name, double bytes)
+{
+    hsize_t fileSize = 0;
+    if (Handle file(H5Iget_file_id(ds)); file >= 0)
+        H5Fget_filesize(file, &fileSize);
+    if (bytes > 1100.0 * double(fileSize) + double(1 << 20))
+        throw FormatError(path, dsName(name),
+                          "claims " + std::to_string(bytes) + " bytes of data, more than a " + std::to_string(fileSize) +
+                              "-byte file can hold (corrupt)");
+}
+
 /// Number of elements of a 1-D dataset; FormatError for any other rank.
 std::size_t length1d(const std::string& path, hid_t ds, const std::string& name)
 {
@@ -106,6 +119,7 @@ std::size_t length1d(const std::string& path, hid_t ds, const std::string& name)
         throw FormatError(path, dsName(name), "expected a 1-D dataset, found rank " + std::to_string(rank));
     hsize_t n = 0;
     H5Sget_simple_extent_dims(space, &n, nullptr);
+    checkClaim(path, ds, name, double(n) * 16.0);  // at least an hvl_t or a value per element
     return std::size_t(n);
 }
 
@@ -210,6 +224,15 @@ std::int64_t toMicroseconds(const std::string& path, const std::string& name, st
     return std::int64_t(us);
 }
 
+/// The memory a whole-dataset vlen read would allocate, checked before reading.
+void checkVlenSize(const std::string& path, hid_t ds, const std::string& name, hid_t mem, hid_t space)
+{
+    hsize_t bytes = 0;
+    if (H5Dvlen_get_buf_size(ds, mem, space, &bytes) < 0)
+        throw FormatError(path, dsName(name), "cannot read the variable-length sizes (corrupt)");
+    checkClaim(path, ds, name, double(bytes));
+}
+
 /// All N hvl_t of /spikes/times in one read. A little-endian float16 base (the SHD files) is read
 /// as raw bits and decoded through a table; any other numeric base is converted to double by HDF5.
 void readTimes(const std::string& path, hid_t ds, const std::string& name, std::vector<Events>& samples)
@@ -229,6 +252,7 @@ void readTimes(const std::string& path, hid_t ds, const std::string& name, std::
     }
     Handle mem(H5Tvlen_create(isHalf ? hid_t(half) : H5T_NATIVE_DOUBLE));
     Handle space(H5Dget_space(ds));
+    checkVlenSize(path, ds, name, mem, space);
     VlenBuffers buf(n, mem, space);
     if (H5Dread(ds, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.items.data()) < 0)
         throw FormatError(path, dsName(name), "cannot read (corrupt data or a missing filter)");
@@ -260,6 +284,7 @@ void readUnits(const std::string& path, hid_t ds, const std::string& name, std::
     const bool isU16 = H5Tequal(base, H5T_NATIVE_UINT16) > 0;
     Handle mem(H5Tvlen_create(isU16 ? H5T_NATIVE_UINT16 : H5T_NATIVE_INT32));
     Handle space(H5Dget_space(ds));
+    checkVlenSize(path, ds, name, mem, space);
     VlenBuffers buf(n, mem, space);
     if (H5Dread(ds, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.items.data()) < 0)
         throw FormatError(path, dsName(name), "cannot read (corrupt data or a missing filter)");
