@@ -33,7 +33,7 @@ const Workload kWorkloads[] = {
 Runner addBench(CLI::App& app)
 {
     struct Options {
-        std::string workload = "nmnist-mlp", path = "auto", precision = "float32";
+        std::string workload = "nmnist-mlp", path = "auto", precision = "float32", rule = "tp";
         int threads = 0, batches = 24;
         double gain = 1;
         bool json = false;
@@ -41,6 +41,7 @@ Runner addBench(CLI::App& app)
     auto o = std::make_shared<Options>();
     app.add_option("--workload", o->workload, "nmnist-mlp (2312-200-10, density 0.6%), shd-rec (700-450r-20, 1%), randman")
         ->check(CLI::IsMember({"nmnist-mlp", "shd-rec", "randman"}));
+    app.add_option("--rule", o->rule, "learning rule: tp or bptt (the baseline)")->check(CLI::IsMember({"tp", "bptt"}));
     app.add_option("--threads", o->threads, "worker threads (0 = all cores)")->check(CLI::Range(0, 1024));
     app.add_option("--path", o->path, "layer-input products: auto, dense or event")
         ->check(CLI::IsMember({"auto", "dense", "event"}));
@@ -63,6 +64,7 @@ Runner addBench(CLI::App& app)
         cfg.neuron.alpha = w->alpha;
         cfg.neuron.beta = w->beta;
         cfg.neuron.v_th = w->v_th;
+        cfg.rule.name = o->rule;
         cfg.path = o->path == "dense" ? ComputePath::Dense : o->path == "event" ? ComputePath::Event : ComputePath::Auto;
         const Precision precision = o->precision == "float64" ? Precision::Float64 : Precision::Float32;
         auto model = makeModel(cfg, precision);
@@ -91,7 +93,7 @@ Runner addBench(CLI::App& app)
         const auto [dense, event] = model->pathCounts();
         if (o->json) {
             std::cout << nlohmann::json{{"workload", w->name}, {"threads", threads}, {"samples_per_second", sps},
-                                        {"path", o->path}, {"precision", o->precision}, {"batches", done},
+                                        {"rule", o->rule}, {"path", o->path}, {"precision", o->precision}, {"batches", done},
                                         {"seconds", elapsed}, {"hidden_firing_rate", firing / neuronSteps},
                                         {"dense_products", dense}, {"event_products", event}}
                              .dump()

@@ -125,8 +125,9 @@ Runner addTrain(CLI::App& app)
         };
         const TrainResult r = trainer.run(opt);
         if (!o->json && !r.memory.empty()) {
-            std::printf("memory (KiB)            weights  optimizer  rule state (traces)  buffers     total"
-                        "  model: 2BH traces + S\n");
+            const bool bptt = exp.rule.name == "bptt";
+            std::printf("memory (KiB)            weights  optimizer  rule state (%s)  buffers     total  model: %s\n",
+                        bptt ? "u,s xT" : "traces", bptt ? "2TBH (u, s every step)" : "2BH traces + S");
             for (const auto& row : r.memory)
                 std::printf("  %-20s %9.1f %10.1f %11.1f (%6.1f) %8.1f %9.1f %9.1f\n", row.part.c_str(),
                             row.weights_bytes / 1024.0, row.optimizer_bytes / 1024.0, row.rule_state_bytes / 1024.0,

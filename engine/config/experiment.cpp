@@ -352,12 +352,8 @@ void parseRule(Reader& r, const json& doc, RuleSpec& rule)
     if (!section)
         return;
     r.checkKeys(*section, "rule", {"name", "train_s", "readout_trace"});
-    if (r.readString(*section, "name", "rule", rule.name) && rule.name != "tp") {
-        if (rule.name == "bptt")
-            r.fail("rule.name", "rule 'bptt' is not available yet");
-        else
-            r.fail("rule.name", "unknown rule '" + rule.name + "' (known: tp)");
-    }
+    if (r.readString(*section, "name", "rule", rule.name) && rule.name != "tp" && rule.name != "bptt")
+        r.fail("rule.name", "unknown rule '" + rule.name + "' (known: tp, bptt)");
     r.readBool(*section, "train_s", "rule", rule.train_s);
     r.readChoice(*section, "readout_trace", "rule", rule.readout_trace, {"beta", "exact"});
 }

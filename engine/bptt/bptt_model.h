@@ -1,0 +1,35 @@
+#pragma once
+/// The BPTT baseline behind the Model interface (makeModel picks it for rule.name "bptt").
+#include <memory>
+
+#include "bptt/bptt_network.h"
+#include "train/model.h"
+#include "train/net_model.h"
+
+namespace tp {
+
+/// Every stored matrix of a BPTT network with its name: W1.., R1.. (recurrent layers), W_out;
+/// the same names and checkpoint layout as TP (which adds S and S_rec).
+template <typename S, typename Fn>
+void forEachMatrix(BpttNetwork<S>& net, Fn&& fn)
+{
+    for (std::size_t l = 0; l < net.layers().size(); ++l) {
+        auto& layer = net.layers()[l];
+        fn("W" + std::to_string(l + 1), layer.W.w, &layer.W);
+        if (layer.recurrent)
+            fn("R" + std::to_string(l + 1), layer.R.w, &layer.R);
+    }
+    fn("W_out", net.readout().w, &net.readout());
+}
+
+/// BPTT behind the Model interface: the shared NetModel (save/load, scaling) over BpttNetwork.
+template <typename S>
+class BpttModel final : public NetModel<BpttNetwork<S>> {
+public:
+    explicit BpttModel(const TpConfig& c, const BpttOptions& options = {}) : NetModel<BpttNetwork<S>>(c, options) {}
+};
+
+/// A BPTT Model of the given precision.
+std::unique_ptr<Model> makeBpttModel(const TpConfig& config, Precision precision);
+
+} // namespace tp

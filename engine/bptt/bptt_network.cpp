@@ -1,0 +1,406 @@
+#include "bptt/bptt_network.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numbers>
+
+#include "core/errors.h"
+#include "core/rng.h"
+#include "tp/adam.h"
+#include "tp/parallel.h"
+
+namespace tp {
+
+namespace {
+constexpr std::size_t kRowGrain = 8;       // batch rows per task
+constexpr std::size_t kChunkElems = 8192;  // weight elements per gradient/Adam task
+
+template <typename M>
+void zeroed(M& m, Eigen::Index rows, Eigen::Index cols)
+{
+    m.resize(rows, cols);
+    m.setZero();
+}
+
+/// out[0..h) += sum over the non-zero entries v = in[i] of v * column i of w (w is (h, n)).
+template <typename S, typename W>
+void gatherDense(S* __restrict out, const S* __restrict in, int n, const W& w, int h)
+{
+    for (int i = 0; i < n; ++i) {
+        const S v = in[i];
+        if (v == S(0))
+            continue;
+        const S* col = w.data() + std::ptrdiff_t(i) * h;
+        for (int j = 0; j < h; ++j)
+            out[j] += v * col[j];
+    }
+}
+} // namespace
+
+template <typename S>
+void BpttNetwork<S>::Param::resize(int out, int in)
+{
+    zeroed(w, out, in);
+    zeroed(m, out, in);
+    zeroed(v, out, in);
+    zeroed(g, out, in);
+    step = 0;
+}
+
+template <typename S>
+BpttNetwork<S>::BpttNetwork(const TpConfig& config, const BpttOptions& options) : m_cfg(config), m_opt(options)
+{
+    if (m_cfg.layers.empty() || m_cfg.inputs <= 0 || m_cfg.classes < 1)
+        throw ConfigError("network needs >= 1 hidden layer, inputs > 0 and classes > 0");
+    int fanIn = m_cfg.inputs;
+    for (const auto& spec : m_cfg.layers) {
+        Layer layer;
+        layer.size = spec.size;
+        layer.fan_in = fanIn;
+        layer.recurrent = spec.recurrent;
+        layer.W.resize(spec.size, fanIn);
+        if (spec.recurrent)
+            layer.R.resize(spec.size, spec.size);
+        m_layers.push_back(std::move(layer));
+        fanIn = spec.size;
+    }
+    m_out.resize(m_cfg.classes, fanIn);
+    initWeights(0);
+}
+
+template <typename S>
+void BpttNetwork<S>::initWeights(std::uint64_t seed)
+{
+    auto fill = [seed](Param& p, std::uint64_t stream) {
+        Rng rng(seed, stream);
+        const double bound = 1.0 / std::sqrt(double(p.w.cols()));
+        for (Eigen::Index o = 0; o < p.w.rows(); ++o)
+            for (Eigen::Index i = 0; i < p.w.cols(); ++i)
+                p.w(o, i) = S(rng.uniform(-bound, bound));
+        p.m.setZero();
+        p.v.setZero();
+        p.g.setZero();
+        p.step = 0;
+    };
+    for (std::size_t l = 0; l < m_layers.size(); ++l) {
+        fill(m_layers[l].W, 10 + l);
+        if (m_layers[l].recurrent)
+            fill(m_layers[l].R, 100 + l);
+    }
+    fill(m_out, 3);
+}
+
+template <typename S>
+void BpttNetwork<S>::beginBatch(const Batch& batch)
+{
+    if (batch.size < 1 || batch.size > m_cfg.max_batch)
+        throw ConfigError("batch of " + std::to_string(batch.size) + " rows (allowed 1.." +
+                          std::to_string(m_cfg.max_batch) + ")");
+    if (batch.channels != m_cfg.inputs)
+        throw ConfigError("batch has " + std::to_string(batch.channels) + " input channels, network expects " +
+                          std::to_string(m_cfg.inputs));
+    if (batch.steps < 1)
+        throw ConfigError("batch has no time steps");
+    for (int label : batch.labels)
+        if (label < 0 || label >= m_cfg.classes)
+            throw ConfigError("label " + std::to_string(label) + " outside [0, " + std::to_string(m_cfg.classes) + ")");
+    m_B = batch.size;
+    m_T = batch.steps;
+    const Eigen::Index TB = Eigen::Index(m_T) * m_B;
+    for (auto& layer : m_layers) {
+        zeroed(layer.mem, m_B, layer.size);
+        zeroed(layer.current, m_B, layer.size);
+        layer.u_hist.resize(TB, layer.size);  // every row is written by the forward pass
+        layer.s_hist.resize(TB, layer.size);
+    }
+    const int H = m_layers.back().size, C = m_cfg.classes;
+    zeroed(m_mout, m_B, C);
+    zeroed(m_outTrace, m_B, H);
+    zeroed(m_err, m_B, C);
+}
+
+template <typename S>
+void BpttNetwork<S>::forward(const Batch& batch, BatchStats& stats)
+{
+    const S alpha = S(m_cfg.neuron.alpha), th = S(m_cfg.neuron.v_th), leak = S(m_cfg.readout_leak);
+    const bool soft = m_cfg.neuron.resetKind() == ResetKind::Soft;
+    const bool smooth = m_opt.smooth_spikes;
+    const S slope = S(m_opt.smooth_slope);
+    const int C = m_cfg.classes;
+    stats.samples = m_B;
+    stats.steps = m_T;
+    stats.layer_loss_sum.assign(m_layers.size(), 0.0);
+    stats.spike_count.assign(m_layers.size(), 0.0);
+    for (int t = 0; t < m_T; ++t) {
+        m_frame.fromBatch(batch, t);
+        for (std::size_t l = 0; l < m_layers.size(); ++l) {
+            Layer& layer = m_layers[l];
+            const int h = layer.size;
+            const Layer* below = l ? &m_layers[l - 1] : nullptr;
+            ++m_eventSteps;
+            parallelChunks(std::size_t(m_B), kRowGrain, [&](std::size_t r0, std::size_t r1) {
+                for (std::size_t b = r0; b < r1; ++b) {
+                    S* cur = layer.current.data() + b * h;
+                    std::fill(cur, cur + h, S(0));
+                    if (!below) {
+                        for (auto e = m_frame.row_off[b]; e < m_frame.row_off[b + 1]; ++e) {
+                            const S v = m_frame.val[e];
+                            const S* col = layer.W.w.data() + std::ptrdiff_t(m_frame.idx[e]) * h;
+                            for (int j = 0; j < h; ++j)
+                                cur[j] += v * col[j];
+                        }
+                    } else {
+                        gatherDense(cur, below->s_hist.data() + (std::ptrdiff_t(t) * m_B + b) * below->size,
+                                    below->size, layer.W.w, h);
+                    }
+                    if (layer.recurrent && t > 0)
+                        gatherDense(cur, layer.s_hist.data() + (std::ptrdiff_t(t - 1) * m_B + b) * h, h, layer.R.w, h);
+                    S* mem = layer.mem.data() + b * h;
+                    S* u = layer.u_hist.data() + (std::ptrdiff_t(t) * m_B + b) * h;
+                    S* s = layer.s_hist.data() + (std::ptrdiff_t(t) * m_B + b) * h;
+                    for (int j = 0; j < h; ++j) {
+                        const S uj = alpha * mem[j] + cur[j];
+                        const S sj = smooth ? S(1) / (S(1) + std::exp(-slope * (uj - th))) : (uj >= th ? S(1) : S(0));
+                        u[j] = uj;
+                        s[j] = sj;
+                        mem[j] = soft ? uj - th * sj : uj * (S(1) - sj);
+                    }
+                }
+            });
+            stats.spike_count[l] += double(layer.s_hist.middleRows(Eigen::Index(t) * m_B, m_B).sum());
+        }
+        // Readout: leaky integrator of the last layer's spikes, and the same-leak trace for dW_out.
+        const Layer& last = m_layers.back();
+        const int h = last.size;
+        double loss = 0;
+        for (int b = 0; b < m_B; ++b) {
+            const S* s = last.s_hist.data() + (std::ptrdiff_t(t) * m_B + b) * h;
+            S* mo = m_mout.data() + b * C;
+            for (int c = 0; c < C; ++c)
+                mo[c] *= leak;
+            S* tr = m_outTrace.data() + b * h;
+            for (int j = 0; j < h; ++j)
+                tr[j] = leak * tr[j] + s[j];
+            gatherDense(mo, s, h, m_out.w, C);
+            S mx = -std::numeric_limits<S>::infinity();
+            for (int c = 0; c < C; ++c)
+                mx = std::max(mx, mo[c]);
+            double sum = 0;
+            for (int c = 0; c < C; ++c)
+                sum += std::exp(double(mo[c] - mx));
+            const int label = batch.labels[b];
+            loss += double(mx) + std::log(sum) - double(mo[label]);
+            if (t == m_T - 1)
+                for (int c = 0; c < C; ++c)
+                    m_err(b, c) = S((std::exp(double(mo[c] - mx)) / sum - (c == label ? 1.0 : 0.0)) / m_B);
+        }
+        stats.readout_loss_sum += loss / m_B;
+        if (t == m_T - 1)
+            m_lastLoss = loss / m_B;
+    }
+    for (int b = 0; b < m_B; ++b) {
+        Eigen::Index best;
+        m_mout.row(b).maxCoeff(&best);
+        stats.predictions.push_back(std::int32_t(best));
+        stats.correct += int(best) == batch.labels[b];
+    }
+}
+
+template <typename S>
+void BpttNetwork<S>::accumulate(Param& p, SparseRows<S>& input, const Mat& dI)
+{
+    const int out = int(p.w.rows());
+    input.buildColumns();
+    const std::size_t grain = std::max<std::size_t>(1, kChunkElems / std::size_t(out));
+    parallelChunks(std::size_t(p.w.cols()), grain, [&](std::size_t c0, std::size_t c1) {
+        for (std::size_t c = c0; c < c1; ++c) {
+            S* g = p.g.data() + c * out;
+            for (auto e = input.col_off[c]; e < input.col_off[c + 1]; ++e) {
+                const S v = input.col_val[e];
+                const S* row = dI.data() + std::ptrdiff_t(input.col_row[e]) * out;
+                for (int j = 0; j < out; ++j)
+                    g[j] += v * row[j];
+            }
+        }
+    });
+}
+
+template <typename S>
+void BpttNetwork<S>::backward(const Batch& batch)
+{
+    const S alpha = S(m_cfg.neuron.alpha), th = S(m_cfg.neuron.v_th);
+    const S kappa = S(m_cfg.neuron.surrogate_scale), pi = S(std::numbers::pi);
+    const bool soft = m_cfg.neuron.resetKind() == ResetKind::Soft;
+    const bool smooth = m_opt.smooth_spikes, detach = m_opt.detach_reset;
+    const S slope = S(m_opt.smooth_slope);
+    const double leak = m_cfg.readout_leak;
+    const int L = int(m_layers.size());
+
+    m_out.g.noalias() = m_err.transpose() * m_outTrace;  // m_err already carries 1/B
+    m_errW.noalias() = m_err * m_out.w;
+    for (auto& layer : m_layers) {
+        zeroed(layer.ds, m_B, layer.size);
+        zeroed(layer.dm, m_B, layer.size);
+        zeroed(layer.dI, m_B, layer.size);
+        zeroed(layer.dI_next, m_B, layer.size);
+        layer.W.g.setZero();
+        if (layer.recurrent)
+            layer.R.g.setZero();
+    }
+    for (int t = m_T - 1; t >= 0; --t) {
+        const S readScale = S(std::pow(leak, double(m_T - 1 - t)));
+        for (int l = L - 1; l >= 0; --l) {
+            Layer& layer = m_layers[std::size_t(l)];
+            const Layer* above = l + 1 < L ? &m_layers[std::size_t(l + 1)] : nullptr;
+            const int h = layer.size;
+            const bool fromNext = layer.recurrent && t < m_T - 1;
+            parallelChunks(std::size_t(m_B), kRowGrain, [&](std::size_t r0, std::size_t r1) {
+                const auto n = Eigen::Index(r1 - r0);
+                // dL/ds^t: from the layer above (or the readout) at t, and through R from t+1.
+                if (above)
+                    layer.ds.middleRows(r0, n).noalias() = above->dI.middleRows(r0, n) * above->W.w;
+                else
+                    layer.ds.middleRows(r0, n) = m_errW.middleRows(r0, n) * readScale;
+                if (fromNext)
+                    layer.ds.middleRows(r0, n).noalias() += layer.dI_next.middleRows(r0, n) * layer.R.w;
+                for (std::size_t b = r0; b < r1; ++b) {
+                    const std::ptrdiff_t o = std::ptrdiff_t(b) * h;
+                    const std::ptrdiff_t ho = (std::ptrdiff_t(t) * m_B + std::ptrdiff_t(b)) * h;
+                    const S* u = layer.u_hist.data() + ho;
+                    const S* s = layer.s_hist.data() + ho;
+                    const S* ds = layer.ds.data() + o;
+                    S* dm = layer.dm.data() + o;  // in: dL/dm^t (alpha * dL/du^{t+1}); out: dL/dm^{t-1}
+                    S* dI = layer.dI.data() + o;
+                    for (int j = 0; j < h; ++j) {
+                        S psi;
+                        if (smooth) {
+                            psi = slope * s[j] * (S(1) - s[j]);
+                        } else {
+                            const S x = pi * (u[j] - th);
+                            psi = kappa / (S(1) + x * x);
+                        }
+                        const S dmdu = soft ? S(1) : S(1) - s[j];
+                        const S dmds = detach ? S(0) : (soft ? -th : -u[j]);
+                        const S du = dm[j] * dmdu + (ds[j] + dm[j] * dmds) * psi;
+                        dI[j] = du;
+                        dm[j] = alpha * du;
+                    }
+                }
+            });
+            // Weight gradients of this step: dW += dI^T x^t, dR += dI^T s^{t-1}.
+            if (l == 0)
+                layer.in_cols.fromBatch(batch, t);
+            else
+                layer.in_cols.fromDense(m_layers[std::size_t(l - 1)].s_hist.data() +
+                                            std::ptrdiff_t(t) * m_B * m_layers[std::size_t(l - 1)].size,
+                                        m_B, m_layers[std::size_t(l - 1)].size, m_layers[std::size_t(l - 1)].size);
+            accumulate(layer.W, layer.in_cols, layer.dI);
+            if (layer.recurrent && t > 0) {
+                layer.rec_cols.fromDense(layer.s_hist.data() + std::ptrdiff_t(t - 1) * m_B * h, m_B, h, h);
+                accumulate(layer.R, layer.rec_cols, layer.dI);
+            }
+        }
+        for (auto& layer : m_layers)
+            layer.dI.swap(layer.dI_next);
+    }
+}
+
+template <typename S>
+void BpttNetwork<S>::adamStep(Param& p, double lr)
+{
+    const AdamStep adam = AdamStep::make(m_cfg.adam, lr, ++p.step);
+    const std::size_t n = std::size_t(p.w.size());
+    parallelChunks(n, kChunkElems, [&](std::size_t i0, std::size_t i1) {
+        adam.apply(p.w.data() + i0, p.m.data() + i0, p.v.data() + i0, p.g.data() + i0, i1 - i0);
+    });
+}
+
+template <typename S>
+BatchStats BpttNetwork<S>::computeGradients(const Batch& batch)
+{
+    beginBatch(batch);
+    BatchStats stats;
+    forward(batch, stats);
+    if (!std::isfinite(m_lastLoss))
+        throw DivergenceError("BPTT readout loss became " + std::to_string(m_lastLoss) +
+                              " (lower the learning rate or check the input scale)");
+    backward(batch);
+    return stats;
+}
+
+template <typename S>
+BatchStats BpttNetwork<S>::trainBatch(const Batch& batch, double lr)
+{
+    BatchStats stats = computeGradients(batch);
+    for (auto& layer : m_layers) {
+        adamStep(layer.W, lr);
+        if (layer.recurrent)
+            adamStep(layer.R, lr);
+    }
+    adamStep(m_out, lr);
+    checkFinite();
+    return stats;
+}
+
+template <typename S>
+BatchStats BpttNetwork<S>::evaluateBatch(const Batch& batch)
+{
+    beginBatch(batch);
+    BatchStats stats;
+    forward(batch, stats);
+    stats.layer_loss_sum.clear();
+    return stats;
+}
+
+template <typename S>
+void BpttNetwork<S>::checkFinite() const
+{
+    auto check = [](const WMat& w, const std::string& name) {
+        if (!w.allFinite())
+            throw DivergenceError("weights " + name + " contain NaN or Inf: the run diverged "
+                                  "(lower the learning rate or check the input scale)");
+    };
+    for (std::size_t l = 0; l < m_layers.size(); ++l) {
+        check(m_layers[l].W.w, "W" + std::to_string(l + 1));
+        if (m_layers[l].recurrent)
+            check(m_layers[l].R.w, "R" + std::to_string(l + 1));
+    }
+    check(m_out.w, "W_out");
+}
+
+template <typename S>
+std::vector<MemoryRow> BpttNetwork<S>::memory() const
+{
+    auto bytes = [](const auto& m) { return std::size_t(m.size()) * sizeof(S); };
+    auto opt = [&](const Param& p) { return bytes(p.m) + bytes(p.v) + sizeof(p.step); };
+    const std::size_t B = std::size_t(m_cfg.max_batch), T = std::size_t(m_T);
+    std::vector<MemoryRow> rows;
+    for (std::size_t l = 0; l < m_layers.size(); ++l) {
+        const Layer& layer = m_layers[l];
+        MemoryRow row;
+        row.part = "layer " + std::to_string(l + 1);
+        row.weights_bytes = bytes(layer.W.w) + (layer.recurrent ? bytes(layer.R.w) : 0);
+        row.optimizer_bytes = opt(layer.W) + (layer.recurrent ? opt(layer.R) : 0);
+        row.trace_bytes = bytes(layer.u_hist) + bytes(layer.s_hist);
+        row.rule_state_bytes = row.trace_bytes + bytes(layer.mem);
+        row.buffer_bytes = bytes(layer.current) + bytes(layer.ds) + bytes(layer.dm) + bytes(layer.dI)
+            + bytes(layer.dI_next) + bytes(layer.W.g) + (layer.recurrent ? bytes(layer.R.g) : 0)
+            + layer.in_cols.bytes() + layer.rec_cols.bytes();
+        row.model_bytes = 2 * T * B * std::size_t(layer.size) * sizeof(S);
+        rows.push_back(row);
+    }
+    MemoryRow out;
+    out.part = "readout";
+    out.weights_bytes = bytes(m_out.w);
+    out.optimizer_bytes = opt(m_out);
+    out.rule_state_bytes = bytes(m_mout);
+    out.buffer_bytes = bytes(m_outTrace) + bytes(m_out.g) + bytes(m_err) + bytes(m_errW) + m_frame.bytes();
+    rows.push_back(out);
+    return rows;
+}
+
+template class BpttNetwork<float>;
+template class BpttNetwork<double>;
+
+} // namespace tp

@@ -1,0 +1,96 @@
+#pragma once
+/// The Model implementation shared by every learning rule: a template over the network type.
+/// A network type provides trainBatch, evaluateBatch, initWeights, memory, config,
+/// denseProducts/eventProducts, the nested WMat and Param (w, m, v, step) types, and a free
+/// function forEachMatrix(Net&, fn) found by argument-dependent lookup that calls
+/// fn(name, WMat& w, Param* p) for every stored matrix (p null for frozen ones). Checkpoints of
+/// all rules then have the same layout: "weights/<name>" and "optimizer/<name>/{m,v,step}".
+#include <string>
+
+#include "core/errors.h"
+#include "io/h5.h"
+#include "train/model.h"
+
+namespace tp {
+
+template <typename Net>
+class NetModel : public Model {
+public:
+    using WMat = typename Net::WMat;
+    using Param = typename Net::Param;
+    using Scalar = typename WMat::Scalar;
+
+    template <typename... Args>
+    explicit NetModel(Args&&... args) : m_net(std::forward<Args>(args)...)
+    {
+    }
+
+    void initWeights(std::uint64_t seed) override { m_net.initWeights(seed); }
+    BatchStats train(const Batch& batch, double lr) override { return m_net.trainBatch(batch, lr); }
+    BatchStats evaluate(const Batch& batch) override { return m_net.evaluateBatch(batch); }
+    std::vector<MemoryRow> memory() const override { return m_net.memory(); }
+    const TpConfig& config() const override { return m_net.config(); }
+    void scaleWeights(double gain) override
+    {
+        forEachMatrix(m_net, [gain](const std::string&, WMat& w, Param*) { w *= Scalar(gain); });
+    }
+    Precision precision() const override { return sizeof(Scalar) == 8 ? Precision::Float64 : Precision::Float32; }
+    std::pair<std::int64_t, std::int64_t> pathCounts() const override
+    {
+        return {m_net.denseProducts(), m_net.eventProducts()};
+    }
+
+    void save(h5::File& f, bool withOptimizer) const override
+    {
+        auto& net = const_cast<Net&>(m_net);
+        forEachMatrix(net, [&](const std::string& name, WMat& w, Param* p) {
+            writeMatrix(f, "weights/" + name, w);
+            if (withOptimizer && p) {
+                writeMatrix(f, "optimizer/" + name + "/m", p->m);
+                writeMatrix(f, "optimizer/" + name + "/v", p->v);
+                const std::int64_t step = p->step;
+                f.write("optimizer/" + name + "/step", {}, &step);
+            }
+        });
+    }
+
+    void load(const h5::File& f, bool withOptimizer) override
+    {
+        forEachMatrix(m_net, [&](const std::string& name, WMat& w, Param* p) {
+            readMatrix(f, "weights/" + name, w);
+            if (withOptimizer && p) {
+                readMatrix(f, "optimizer/" + name + "/m", p->m);
+                readMatrix(f, "optimizer/" + name + "/v", p->v);
+                p->step = f.readInts("optimizer/" + name + "/step").data.at(0);
+            }
+        });
+    }
+
+    Net& network() { return m_net; }
+    const Net& network() const { return m_net; }
+
+private:
+    // Stored row-major (out, in) as in the golden files, in the network's own precision so a
+    // checkpoint restores bit-identically.
+    static void writeMatrix(h5::File& f, const std::string& name, const WMat& w)
+    {
+        const Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> rm = w;
+        f.write(name, {std::size_t(w.rows()), std::size_t(w.cols())}, rm.data());
+    }
+
+    static void readMatrix(const h5::File& f, const std::string& name, WMat& w)
+    {
+        const auto a = f.readDoubles(name);
+        if (a.dims.size() != 2 || a.dims[0] != std::size_t(w.rows()) || a.dims[1] != std::size_t(w.cols()))
+            throw FormatError(f.path(), "dataset /" + name,
+                              "shape does not match the network (" + std::to_string(w.rows()) + ", " +
+                                  std::to_string(w.cols()) + ")");
+        for (Eigen::Index o = 0; o < w.rows(); ++o)
+            for (Eigen::Index i = 0; i < w.cols(); ++i)
+                w(o, i) = Scalar(a.data[std::size_t(o * w.cols() + i)]);
+    }
+
+    Net m_net;
+};
+
+} // namespace tp
