@@ -6,6 +6,7 @@
 
 #include "core/errors.h"
 #include "core/sample.h"
+#include "io/golden_compare.h"
 #include "io/h5.h"
 #include "tp/tp_network.h"
 
@@ -40,91 +41,19 @@ std::string GoldenReport::table() const
 
 namespace {
 
-struct Expected {
-    h5::Array<double> a;
-    std::size_t stride() const
-    {
-        std::size_t n = 1;
-        for (std::size_t i = 1; i < a.dims.size(); ++i)
-            n *= a.dims[i];
-        return n;
-    }
-};
-
-class Comparer {
-public:
-    Comparer(const h5::File& f, Precision p) : m_file(f), m_precision(p) {}
-
-    /// Compare step t (or the whole array when t < 0) of `name` against mine(i) for each entry.
-    template <typename Fn>
-    void compare(const std::string& name, int t, std::size_t expectCount, double tolF32, bool exact, Fn&& mine)
-    {
-        const Expected& e = load(name);
-        const std::size_t n = t < 0 ? e.a.size() : e.stride();
-        if (n != expectCount)
-            throw FormatError(m_file.path(), "dataset /expected/" + name,
-                              "has " + std::to_string(n) + " values per step, the model needs " +
-                                  std::to_string(expectCount));
-        const std::size_t base = t < 0 ? 0 : std::size_t(t) * n;
-        if (base + n > e.a.size())
-            throw FormatError(m_file.path(), "dataset /expected/" + name, "has fewer time steps than 'steps'");
-        GoldenDeviation& d = entry(name, exact, m_precision == Precision::Float64 ? 1e-9 : tolF32);
-        double maxExp = 0, maxDiff = 0;
-        for (std::size_t i = 0; i < n; ++i) {
-            const double want = e.a.data[base + i], got = mine(i);
-            maxExp = std::max(maxExp, std::abs(want));
-            const double diff = std::abs(got - want);
-            if (!(diff <= maxDiff))  // also catches NaN
-                maxDiff = std::isnan(diff) ? INFINITY : diff;
-            if (exact && got != want)
-                ++d.mismatches;
-        }
-        const double rel = maxExp > 0 ? maxDiff / maxExp : maxDiff;
-        if (rel > d.max_rel) {
-            d.max_rel = rel;
-            d.worst_step = t;
-        }
-        d.max_abs = std::max(d.max_abs, maxDiff);
-    }
-
-    bool has(const std::string& name) const { return m_file.exists("expected/" + name); }
-    std::vector<GoldenDeviation> result() const { return m_rows; }
-
-private:
-    const Expected& load(const std::string& name)
-    {
-        auto it = m_cache.find(name);
-        if (it == m_cache.end())
-            it = m_cache.emplace(name, Expected{m_file.readDoubles("expected/" + name)}).first;
-        return it->second;
-    }
-    GoldenDeviation& entry(const std::string& name, bool exact, double tol)
-    {
-        for (auto& r : m_rows)
-            if (r.name == name)
-                return r;
-        GoldenDeviation d;
-        d.name = name;
-        d.exact = exact;
-        d.tolerance = exact ? 0 : tol;
-        m_rows.push_back(d);
-        return m_rows.back();
-    }
-    const h5::File& m_file;
-    Precision m_precision;
-    std::map<std::string, Expected> m_cache;
-    std::vector<GoldenDeviation> m_rows;
-};
-
-constexpr double kStateTol = 1e-5, kGradTol = 1e-3, kWeightTol = 1e-4;
+using golden_detail::Comparer;
+using golden_detail::kStateTol;
+using golden_detail::kGradTol;
+using golden_detail::kWeightTol;
 
 template <typename S>
 GoldenReport replay(const h5::File& f, Precision precision, ComputePath path)
 {
     using Net = TpNetwork<S>;
+    if (f.hasAttribute("model") && f.attrString("model") == "cnn")
+        return golden_detail::replayConv<S>(f, precision);
     if (f.hasAttribute("model") && f.attrString("model") != "mlp")
-        throw ConfigError(f.path() + ": model '" + f.attrString("model") +
-                          "' needs the conv engine, which this build does not have yet");
+        throw ConfigError(f.path() + ": model '" + f.attrString("model") + "' is not supported (mlp or cnn)");
     if (f.attrInt("format_version") != 1)
         throw FormatError(f.path(), "attribute format_version",
                           "version " + std::to_string(f.attrInt("format_version")) + " is not supported (expected 1)");

@@ -29,9 +29,11 @@ struct GoldenReport {
     std::string table() const;   ///< one line per array, for terminals and logs
 };
 
-/// Replays `file` and compares. Throws IoError / FormatError for unreadable or malformed
-/// files (missing attribute or dataset, wrong shape) and ConfigError for a model this build
-/// cannot run (conv files need the conv engine).
+/// Replays `file` and compares. MLP files ("mlp" or no model attribute) run on TpNetwork along
+/// `path`; conv files (model "cnn") run on ConvTpNetwork (dense only, `path` is ignored) and
+/// every dataset under /expected must be compared (an uncompared one is a failing row).
+/// Throws IoError / FormatError for unreadable or malformed files (missing attribute or
+/// dataset, wrong shape) and ConfigError for a model or option this build cannot run.
 GoldenReport verifyGolden(const std::string& file, Precision precision, ComputePath path = ComputePath::Auto);
 
 } // namespace tp

@@ -1,5 +1,6 @@
 #include "io/h5.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -113,6 +114,31 @@ bool File::exists(const std::string& object) const
 }
 
 bool File::hasAttribute(const std::string& name) const { return H5Aexists(m_id, name.c_str()) > 0; }
+
+namespace {
+// Links rather than objects: H5Lvisit keeps one signature across HDF5 1.10 and 1.12+.
+herr_t collectDataset(hid_t group, const char* name, const H5L_info_t*, void* out)
+{
+    Handle obj(H5Oopen(group, name, H5P_DEFAULT));
+    if (obj.id >= 0 && H5Iget_type(obj) == H5I_DATASET)
+        static_cast<std::vector<std::string>*>(out)->emplace_back(name);
+    return 0;
+}
+} // namespace
+
+std::vector<std::string> File::datasets(const std::string& group) const
+{
+    if (!exists(group))
+        throw FormatError(m_path, "group /" + group, "missing");
+    Handle g(H5Gopen2(m_id, group.c_str(), H5P_DEFAULT));
+    if (g.id < 0)
+        throw FormatError(m_path, "group /" + group, "cannot open");
+    std::vector<std::string> names;
+    if (H5Lvisit(g, H5_INDEX_NAME, H5_ITER_INC, collectDataset, &names) < 0)
+        throw FormatError(m_path, "group /" + group, "cannot list its datasets");
+    std::sort(names.begin(), names.end());
+    return names;
+}
 
 namespace {
 template <typename T>

@@ -32,6 +32,8 @@ public:
     const std::string& path() const { return m_path; }
     bool exists(const std::string& object) const;   ///< a group or dataset at "a/b/c"
     bool hasAttribute(const std::string& name) const;  ///< root attribute
+    /// Paths ("group/sub/name", relative to `group`) of every dataset below `group`, sorted.
+    std::vector<std::string> datasets(const std::string& group) const;
 
     double attrDouble(const std::string& name) const;
     std::int64_t attrInt(const std::string& name) const;

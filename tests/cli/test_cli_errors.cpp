@@ -184,6 +184,11 @@ private slots:
         QTest::newRow("hard") << goldenFile(QStringLiteral("tp_mlp_hard.h5"))
                               << common + QStringList{QStringLiteral("grad_W2"), QStringLiteral("grad_R2"),
                                                       QStringLiteral("final/R2")};
+        QTest::newRow("cnn") << goldenFile(QStringLiteral("tp_cnn_small.h5"))
+                             << common + QStringList{QStringLiteral("grad_W_hat1"), QStringLiteral("grad_W_hat3"),
+                                                     QStringLiteral("target_trace3"), QStringLiteral("final/W3"),
+                                                     QStringLiteral("change/W1"), QStringLiteral("change/W_out"),
+                                                     QStringLiteral("inference/spikes3")};
     }
 
     void verifyGoldenPasses()

@@ -1,0 +1,156 @@
+#pragma once
+/// The Traces Propagation network for spiking conv nets (tp-algorithm.md sections 1.4 and 5,
+/// golden README "Conv files"): 3x3 conv LIF blocks (stride 1, pad 1, no bias) with scaled
+/// weight standardisation in every forward pass, pooling of the spike map (none, max 2x2,
+/// adaptive average to 2x2), traces of the pooled spikes, the conv form of the contrastive
+/// loss, the fully connected first target layer S: C -> (C_1*H*W) and a leaky-integrator readout
+/// on the flattened pooled spikes of the last block.
+///
+/// As in TpNetwork, the target path depends only on the label, so it runs once per class
+/// present in the batch (K rows instead of B); the class-summed G makes the result equal to the
+/// B-row formulation.
+///
+/// Layout: every map is one row of a row-major matrix (rows = batch or class rows), flattened
+/// channel-major (c, h, w). Conv weights are (C_out, C_in*9) row-major, i.e. the (o, c, i, j)
+/// order of PyTorch and of the golden files.
+///
+/// Not thread-safe: one thread drives a network. It parallelises over fixed chunks of rows on
+/// the calling thread's oneTBB arena; reductions over rows run in chunk order, so results are
+/// bit-identical for any number of threads.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include "config/experiment.h"
+#include "core/sample.h"
+#include "tp/adam.h"
+#include "tp/tp_network.h"
+
+namespace tp {
+
+enum class PoolKind { None, Max2, AvgPool2x2 };
+
+/// "none", "max2", "avgpool2x2"; throws ConfigError for anything else.
+PoolKind parsePoolKind(const std::string& name);
+
+/// (channels, height, width) of a map.
+struct MapShape {
+    int c = 0, h = 0, w = 0;
+    int plane() const { return h * w; }
+    int size() const { return c * h * w; }
+};
+
+/// Everything the conv engine needs to build a network.
+struct ConvTpConfig {
+    MapShape input;                 ///< C_in, H, W of an input frame (flattened (c, h, w) in a Batch)
+    int classes = 0;
+    int max_batch = 64;
+    std::vector<LayerSpec> blocks;  ///< type "conv": size = output channels, pool = none/max2/avgpool2x2
+    NeuronSpec neuron;
+    double target_v_th = 1.0;       ///< threshold of target layer 1 (reference quirk: 1.0 whatever v_th is)
+    double readout_leak = 1.0;
+    bool weight_norm = true;        ///< scaled weight standardisation (norm "weight")
+    double ws_gain = 1.8, ws_eps = 1e-5;
+    AdamSettings adam;
+
+    static ConvTpConfig fromExperiment(const Experiment& e, MapShape input, int classes);
+};
+
+template <typename S>
+class ConvTpNetwork {
+public:
+    using Mat = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+    /// A trainable matrix (out, in) with its standardised form, Adam moments and last gradients.
+    struct Param {
+        Mat w;      ///< raw weights
+        Mat w_hat;  ///< standardised weights of the current forward pass (= w without weight norm)
+        Mat m, v;   ///< Adam moments
+        Mat g_hat;  ///< dE/dW_hat (conv blocks; before the standardisation Jacobian)
+        Mat g;      ///< gradient given to Adam
+        std::int64_t step = 0;
+        void resize(int out, int in);
+    };
+
+    /// Per-path state of one block: `rows` batch rows (input path) or class rows (target path).
+    struct PathState {
+        Mat mem, u, s;     ///< full map: membrane (after reset), pre-reset potential, spikes
+        Mat pooled, trace; ///< pooled spikes (the block's output) and their trace
+        Mat current;       ///< input current on the full map
+        Mat delta;         ///< full map: psi * (dE/d trace unpooled); target path: class-summed
+    };
+
+    struct Block {
+        MapShape in_shape, map_shape, pooled_shape;
+        PoolKind pool = PoolKind::None;
+        std::vector<int> win_off, win_idx;  ///< pooling windows over one plane: positions of window q
+        Param W;                             ///< (C_out, C_in*9)
+        PathState in, tgt;
+        Mat z;   ///< (B, K) logits / P against the class target traces
+        Mat y;   ///< (K, K) soft target of a row of class k towards one row of class k'
+        Mat gc;  ///< (B, K) class-summed G = (P_soft - y)/B
+        double loss = 0;
+    };
+
+    explicit ConvTpNetwork(const ConvTpConfig& config);
+
+    /// Kaiming-normal init N(0, 2/fan_in) (Box-Muller on tp::Rng) of every conv filter, S and
+    /// W_out, each from its own stream of `seed`. Resets the Adam state.
+    void initWeights(std::uint64_t seed);
+
+    /// One TP training pass over a batch (T steps, T Adam steps). The Batch holds frames
+    /// flattened (c, h, w). `onStep(t)` is called after step t with every buffer of that step.
+    BatchStats trainBatch(const Batch& batch, double lr, const std::function<void(int)>& onStep = {});
+
+    /// Inference: input path only, no learning; prediction = argmax of the readout at the last step.
+    BatchStats evaluateBatch(const Batch& batch, const std::function<void(int)>& onStep = {});
+
+    /// Throws DivergenceError naming the matrix if any weight is NaN or Inf.
+    void checkFinite() const;
+
+    const ConvTpConfig& config() const { return m_cfg; }
+    std::vector<Block>& blocks() { return m_blocks; }
+    const std::vector<Block>& blocks() const { return m_blocks; }
+    Param& readout() { return m_out; }              ///< W_out (C, F)
+    const Param& readout() const { return m_out; }
+    Mat& targetProjection() { return m_S; }         ///< S (C_1*H_1*W_1, C), frozen
+    int features() const { return m_blocks.back().pooled_shape.size(); }
+
+    int batchRows() const { return m_B; }
+    int classRows() const { return m_K; }
+    const std::vector<int>& classOfRow() const { return m_rowClass; }
+    const Mat& labelTrace() const { return m_labelTrace; }  ///< (K, C)
+    const Mat& readoutMembrane() const { return m_mout; }   ///< (B, C)
+    double readoutLoss() const { return m_readoutLoss; }
+
+    ConvTpNetwork(const ConvTpNetwork&) = delete;
+    ConvTpNetwork& operator=(const ConvTpNetwork&) = delete;
+
+private:
+    void beginBatch(const Batch& batch);
+    void standardiseAll();
+    void forwardStep(const Batch& batch, int t, bool withTarget);
+    void lifPath(PathState& st, const Block& blk, double vth);
+    void lossAndGradients(Block& blk, int l, double lr);
+    void readoutStep(const Batch& batch, double lr, bool learn);
+    void scorePredictions(const Batch& batch, BatchStats& stats) const;
+
+    ConvTpConfig m_cfg;
+    std::vector<Block> m_blocks;
+    Param m_out;
+    Mat m_S, m_Shat;     ///< S and its standardised form (constant: S is frozen)
+    Mat m_frame;         ///< (B, C_in*H*W) dense input frame of this step
+    Mat m_labelTrace;    ///< (K, C)
+    Mat m_mout, m_err;   ///< (B, C)
+    std::vector<int> m_rowClass, m_classLabel, m_classCount;
+    int m_B = 0, m_K = 0;
+    double m_readoutLoss = 0;
+};
+
+extern template class ConvTpNetwork<float>;
+extern template class ConvTpNetwork<double>;
+
+} // namespace tp
