@@ -1,5 +1,7 @@
 #include "cifar10dvs.h"
 
+#include "file_bytes.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -21,62 +23,6 @@ constexpr std::uint32_t kSpecialBit = 0x8000;       // bit 15: external / specia
 constexpr std::uint32_t kHighBits = 0xFFFF0000;     // bits 16..31: 0 for DVS128
 constexpr std::string_view kVersionTag = "#!AER-DAT";
 constexpr int kMax = kDvs128Size - 1;
-
-struct FileCloser {
-    void operator()(std::FILE* f) const { std::fclose(f); }
-};
-using File = std::unique_ptr<std::FILE, FileCloser>;
-
-std::string systemMessage(int error)
-{
-    return std::generic_category().message(error);
-}
-
-/// The whole file in one read.
-std::vector<std::uint8_t> readAll(const std::string& path)
-{
-    File file(std::fopen(path.c_str(), "rb"));
-    if (!file)
-        throw IoError(path + ": cannot open AEDAT file: " + systemMessage(errno));
-    if (std::fseek(file.get(), 0, SEEK_END) != 0)
-        throw IoError(path + ": cannot read AEDAT file: " + systemMessage(errno));
-    const long size = std::ftell(file.get());
-    if (size < 0 || std::fseek(file.get(), 0, SEEK_SET) != 0)
-        throw IoError(path + ": cannot read AEDAT file: " + systemMessage(errno));
-    std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size));
-    if (size > 0) {
-        std::setvbuf(file.get(), nullptr, _IONBF, 0);
-        if (std::fread(bytes.data(), 1, bytes.size(), file.get()) != bytes.size())
-            throw IoError(path + ": cannot read AEDAT file: " +
-                          (std::ferror(file.get()) ? systemMessage(errno) : "file shrank while reading"));
-    }
-    return bytes;
-}
-
-void writeAtomically(const std::string& path, const std::vector<std::uint8_t>& bytes)
-{
-    const std::string tmp = path + ".tmp";
-    {
-        File file(std::fopen(tmp.c_str(), "wb"));
-        if (!file)
-            throw IoError(tmp + ": cannot create AEDAT file: " + systemMessage(errno));
-        const bool written = bytes.empty() ||
-                             std::fwrite(bytes.data(), 1, bytes.size(), file.get()) == bytes.size();
-        const int write_error = errno;
-        const bool closed = std::fclose(file.release()) == 0;
-        if (!written || !closed) {
-            const int error = written ? errno : write_error;
-            std::remove(tmp.c_str());
-            throw IoError(tmp + ": cannot write AEDAT file: " + systemMessage(error));
-        }
-    }
-    std::error_code ec;
-    fs::rename(tmp, path, ec);
-    if (ec) {
-        std::remove(tmp.c_str());
-        throw IoError(path + ": cannot replace AEDAT file: " + ec.message());
-    }
-}
 
 inline std::uint32_t bigEndian32(const std::uint8_t* b)
 {
@@ -258,7 +204,7 @@ Events decodeAedat2(std::span<const std::uint8_t> bytes, DvsAddressConvention co
 
 Events readAedat2(const std::string& path, DvsAddressConvention convention)
 {
-    const std::vector<std::uint8_t> bytes = readAll(path);
+    const std::vector<std::uint8_t> bytes = readFileBytes(path, "AEDAT file");
     return decodeAedat2(bytes, convention, path);
 }
 
@@ -293,7 +239,10 @@ std::vector<std::uint8_t> encodeAedat2(std::span<const Event> events, DvsAddress
 
 void writeAedat2(const std::string& path, std::span<const Event> events, DvsAddressConvention convention)
 {
-    writeAtomically(path, encodeAedat2(events, convention));
+    {
+        const auto bytes = encodeAedat2(events, convention);
+        writeFileAtomically(path, bytes.data(), bytes.size(), "AEDAT file");
+    }
 }
 
 std::vector<CifarEntry> scanCifar10Dvs(const std::string& root, bool train)
@@ -358,7 +307,7 @@ void writeCifarTree(const std::string& root, const std::vector<std::pair<Events,
         const int label = samples[i].second;
         const std::string cls(kCifar10DvsClasses[std::size_t(label)]);
         const std::string file = "cifar10_" + cls + "_" + std::to_string(next[std::size_t(label)]++) + ".aedat";
-        writeAtomically((fs::path(root) / cls / file).string(), files[i]);
+        writeFileAtomically((fs::path(root) / cls / file).string(), files[i].data(), files[i].size(), "AEDAT file");
     }
 }
 

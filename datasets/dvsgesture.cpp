@@ -1,5 +1,7 @@
 #include "dvsgesture.h"
 
+#include "file_bytes.h"
+
 #include <algorithm>
 #include <bit>
 #include <cerrno>
@@ -32,62 +34,6 @@ constexpr std::int32_t kPolarityTsOffset = 4;
 constexpr int kMaxCoord = 127;
 constexpr std::string_view kLabelsHeader = "class,startTime_usec,endTime_usec";
 constexpr std::string_view kNpyMagic = "\x93NUMPY";
-
-struct FileCloser {
-    void operator()(std::FILE* f) const { std::fclose(f); }
-};
-using File = std::unique_ptr<std::FILE, FileCloser>;
-
-std::string systemMessage(int error)
-{
-    return std::generic_category().message(error);
-}
-
-/// The whole file in one read; `what` names the kind of file in error messages.
-std::vector<std::uint8_t> readAll(const std::string& path, const char* what)
-{
-    File file(std::fopen(path.c_str(), "rb"));
-    if (!file)
-        throw IoError(path + ": cannot open " + what + ": " + systemMessage(errno));
-    if (std::fseek(file.get(), 0, SEEK_END) != 0)
-        throw IoError(path + ": cannot read " + what + ": " + systemMessage(errno));
-    const long size = std::ftell(file.get());
-    if (size < 0 || std::fseek(file.get(), 0, SEEK_SET) != 0)
-        throw IoError(path + ": cannot read " + what + ": " + systemMessage(errno));
-    std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size));
-    if (size > 0) {
-        std::setvbuf(file.get(), nullptr, _IONBF, 0);
-        if (std::fread(bytes.data(), 1, bytes.size(), file.get()) != bytes.size())
-            throw IoError(path + ": cannot read " + what + ": " +
-                          (std::ferror(file.get()) ? systemMessage(errno) : "file shrank while reading"));
-    }
-    return bytes;
-}
-
-/// Writes `size` bytes to path + ".tmp", then renames it over `path`.
-void writeAtomic(const std::string& path, const void* data, std::size_t size, const char* what)
-{
-    const std::string tmp = path + ".tmp";
-    {
-        File file(std::fopen(tmp.c_str(), "wb"));
-        if (!file)
-            throw IoError(tmp + ": cannot create " + what + ": " + systemMessage(errno));
-        const bool written = size == 0 || std::fwrite(data, 1, size, file.get()) == size;
-        const int write_error = errno;
-        const bool closed = std::fclose(file.release()) == 0;
-        if (!written || !closed) {
-            const int error = written ? errno : write_error;
-            std::remove(tmp.c_str());
-            throw IoError(tmp + ": cannot write " + what + ": " + systemMessage(error));
-        }
-    }
-    std::error_code ec;
-    fs::rename(tmp, path, ec);
-    if (ec) {
-        std::remove(tmp.c_str());
-        throw IoError(path + ": cannot replace " + what + ": " + ec.message());
-    }
-}
 
 /// Little-endian load of an integer or float of type T.
 template <typename T>
@@ -198,7 +144,7 @@ std::size_t skipAedatHeader(const std::string& path, const std::vector<std::uint
 
 Events readAedat31(const std::string& path)
 {
-    const std::vector<std::uint8_t> bytes = readAll(path, "AEDAT file");
+    const std::vector<std::uint8_t> bytes = readFileBytes(path, "AEDAT file");
     const std::size_t size = bytes.size();
     const std::uint8_t* b = bytes.data();
     std::size_t pos = skipAedatHeader(path, bytes);
@@ -321,7 +267,7 @@ std::vector<std::uint8_t> encodeAedat31(std::span<const Event> events, std::int3
 void writeAedat31(const std::string& path, std::span<const Event> events, std::int32_t eventsPerPacket)
 {
     const std::vector<std::uint8_t> bytes = encodeAedat31(events, eventsPerPacket);
-    writeAtomic(path, bytes.data(), bytes.size(), "AEDAT file");
+    writeFileAtomically(path, bytes.data(), bytes.size(), "AEDAT file");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -329,7 +275,7 @@ void writeAedat31(const std::string& path, std::span<const Event> events, std::i
 
 std::vector<GestureLabel> readGestureLabels(const std::string& path)
 {
-    const std::vector<std::uint8_t> bytes = readAll(path, "labels CSV");
+    const std::vector<std::uint8_t> bytes = readFileBytes(path, "labels CSV");
     std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
     if (text.starts_with("\xEF\xBB\xBF"))  // UTF-8 byte-order mark
         text.remove_prefix(3);
@@ -376,7 +322,7 @@ void writeGestureLabels(const std::string& path, const std::vector<GestureLabel>
             throw ConfigError("gesture labels: row " + std::to_string(i) + " needs 0 <= start <= end");
         text += std::to_string(l.cls + 1) + ',' + std::to_string(l.start_us) + ',' + std::to_string(l.end_us) + '\n';
     }
-    writeAtomic(path, text.data(), text.size(), "labels CSV");
+    writeFileAtomically(path, text.data(), text.size(), "labels CSV");
 }
 
 std::vector<std::pair<Events, int>> cutTrials(const Events& recording, const std::vector<GestureLabel>& labels)
@@ -407,7 +353,7 @@ std::vector<std::pair<Events, int>> cutTrials(const Events& recording, const std
 std::vector<GestureRecording> scanDvsGesture(const std::string& root, bool train)
 {
     const std::string list = (fs::path(root) / (train ? "trials_to_train.txt" : "trials_to_test.txt")).string();
-    const std::vector<std::uint8_t> bytes = readAll(list, "DVS Gesture trial list");
+    const std::vector<std::uint8_t> bytes = readFileBytes(list, "DVS Gesture trial list");
     const std::vector<std::string_view> lines =
         splitLines(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
     std::vector<GestureRecording> recordings;
@@ -617,7 +563,7 @@ void convertRows(const std::string& path, const std::uint8_t* data, std::size_t 
 
 Events readGestureNpy(const std::string& path)
 {
-    const std::vector<std::uint8_t> bytes = readAll(path, "NPY file");
+    const std::vector<std::uint8_t> bytes = readFileBytes(path, "NPY file");
     const std::size_t size = bytes.size();
     const std::uint8_t* b = bytes.data();
     if (size < 10 || std::memcmp(b, kNpyMagic.data(), kNpyMagic.size()) != 0)
@@ -708,7 +654,7 @@ void writeNpy(const std::string& path, std::span<const std::int64_t> values, std
         storeLE<std::int64_t>(out, v);
         out += 8;
     }
-    writeAtomic(path, bytes.data(), bytes.size(), "NPY file");
+    writeFileAtomically(path, bytes.data(), bytes.size(), "NPY file");
 }
 
 void writeGestureNpy(const std::string& path, std::span<const Event> events)

@@ -1,5 +1,7 @@
 #include "nmnist.h"
 
+#include "file_bytes.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -20,38 +22,6 @@ constexpr std::size_t kEventBytes = 5;
 constexpr int kClasses = 10;
 constexpr int kMaxFilesPerSplit = 99999;  // 5-digit names keep the lexicographic order numeric
 
-struct FileCloser {
-    void operator()(std::FILE* f) const { std::fclose(f); }
-};
-using File = std::unique_ptr<std::FILE, FileCloser>;
-
-std::string systemMessage(int error)
-{
-    return std::generic_category().message(error);
-}
-
-/// The whole file in one read.
-std::vector<std::uint8_t> readAll(const std::string& path)
-{
-    File file(std::fopen(path.c_str(), "rb"));
-    if (!file)
-        throw IoError(path + ": cannot open N-MNIST file: " + systemMessage(errno));
-    if (std::fseek(file.get(), 0, SEEK_END) != 0)
-        throw IoError(path + ": cannot read N-MNIST file: " + systemMessage(errno));
-    const long size = std::ftell(file.get());
-    if (size < 0 || std::fseek(file.get(), 0, SEEK_SET) != 0)
-        throw IoError(path + ": cannot read N-MNIST file: " + systemMessage(errno));
-    std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size));
-    if (size > 0) {
-        // Unbuffered: glibc would otherwise allocate a stdio buffer we never need.
-        std::setvbuf(file.get(), nullptr, _IONBF, 0);
-        if (std::fread(bytes.data(), 1, bytes.size(), file.get()) != bytes.size())
-            throw IoError(path + ": cannot read N-MNIST file: " +
-                          (std::ferror(file.get()) ? systemMessage(errno) : "file shrank while reading"));
-    }
-    return bytes;
-}
-
 std::string describe(std::size_t index, const Event& e)
 {
     return "event " + std::to_string(index) + " (t=" + std::to_string(e.t_us) +
@@ -68,7 +38,7 @@ std::string splitName(bool train)
 
 Events readNmnistFile(const std::string& path)
 {
-    const std::vector<std::uint8_t> bytes = readAll(path);
+    const std::vector<std::uint8_t> bytes = readFileBytes(path, "N-MNIST file");
     const std::size_t size = bytes.size();
     if (size % kEventBytes != 0) {
         const std::size_t offset = size - size % kEventBytes;
@@ -137,27 +107,7 @@ std::vector<std::uint8_t> encodeNmnist(std::span<const Event> events)
 void writeNmnistFile(const std::string& path, std::span<const Event> events)
 {
     const std::vector<std::uint8_t> bytes = encodeNmnist(events);
-    const std::string tmp = path + ".tmp";
-    {
-        File file(std::fopen(tmp.c_str(), "wb"));
-        if (!file)
-            throw IoError(tmp + ": cannot create N-MNIST file: " + systemMessage(errno));
-        const bool written = bytes.empty() ||
-                             std::fwrite(bytes.data(), 1, bytes.size(), file.get()) == bytes.size();
-        const int write_error = errno;
-        const bool closed = std::fclose(file.release()) == 0;
-        if (!written || !closed) {
-            const int error = written ? errno : write_error;
-            std::remove(tmp.c_str());
-            throw IoError(tmp + ": cannot write N-MNIST file: " + systemMessage(error));
-        }
-    }
-    std::error_code ec;
-    fs::rename(tmp, path, ec);
-    if (ec) {
-        std::remove(tmp.c_str());
-        throw IoError(path + ": cannot replace N-MNIST file: " + ec.message());
-    }
+    writeFileAtomically(path, bytes.data(), bytes.size(), "N-MNIST file");
 }
 
 Events firstSaccade(std::span<const Event> events)

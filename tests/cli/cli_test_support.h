@@ -87,6 +87,16 @@ inline CliResult runCli(const QStringList& args, int timeoutMs = 180'000)
     return r;
 }
 
+/// The best "test_accuracy" over the JSON lines of `train --json`, -1 when there is none.
+inline double bestTestAccuracy(const QByteArray& out)
+{
+    double best = -1;
+    for (const QByteArray& line : out.split('\n'))
+        if (!line.trimmed().isEmpty())
+            best = std::max(best, QJsonDocument::fromJson(line).object().value("test_accuracy").toDouble(-1));
+    return best;
+}
+
 #define EXPECT_EXIT(result, code) QVERIFY2((result).exitedWith(code), (result).describe().constData())
 
 /// Every non-empty stdout line parsed as one JSON object; `error` says what was not.

@@ -6,6 +6,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "cli_test_support.h"
+
 #include "cifar10dvs.h"
 #include "dvsgesture.h"
 #include "gsc.h"
@@ -13,21 +15,9 @@
 #include "shd.h"
 
 using namespace tp;
+using namespace tp_cli_test;
 
 namespace {
-
-struct CliResult {
-    int code = -1;
-    QByteArray err;
-};
-
-CliResult cli(const QStringList& args)
-{
-    QProcess p;
-    p.start(QStringLiteral(TP_CLI_PATH), args);
-    p.waitForFinished(300000);
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardError()};
-}
 
 Events someEvents(int n, int width = 34)
 {
@@ -53,7 +43,7 @@ void overwrite(const QString& file, const QByteArray& bytes)
 #define EXPECT_BAD_INPUT(result, ...)                                                                              \
     do {                                                                                                           \
         const CliResult r_ = (result);                                                                             \
-        QVERIFY2(r_.code == 2, qPrintable(QString("exit %1: %2").arg(r_.code).arg(QString(r_.err))));             \
+        QVERIFY2(r_.exitCode == 2, qPrintable(QString("exit %1: %2").arg(r_.exitCode).arg(QString(r_.err))));             \
         for (const char* fragment : {__VA_ARGS__})                                                                 \
             QVERIFY2(r_.err.contains(fragment), qPrintable(QString("'%1' not in: %2").arg(fragment, r_.err)));    \
     } while (0)
@@ -83,12 +73,12 @@ private slots:
         writeNmnistTree(root.toStdString(), train, test);
         const QString victim = QString::fromStdString(scanNmnist(root.toStdString(), true)[3].file);
         truncate(victim, 12);
-        EXPECT_BAD_INPUT(cli({"dataset", "info", root}), "byte offset 10", "error:");
-        QVERIFY(cli({"dataset", "info", root}).err.contains(QFileInfo(victim).fileName().toUtf8()));
-        EXPECT_BAD_INPUT(cli({"train", TP_RESOURCES_DIR "/experiments/nmnist-mlp.json", "--set", "dataset.path=" + root}),
+        EXPECT_BAD_INPUT(runCli({"dataset", "info", root}), "byte offset 10", "error:");
+        QVERIFY(runCli({"dataset", "info", root}).err.contains(QFileInfo(victim).fileName().toUtf8()));
+        EXPECT_BAD_INPUT(runCli({"train", TP_RESOURCES_DIR "/experiments/nmnist-mlp.json", "--set", "dataset.path=" + root}),
                          "byte offset 10");
         overwrite(victim, QByteArray::fromHex("2A0F80028E"));  // x = 42 > 33: oversized coordinate
-        EXPECT_BAD_INPUT(cli({"dataset", "info", root}), "byte offset 0");
+        EXPECT_BAD_INPUT(runCli({"dataset", "info", root}), "byte offset 0");
     }
 
     void shdTruncatedAndNotHdf5()
@@ -106,9 +96,9 @@ private slots:
         writeShd((folder + "/shd_train.h5").toStdString(), c, false);
         writeShd((folder + "/shd_test.h5").toStdString(), c, false);
         truncate(folder + "/shd_test.h5", QFileInfo(folder + "/shd_test.h5").size() / 2);
-        EXPECT_BAD_INPUT(cli({"dataset", "info", folder}), "shd_test.h5");
+        EXPECT_BAD_INPUT(runCli({"dataset", "info", folder}), "shd_test.h5");
         overwrite(folder + "/shd_test.h5", "this is not HDF5\n");
-        EXPECT_BAD_INPUT(cli({"dataset", "info", folder}), "shd_test.h5", "not an HDF5 file");
+        EXPECT_BAD_INPUT(runCli({"dataset", "info", folder}), "shd_test.h5", "not an HDF5 file");
     }
 
     void dvsGestureCorruptAedat()
@@ -124,14 +114,14 @@ private slots:
         }
         overwrite(root + "/trials_to_train.txt", "user01_led.aedat\n");
         overwrite(root + "/trials_to_test.txt", "user02_lab.aedat\n");
-        QCOMPARE(cli({"dataset", "info", root}).code, 0);
+        QCOMPARE(runCli({"dataset", "info", root}).exitCode, 0);
         overwrite(root + "/user02_lab.aedat", "#!AER-DAT2.0\r\n#!END-HEADER\r\n");
-        EXPECT_BAD_INPUT(cli({"dataset", "info", root}), "user02_lab.aedat", "byte offset 0");
+        EXPECT_BAD_INPUT(runCli({"dataset", "info", root}), "user02_lab.aedat", "byte offset 0");
         writeAedat31((root + "/user02_lab.aedat").toStdString(), ev);
         truncate(root + "/user02_lab.aedat", QFileInfo(root + "/user02_lab.aedat").size() - 3);
-        EXPECT_BAD_INPUT(cli({"dataset", "info", root}), "user02_lab.aedat", "byte offset");
+        EXPECT_BAD_INPUT(runCli({"dataset", "info", root}), "user02_lab.aedat", "byte offset");
         overwrite(root + "/user02_lab_labels.csv", "class,startTime_usec,endTime_usec\n1,abc,5\n");
-        EXPECT_BAD_INPUT(cli({"dataset", "info", root}), "user02_lab_labels.csv", "line 2");
+        EXPECT_BAD_INPUT(runCli({"dataset", "info", root}), "user02_lab_labels.csv", "line 2");
     }
 
     void cifarTruncatedEvent()
@@ -144,7 +134,7 @@ private slots:
         writeCifarTree(root.toStdString(), samples);
         const QString victim = QString::fromStdString(scanCifar10Dvs(root.toStdString(), false)[0].file);
         truncate(victim, QFileInfo(victim).size() - 5);
-        EXPECT_BAD_INPUT(cli({"dataset", "info", root}), "byte offset", "error:");
+        EXPECT_BAD_INPUT(runCli({"dataset", "info", root}), "byte offset", "error:");
     }
 
     void gscNotAudio()
@@ -156,7 +146,7 @@ private slots:
         overwrite(root + "/no/b_nohash_0.wav", "RIFF but not really a wave file");
         overwrite(root + "/testing_list.txt", "yes/a_nohash_0.wav\n");
         overwrite(root + "/validation_list.txt", "\n");
-        EXPECT_BAD_INPUT(cli({"dataset", "info", root}), "b_nohash_0.wav");
+        EXPECT_BAD_INPUT(runCli({"dataset", "info", root}), "b_nohash_0.wav");
     }
 };
 

@@ -10,6 +10,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "cli_test_support.h"
+
 #include "core/errors.h"
 #include "core/rng.h"
 #include "event_dataset.h"
@@ -18,6 +20,7 @@
 #include "shd.h"
 
 using namespace tp;
+using namespace tp_cli_test;
 
 namespace {
 
@@ -48,29 +51,6 @@ std::vector<std::pair<Events, int>> patterns(int perClass, int classes, std::uin
         for (int c = 0; c < classes; ++c)
             out.emplace_back(patternEvents(c, rng, duration_us, width, twoD), c);
     return out;
-}
-
-struct CliResult {
-    int code = -1;
-    QByteArray out, err;
-};
-
-CliResult cli(const QStringList& args)
-{
-    QProcess p;
-    p.start(QStringLiteral(TP_CLI_PATH), args);
-    p.waitForFinished(600000);
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
-            p.readAllStandardError()};
-}
-
-double bestTestAccuracy(const QByteArray& out)
-{
-    double best = -1;
-    for (const QByteArray& line : out.split('\n'))
-        if (!line.trimmed().isEmpty())
-            best = std::max(best, QJsonDocument::fromJson(line).object().value("test_accuracy").toDouble(-1));
-    return best;
 }
 
 } // namespace
@@ -220,33 +200,33 @@ private slots:
 
     void datasetInfoAndFrames()
     {
-        const CliResult info = cli({"dataset", "info", m_nmnist, "--json"});
-        QCOMPARE(info.code, 0);
+        const CliResult info = runCli({"dataset", "info", m_nmnist, "--json"});
+        QCOMPARE(info.exitCode, 0);
         const QJsonObject o = QJsonDocument::fromJson(info.out).object();
         QCOMPARE(o.value("kind").toString(), QString("nmnist"));
         QCOMPARE(o.value("train").toObject().value("samples").toInt(), 200);
         QCOMPARE(o.value("test").toObject().value("class_counts").toArray().size(), 10);
-        const CliResult shd = cli({"dataset", "info", m_shd});
-        QCOMPARE(shd.code, 0);
+        const CliResult shd = runCli({"dataset", "info", m_shd});
+        QCOMPARE(shd.exitCode, 0);
         QVERIFY(shd.out.contains("word19=8"));
         const QString out = m_dir.filePath("frames");
-        const CliResult frames = cli({"dataset", "frames", m_nmnist, "--index", "3", "--out", out});
-        QCOMPARE(frames.code, 0);
+        const CliResult frames = runCli({"dataset", "frames", m_nmnist, "--index", "3", "--out", out});
+        QCOMPARE(frames.exitCode, 0);
         QVERIFY(QFile::exists(out + "/frames.csv"));
         QVERIFY(QFile::exists(out + "/frame_0000.pgm"));
-        const CliResult bad = cli({"dataset", "info", m_dir.filePath("nowhere")});
-        QCOMPARE(bad.code, 2);
+        const CliResult bad = runCli({"dataset", "info", m_dir.filePath("nowhere")});
+        QCOMPARE(bad.exitCode, 2);
         QVERIFY(bad.err.contains("not a dataset"));
-        const CliResult range = cli({"dataset", "frames", m_nmnist, "--index", "999", "--out", out});
-        QCOMPARE(range.code, 2);
+        const CliResult range = runCli({"dataset", "frames", m_nmnist, "--index", "999", "--out", out});
+        QCOMPARE(range.exitCode, 2);
     }
 
     void nmnistExperimentLearns()
     {
-        const CliResult r = cli({"train", TP_RESOURCES_DIR "/experiments/nmnist-mlp.json", "--json", "--set",
+        const CliResult r = runCli({"train", TP_RESOURCES_DIR "/experiments/nmnist-mlp.json", "--json", "--set",
                                  "dataset.path=" + m_nmnist, "--set", "run.epochs=4", "--set", "run.batch=20",
                                  "--set", "run.lr=0.002"});
-        QVERIFY2(r.code == 0, r.err.constData());
+        QVERIFY2(r.exitCode == 0, r.err.constData());
         const double best = bestTestAccuracy(r.out);
         QVERIFY2(best >= 0.6, qPrintable(QString("best %1 (chance 0.1)").arg(best)));
     }
@@ -254,20 +234,20 @@ private slots:
     void shdRecurrentExperimentLearns()
     {
         // The recurrent layer first runs away (large readout), then settles and learns.
-        const CliResult r = cli({"train", TP_RESOURCES_DIR "/experiments/shd-rec.json", "--json", "--set",
+        const CliResult r = runCli({"train", TP_RESOURCES_DIR "/experiments/shd-rec.json", "--json", "--set",
                                  "dataset.path=" + m_shd, "--set", "run.epochs=6", "--set", "run.batch=48",
                                  "--set", "run.lr=0.0005"});
-        QVERIFY2(r.code == 0, r.err.constData());
+        QVERIFY2(r.exitCode == 0, r.err.constData());
         const double best = bestTestAccuracy(r.out);
         QVERIFY2(best >= 0.5, qPrintable(QString("best %1 (chance 0.05)").arg(best)));
     }
 
     void shdExperimentLearnsWithDropLast()
     {
-        const CliResult r = cli({"train", TP_RESOURCES_DIR "/experiments/shd-ff.json", "--json", "--set",
+        const CliResult r = runCli({"train", TP_RESOURCES_DIR "/experiments/shd-ff.json", "--json", "--set",
                                  "dataset.path=" + m_shd, "--set", "run.epochs=3", "--set", "run.batch=48",
                                  "--set", "run.lr=0.002"});
-        QVERIFY2(r.code == 0, r.err.constData());
+        QVERIFY2(r.exitCode == 0, r.err.constData());
         const double best = bestTestAccuracy(r.out);
         QVERIFY2(best >= 0.5, qPrintable(QString("best %1 (chance 0.05)").arg(best)));
         // drop_last: 160 test samples in batches of 48 -> 144 scored; accuracies are multiples of 1/144.

@@ -11,6 +11,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "cli_test_support.h"
+
 #include "cifar10dvs.h"
 #include "core/rng.h"
 #include "event_dataset.h"
@@ -18,31 +20,9 @@
 #include "registry.h"
 
 using namespace tp;
+using namespace tp_cli_test;
 
 namespace {
-
-struct CliResult {
-    int code = -1;
-    QByteArray out, err;
-};
-
-CliResult cli(const QStringList& args)
-{
-    QProcess p;
-    p.start(QStringLiteral(TP_CLI_PATH), args);
-    p.waitForFinished(900000);
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
-            p.readAllStandardError()};
-}
-
-double bestTestAccuracy(const QByteArray& out)
-{
-    double best = -1;
-    for (const QByteArray& line : out.split('\n'))
-        if (!line.trimmed().isEmpty())
-            best = std::max(best, QJsonDocument::fromJson(line).object().value("test_accuracy").toDouble(-1));
-    return best;
-}
 
 QString experiment(const char* name) { return QStringLiteral(TP_RESOURCES_DIR "/experiments/") + name; }
 
@@ -63,40 +43,40 @@ private slots:
     void gestureSetLearnsWithTheDvsGestureExperiment()
     {
         const QString root = m_dir.filePath("gesture");
-        const CliResult make = cli({"dataset", "make", "gesture", "--out", root, "--users", "7", "--test-users", "2",
+        const CliResult make = runCli({"dataset", "make", "gesture", "--out", root, "--users", "7", "--test-users", "2",
                                     "--seed", "3"});
-        QVERIFY2(make.code == 0, make.err.constData());
+        QVERIFY2(make.exitCode == 0, make.err.constData());
         QVERIFY(QFile::exists(root + "/trials_to_train.txt"));
         QCOMPARE(QDir(root).entryList({"*.aedat"}, QDir::Files).size(), 7);
-        const CliResult info = cli({"dataset", "info", root, "--json"});
-        QCOMPARE(info.code, 0);
+        const CliResult info = runCli({"dataset", "info", root, "--json"});
+        QCOMPARE(info.exitCode, 0);
         const QJsonObject o = QJsonDocument::fromJson(info.out).object();
         QCOMPARE(o.value("kind").toString(), QString("dvsgesture"));
         QCOMPARE(o.value("train").toObject().value("samples").toInt(), 5 * 11);
         QCOMPARE(o.value("test").toObject().value("samples").toInt(), 2 * 11);
         // The paper's file with an MLP instead of VGG-9 (the conv engine is another issue).
-        const CliResult r = cli({"train", experiment("dvsgesture-vgg9.json"), "--json", "--set",
+        const CliResult r = runCli({"train", experiment("dvsgesture-vgg9.json"), "--json", "--set",
                                  "dataset.path=" + root, "--set", "network.layers=[{\"type\":\"lif\",\"size\":200}]",
                                  "--set", "network.norm=none", "--set", "run.epochs=8", "--set", "run.batch=16",
                                  "--set", "run.lr=0.002", "--set", "neuron.alpha=0.9", "--set", "neuron.beta=0.9"});
-        QVERIFY2(r.code == 0, r.err.constData());
+        QVERIFY2(r.exitCode == 0, r.err.constData());
         const double best = bestTestAccuracy(r.out);
         QVERIFY2(best >= 0.25, qPrintable(QString("best %1 (chance 1/11)").arg(best)));
         // Unchanged, the VGG file stops with a clear message once the data has loaded.
-        const CliResult vgg = cli({"train", experiment("dvsgesture-vgg9.json"), "--set", "dataset.path=" + root});
-        QCOMPARE(vgg.code, 2);
+        const CliResult vgg = runCli({"train", experiment("dvsgesture-vgg9.json"), "--set", "dataset.path=" + root});
+        QCOMPARE(vgg.exitCode, 2);
         QVERIFY(vgg.err.contains("network.layers[0].type"));
     }
 
     void spokenDigitsLearnWithTheShdExperiment()
     {
         const QString root = m_dir.filePath("digits");
-        const CliResult make = cli({"dataset", "make", "digits", "--out", root, "--per-class", "10", "--seed", "2"});
-        QVERIFY2(make.code == 0, make.err.constData());
+        const CliResult make = runCli({"dataset", "make", "digits", "--out", root, "--per-class", "10", "--seed", "2"});
+        QVERIFY2(make.exitCode == 0, make.err.constData());
         QVERIFY(QFile::exists(root + "/shd_train.h5") && QFile::exists(root + "/shd_test.h5"));
-        const CliResult r = cli({"train", experiment("shd-ff.json"), "--json", "--set", "dataset.path=" + root,
+        const CliResult r = runCli({"train", experiment("shd-ff.json"), "--json", "--set", "dataset.path=" + root,
                                  "--set", "run.epochs=10", "--set", "run.batch=32", "--set", "run.lr=0.002"});
-        QVERIFY2(r.code == 0, r.err.constData());
+        QVERIFY2(r.exitCode == 0, r.err.constData());
         const double best = bestTestAccuracy(r.out);
         QVERIFY2(best >= 0.2, qPrintable(QString("best %1 (chance 1/20)").arg(best)));
     }
@@ -164,16 +144,16 @@ private slots:
             QVERIFY(f.open(QIODevice::WriteOnly));
             f.write(lines.join('\n').toUtf8() + "\n");
         }
-        const CliResult info = cli({"dataset", "info", root, "--json"});
-        QVERIFY2(info.code == 0, info.err.constData());
+        const CliResult info = runCli({"dataset", "info", root, "--json"});
+        QVERIFY2(info.exitCode == 0, info.err.constData());
         const QJsonObject o = QJsonDocument::fromJson(info.out).object();
         QCOMPARE(o.value("kind").toString(), QString("gsc"));
         QCOMPARE(o.value("train").toObject().value("samples").toInt(), 24);
         QCOMPARE(o.value("test").toObject().value("samples").toInt(), 12);
-        const CliResult r = cli({"train", experiment("gsc-rec.json"), "--json", "--set", "dataset.path=" + root,
+        const CliResult r = runCli({"train", experiment("gsc-rec.json"), "--json", "--set", "dataset.path=" + root,
                                  "--set", "run.epochs=6", "--set", "run.batch=8", "--set", "run.lr=0.002",
                                  "--set", "network.layers.0.size=64"});
-        QVERIFY2(r.code == 0, r.err.constData());
+        QVERIFY2(r.exitCode == 0, r.err.constData());
         const double best = bestTestAccuracy(r.out);
         QVERIFY2(best >= 0.5, qPrintable(QString("best %1 (chance 1/4)").arg(best)));
     }
