@@ -22,6 +22,11 @@ EventDataset::EventDataset(std::string name, SensorSize sensor, int classes, std
         m_binned.width = std::max(1, int(std::floor(sensor.width * m_pipeline.spatial_factor)));
         m_binned.height = std::max(1, int(std::floor(sensor.height * m_pipeline.spatial_factor)));
     }
+    m_framed = m_binned;
+    if (m_pipeline.resize_width > 0) {
+        m_binned.width = m_pipeline.resize_width;
+        m_binned.height = m_pipeline.resize_height;
+    }
 }
 
 Sample EventDataset::bin(const Events& raw, int label) const
@@ -36,6 +41,8 @@ Sample EventDataset::bin(const Events& raw, int label) const
         work = downsample(*events, 1.0, m_pipeline.spatial_factor, m_pipeline.spatial_factor);
         events = &work;
     }
+    if (m_pipeline.resize_width > 0)
+        return resizeFramesBilinear(toFrame(*events, m_framed, m_pipeline.frame, label), m_framed, m_binned);
     return toFrame(*events, m_binned, m_pipeline.frame, label);
 }
 
@@ -48,7 +55,7 @@ std::string EventDataset::pipelineIdentity() const
            std::to_string(m_pipeline.spatial_factor) + " tw " + opt(f.time_window) + " ec " + opt(f.event_count) +
            " ntb " + opt(f.n_time_bins) + " neb " + opt(f.n_event_bins) + " overlap " + std::to_string(f.overlap) +
            " incomplete " + std::to_string(f.include_incomplete) + " start " + opt(f.start_time) + " end " +
-           opt(f.end_time) + " classes " + std::to_string(m_classes) + " binned " + std::to_string(m_binned.width) +
+           opt(f.end_time) + " classes " + std::to_string(m_classes) + " framed " + std::to_string(m_framed.width) + "x" + std::to_string(m_framed.height) + " binned " + std::to_string(m_binned.width) +
            "x" + std::to_string(m_binned.height);
 }
 

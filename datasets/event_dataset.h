@@ -21,6 +21,7 @@ struct EventPipeline {
     std::int64_t denoise_us = 0;   ///< Denoise filter time; 0 = off
     double spatial_factor = 1;     ///< Downsample x and y by this factor (sensor shrinks to floor(W*f))
     ToFrameParams frame;           ///< binning into time steps
+    int resize_width = 0, resize_height = 0;  ///< > 0: bilinear frame resize (align_corners) after binning
     int crop_padding = 0;          ///< training only: RandomCrop(size, padding) of the binned frames
     bool random_flip = false;      ///< training only: horizontal flip with probability 1/2
 };
@@ -94,6 +95,7 @@ private:
 
     std::string m_name;
     SensorSize m_sensor, m_binned;
+    SensorSize m_framed;  ///< the sensor ToFrame bins on (before a frame resize)
     int m_classes;
     std::vector<std::string> m_classNames;
     EventPipeline m_pipeline;

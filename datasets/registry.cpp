@@ -38,7 +38,7 @@ const KindInfo* findKind(const std::string& kind)
     return nullptr;
 }
 
-enum class ValueType { Int, Seed, Number, Bool, String };
+enum class ValueType { Int, Seed, Number, Bool, String, Size2 };
 
 /// One allowed key of the randman spec. Numbers must lie in (lo, hi) with the ends open or
 /// closed as marked; integers in [lo, hi].
@@ -119,6 +119,7 @@ const KeyRule kEventBinningRules[] = {
     {"overlap", ValueType::Number, 0, kNoLimit, false, true},
     {"include_incomplete", ValueType::Bool, 0, 0},
     {"spatial_factor", ValueType::Number, 0, 1, true, false},
+    {"resize", ValueType::Size2, 0, 0},
 };
 constexpr const char* kFrameModes[] = {"time_window_us", "event_count", "n_time_bins", "n_event_bins"};
 
@@ -174,6 +175,15 @@ void checkValue(const KeyRule& rule, const nlohmann::json& value, const std::str
                 std::vector<ConfigIssue>& issues)
 {
     switch (rule.type) {
+    case ValueType::Size2: {
+        const bool ok = value.is_array() && value.size() == 2 && value[0].is_number_integer() &&
+                        value[1].is_number_integer() && value[0].get<std::int64_t>() >= 1 &&
+                        value[1].get<std::int64_t>() >= 1 && value[0].get<std::int64_t>() <= 4096 &&
+                        value[1].get<std::int64_t>() <= 4096;
+        if (!ok)
+            issues.push_back({path, "expected [width, height], integers in 1..4096, got " + value.dump()});
+        return;
+    }
     case ValueType::String:
         if (!value.is_string())
             issues.push_back({path, "expected a string, got " + describe(value)});
@@ -297,6 +307,10 @@ EventPipeline eventPipeline(const DatasetSpec& spec)
     EventPipeline pipe;
     pipe.denoise_us = spec.params.value("denoise_us", std::int64_t(0));
     pipe.spatial_factor = b.value("spatial_factor", 1.0);
+    if (b.contains("resize")) {
+        pipe.resize_width = b["resize"][0].get<int>();
+        pipe.resize_height = b["resize"][1].get<int>();
+    }
     pipe.crop_padding = spec.params.value("random_crop_padding", 0);
     pipe.random_flip = spec.params.value("random_flip", false);
     ToFrameParams& f = pipe.frame;

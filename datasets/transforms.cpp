@@ -351,6 +351,55 @@ Sample randomCropFlip(const Sample& frames, const SensorSize& sensor, int paddin
     return out;
 }
 
+Sample resizeFramesBilinear(const Sample& frames, const SensorSize& from, const SensorSize& to)
+{
+    if (from.polarities != to.polarities || to.width < 1 || to.height < 1)
+        fail("Resize", "target size must be positive with the same polarities");
+    const int W = from.width, H = from.height, OW = to.width, OH = to.height;
+    // Source coordinate and weight of each output row / column (align_corners = true).
+    struct Tap {
+        int i0, i1;
+        double w;
+    };
+    auto taps = [](int in, int out) {
+        std::vector<Tap> t(static_cast<std::size_t>(out));
+        for (int o = 0; o < out; ++o) {
+            const double src = out > 1 ? double(o) * double(in - 1) / double(out - 1) : 0.0;
+            const int i0 = std::min(int(std::floor(src)), in - 1);
+            t[std::size_t(o)] = {i0, std::min(i0 + 1, in - 1), src - i0};
+        }
+        return t;
+    };
+    const auto ty = taps(H, OH), tx = taps(W, OW);
+    Sample out;
+    out.label = frames.label;
+    out.channels = to.channels();
+    out.step_offsets.assign(1, 0);
+    std::vector<float> dense(std::size_t(from.channels()));
+    for (int t = 0; t < frames.steps(); ++t) {
+        std::fill(dense.begin(), dense.end(), 0.0f);
+        for (auto e = frames.step_offsets[t]; e < frames.step_offsets[t + 1]; ++e)
+            dense[std::size_t(frames.units[e])] += frames.values[e];
+        for (int p = 0; p < to.polarities; ++p) {
+            const float* img = dense.data() + std::size_t(p) * W * H;
+            for (int oy = 0; oy < OH; ++oy) {
+                const Tap& a = ty[std::size_t(oy)];
+                for (int ox = 0; ox < OW; ++ox) {
+                    const Tap& b = tx[std::size_t(ox)];
+                    const double v = (1 - a.w) * ((1 - b.w) * img[a.i0 * W + b.i0] + b.w * img[a.i0 * W + b.i1]) +
+                                     a.w * ((1 - b.w) * img[a.i1 * W + b.i0] + b.w * img[a.i1 * W + b.i1]);
+                    if (v != 0.0) {
+                        out.units.push_back((p * OH + oy) * OW + ox);
+                        out.values.push_back(float(v));
+                    }
+                }
+            }
+        }
+        out.step_offsets.push_back(std::int32_t(out.units.size()));
+    }
+    return out;
+}
+
 Events denoise(std::span<const Event> events, std::int64_t filter_time_us)
 {
     Events kept;

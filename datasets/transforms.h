@@ -42,6 +42,12 @@ std::vector<Events> sliceEventsByTime(std::span<const Event> events, std::int64_
 class Rng;
 Sample randomCropFlip(const Sample& frames, const SensorSize& sensor, int padding, bool flip, Rng& rng);
 
+/// Bilinear resize of every frame (per polarity) with align_corners = true, as
+/// torch.nn.functional.interpolate(mode="bilinear", align_corners=True) on (P, H, W) frames:
+/// output (oy, ox) samples the input at (oy (H-1)/(OH-1), ox (W-1)/(OW-1)). Values become
+/// fractional; zero results are not stored. The CIFAR10-DVS reference resizes 128 -> 48 so.
+Sample resizeFramesBilinear(const Sample& frames, const SensorSize& from, const SensorSize& to);
+
 /// Denoise (section 7.2): keep an event when a 4-neighbour fired within filter_time before it.
 Events denoise(std::span<const Event> events, std::int64_t filter_time_us);
 

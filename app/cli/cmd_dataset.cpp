@@ -92,12 +92,11 @@ struct BinningOptions {
             b["time_window_us"] = kind == "nmnist" ? 1000 : kind == "dvsgesture" ? 75000 : 10000;
         if (overlap)
             b["overlap"] = overlap;
-        const double factor = spatial_factor ? spatial_factor
-                              : kind == "dvsgesture" ? 0.25
-                              : kind == "cifar10dvs" ? 0.375
-                                                     : 1.0;
+        const double factor = spatial_factor ? spatial_factor : kind == "dvsgesture" ? 0.25 : 1.0;
         if (factor != 1.0)
             b["spatial_factor"] = factor;
+        if (kind == "cifar10dvs" && !spatial_factor)
+            b["resize"] = {48, 48};  // the reference's bilinear 128 -> 48
         return openDataset(spec);
     }
 };

@@ -100,7 +100,7 @@ private slots:
         spec.kind = "cifar10dvs";
         spec.params = {{"path", root.toStdString()}, {"random_crop_padding", 4}, {"random_flip", true},
                        {"cache_dir", ""}};
-        spec.binning = {{"n_time_bins", 10}, {"spatial_factor", 0.375}};
+        spec.binning = {{"n_time_bins", 10}, {"resize", {48, 48}}};
         const auto data = openDataset(spec);
         QCOMPARE(data->size(Split::Train), std::size_t(90));  // per class 9 / 1
         QCOMPARE(data->size(Split::Test), std::size_t(10));

@@ -106,6 +106,25 @@ private slots:
             QCOMPARE(out.steps(), 1);
         }
     }
+
+    void bilinearResizeAlignCorners()
+    {
+        // 3x3 -> 2x2 with align_corners: outputs sample the four corners exactly.
+        const SensorSize from{3, 3, 1}, to{2, 2, 1};
+        Sample in = frame(from, {{0, 0, 0}, {0, 0, 2}, {0, 2, 0}, {0, 1, 1}});
+        in.values = {1.0f, 2.0f, 3.0f, 8.0f};
+        const Sample out = resizeFramesBilinear(in, from, to);
+        QCOMPARE(out.units, (std::vector<std::int32_t>{0, 1, 2}));  // (2,2) is 0: not stored
+        QCOMPARE(out.values, (std::vector<float>{1.0f, 2.0f, 3.0f}));
+        // 2x1 -> 3x1: the middle output is the mean of the two inputs; polarities stay apart.
+        const SensorSize a{2, 1, 2}, b{3, 1, 2};
+        Sample two = frame(a, {{0, 0, 0}, {0, 0, 1}, {1, 0, 1}});
+        two.values = {2.0f, 4.0f, 6.0f};
+        const Sample wide = resizeFramesBilinear(two, a, b);
+        QCOMPARE(wide.units, (std::vector<std::int32_t>{0, 1, 2, 4, 5}));
+        QCOMPARE(wide.values, (std::vector<float>{2.0f, 3.0f, 4.0f, 3.0f, 6.0f}));
+        QCOMPARE(wide.channels, 6);
+    }
 };
 
 QTEST_APPLESS_MAIN(TestSliceCrop)
