@@ -21,6 +21,7 @@ int run(int argc, char** argv)
     add("verify-golden", "replay a golden-vector file and compare every recorded array", addVerifyGolden);
     add("bench", "training throughput on synthetic inputs of a named shape", addBench);
     add("dataset", "inspect a dataset: info, frames", addDataset);
+    add("memory", "analytic vs measured rule-state memory of TP, BPTT, e-prop and an aux-matrix rule", addMemory);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -19,6 +19,7 @@ Runner addTrain(CLI::App& app);
 Runner addEval(CLI::App& app);
 Runner addBench(CLI::App& app);
 Runner addDataset(CLI::App& app);
+Runner addMemory(CLI::App& app);
 
 } // namespace tp::cli
 

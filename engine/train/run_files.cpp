@@ -132,6 +132,24 @@ void RunFiles::writeH5(const std::string& name, const Model& model, bool withOpt
         for (const auto& r : memory)
             parts += (parts.empty() ? "" : ",") + r.part;
         f.writeString("memory/parts", parts);
+        if (!withOptimizer && !m_memoryTable.empty()) {
+            std::vector<std::int64_t> table;
+            std::string rules;
+            for (const auto& r : m_memoryTable) {
+                for (std::int64_t v : {std::int64_t(r.steps), std::int64_t(r.classes), std::int64_t(r.batch),
+                                       std::int64_t(r.model_bytes), std::int64_t(r.paper_bytes),
+                                       r.measured_bytes ? std::int64_t(*r.measured_bytes) : std::int64_t(-1)})
+                    table.push_back(v);
+                rules += (rules.empty() ? "" : ",") + r.rule;
+            }
+            f.write("memory_model/bytes", {m_memoryTable.size(), 6}, table.data());
+            f.writeString("memory_model/columns", "steps,classes,batch,model_bytes,paper_bytes,measured_bytes");
+            f.writeString("memory_model/rules", rules);
+            f.writeString("memory_model/measured_parts",
+                          "sum of MemoryRow::trace_bytes + weights_bytes of 'target projection S' (TP: input and "
+                          "target traces, label trace, S; BPTT: u and s history); -1 = not run by the engine; "
+                          "float32, one synthetic batch of B rows with min(B, C) distinct classes");
+        }
         model.save(f, withOptimizer);
     });
 }

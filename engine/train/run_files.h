@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/experiment.h"
+#include "train/memory_model.h"
 #include "train/model.h"
 
 namespace tp {
@@ -33,12 +34,17 @@ public:
 
     static nlohmann::json epochJson(const EpochMetrics& m);
 
+    /// The analytic/measured memory table (memory_model.h) that saveResults writes to results.h5
+    /// under /memory_model (rules, columns, bytes); empty: nothing is written.
+    void setMemoryTable(std::vector<MemoryTableRow> rows) { m_memoryTable = std::move(rows); }
+
 private:
     void writeText(const std::string& name, const std::string& text) const;
     void writeH5(const std::string& name, const Model& model, bool withOptimizer,
                  const std::vector<EpochMetrics>& history, const std::vector<MemoryRow>& memory) const;
     std::string m_dir;
     nlohmann::json m_config;
+    std::vector<MemoryTableRow> m_memoryTable;
 };
 
 /// The experiment JSON that identifies a run for --resume (threads and epochs excluded: they

@@ -1,5 +1,7 @@
 #include "train/trainer.h"
 
+#include "train/memory_model.h"
+
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -118,6 +120,7 @@ TrainResult Trainer::run(const TrainOptions& opt)
     const std::size_t batchesTotal = batches * std::size_t(std::max(0, epochs - result.first_epoch + 1));
     // Measured once, on the first full batch of the run (a resumed run keeps the original's).
     bool memoryTaken = !result.memory.empty();
+    int runSteps = 0;  // the longest training batch (T of the memory table in results.h5)
 
     for (int epoch = result.first_epoch - 1; epoch < epochs; ++epoch) {
         const double lr = cosineLr(m_exp.run, epoch);
@@ -151,6 +154,7 @@ TrainResult Trainer::run(const TrainOptions& opt)
                 continue;  // a trailing single sample cannot form a contrastive batch
             BatchStats s;
             arena.execute([&] { s = m_model->train(batch, lr); });
+            runSteps = std::max(runSteps, int(batch.steps));
             if (!memoryTaken && batch.size == m_exp.run.batch) {
                 result.memory = m_model->memory();
                 memoryTaken = true;
@@ -196,6 +200,24 @@ TrainResult Trainer::run(const TrainOptions& opt)
         files.saveEpoch(*m_model, result.history, result.memory);
         if (opt.on_epoch)
             opt.on_epoch(m);
+    }
+    if (!opt.out_dir.empty()) {
+        // Analytic + measured rule-state memory of TP and BPTT (and the model of e-prop and an
+        // aux-matrix rule) at this run's B, T and C, for results.h5 /memory_model.
+        int T = runSteps;
+        if (T == 0 && m_exp.dataset.binning.contains("steps") && m_exp.dataset.binning["steps"].is_number_integer())
+            T = m_exp.dataset.binning["steps"].get<int>();
+        if (T > 0) {
+            try {
+                std::vector<MemoryTableRow> table;
+                arena.execute([&] {
+                    table = memoryTable(m_model->config(), m_exp.run.batch, T, m_model->config().classes);
+                });
+                files.setMemoryTable(std::move(table));
+            } catch (const ConfigError&) {
+                // a network whose shape the analytic model cannot derive (conv): no table
+            }
+        }
     }
     files.saveResults(*m_model, result.history, result.memory);
     return result;

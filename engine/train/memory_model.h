@@ -1,0 +1,113 @@
+#pragma once
+/// Analytic memory of the learning-rule state of TP, BPTT, e-prop and an auxiliary-matrix local
+/// rule (TESS/DECOLLE style) for one network, batch B and sequence length T, beside what the
+/// engine measures for the rules it runs (TP, BPTT). tp-algorithm.md section 4 (paper Table 3,
+/// Eq. 25 and the memory-vs-classes figure as reconstructed there).
+///
+/// Notation: L layers of H_l neurons (l = 1..L), H_0 = inputs, C classes (the paper's O),
+/// B batch rows, T time steps, rec_l = 1 when layer l is recurrent. Every count is in values;
+/// bytes = values * 4 (float32; the paper's setting). All formulas are per batch of B samples
+/// (Table 3's entries are per sample: multiply by B where the state is per sample).
+///
+/// Rule state ("model_bytes"; the part that differs between the rules):
+///   TP (paper, Eq. 25 reconstruction, Table 3 "LH" space + "OH" aux):
+///       paper  = 2*B*sum_l H_l            two per-neuron traces per layer (input and target path)
+///              + C*H_1                    the one fixed target projection S
+///       model  = (B + K)*sum_l H_l + K*C + C*H_1 + rec_1*H_1^2,   K = min(B, C)
+///                The engine's count: the target path is driven by the one-hot label alone, so rows
+///                of one class carry the same target state; at most K = min(B, C) distinct target
+///                rows exist (tp_network.h), so K target traces replace B. K*C is the label trace
+///                c-bar that feeds S, rec_1*H_1^2 the frozen recurrent matrix S_rec of target layer 1.
+///                For C >= B, model = paper + B*C (+ H_1^2); both give the same TP-vs-aux crossover.
+///       TP also needs (not in model_bytes; forward state, scratch): membrane and spikes of both
+///       paths (2*(B+K)*sum H_l), the (B x K) logits z_l and the (K x K) soft targets per layer
+///       (the paper's B x B similarity), the readout membrane B*C and readout trace B*H_L.
+///   BPTT (Table 3 "TLH" per sample): model = 2*T*B*sum_l H_l, the stored pre-reset potential u
+///       (for the surrogate psi(u)) and the spikes s (input of the next layer, the recurrence and
+///       the reset term) of every layer at every step: exactly engine/bptt's u_hist and s_hist.
+///       Not counted: the B x H membranes and the per-step backward scratch (dL/ds, dL/dm, dL/dI).
+///   e-prop (Table 3 "LH^2", symmetric feedback; per-synapse eligibility traces, not run here):
+///       model = B * sum_l H_l*(H_{l-1} + rec_l*H_l)   one filtered eligibility trace per synapse
+///       per sample (the LIF eligibility vector is the presynaptic trace, but the low-pass filtered
+///       eligibility trace e-bar_ji that the online update multiplies by the learning signal is per
+///       synapse). The random-feedback variant adds C*sum_l H_l (Table 3 aux "LOH"); not included.
+///   aux-matrix local rule (TESS / DECOLLE / DRTP style, Table 3 TESS "LH" + aux "LOH"):
+///       model = B*sum_l H_l + C*sum_l H_l   one per-neuron trace per layer and one fixed random
+///       C x H_l matrix per layer that brings the label/error to layer l.
+/// TP < aux  <=>  K*sum H + K*C + C*H_1 (+ rec_1*H_1^2) < C*sum H: never for C <= B (K = C); for C > B
+///   C > B*sum H / (sum H - H_1 - B) (model) or C > B*sum H / (sum H - H_1) (paper; = B*L/(L-1) for
+///   equal widths): TP wins only when the classes exceed about the batch size.
+///
+/// Common to all rules (not in model_bytes): weights sum_l H_l*(H_{l-1} + rec_l*H_l) + C*H_L and the
+/// Adam moments, twice that (plus one step counter per matrix).
+///
+/// Measured (engine/tp memory(), engine/bptt memory()): the sum over parts of MemoryRow::trace_bytes
+/// plus weights_bytes of the "target projection S" part. For TP that is the input and target traces
+/// of every layer, the label trace and S (+ S_rec); for BPTT u_hist + s_hist. It equals model_bytes
+/// when the batch holds min(B, C) distinct classes (syntheticBatch does).
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tp/tp_network.h"
+
+namespace tp {
+
+class Model;
+
+/// What the analytic model needs of a network: neurons per layer, weights per layer (feed-forward
+/// fan-in times neurons; a conv layer gives its feature-map size and kernel weights here).
+struct NetShape {
+    struct Layer {
+        std::size_t neurons = 0;      ///< H_l (a conv layer: channels * height * width)
+        std::size_t ff_weights = 0;   ///< feed-forward synapses into the layer (dense: H_l * H_{l-1})
+        std::size_t synapses = 0;     ///< per-synapse state for e-prop (dense: H_l * H_{l-1})
+        bool recurrent = false;       ///< adds H_l^2 weights and synapses
+    };
+    std::size_t inputs = 0, classes = 0;
+    std::vector<Layer> layers;
+
+    /// The shape of the dense LIF network of `config`; throws ConfigError for a layer type
+    /// whose feature-map size it cannot derive (conv: build a NetShape by hand).
+    static NetShape fromConfig(const TpConfig& config);
+};
+
+/// Analytic counts for one rule, in bytes (float32 unless `value_bytes` says otherwise).
+struct RuleMemory {
+    std::string rule;                 ///< "tp", "bptt", "eprop", "aux"
+    std::size_t model_bytes = 0;      ///< the rule state (see above)
+    std::size_t paper_bytes = 0;      ///< the paper's own formula (TP: 2*B*sum H + C*H_1; others = model)
+    std::size_t weights_bytes = 0;    ///< trainable weights (common to all rules)
+    std::size_t optimizer_bytes = 0;  ///< Adam moments (2x weights)
+};
+
+std::size_t tpModelValues(const NetShape& net, std::size_t B);
+std::size_t tpPaperValues(const NetShape& net, std::size_t B);
+std::size_t bpttModelValues(const NetShape& net, std::size_t B, std::size_t T);
+std::size_t epropModelValues(const NetShape& net, std::size_t B);
+std::size_t auxModelValues(const NetShape& net, std::size_t B);
+std::size_t weightValues(const NetShape& net);
+
+/// The four rules in the order tp, bptt, eprop, aux.
+std::vector<RuleMemory> memoryModel(const NetShape& net, std::size_t B, std::size_t T, std::size_t value_bytes = 4);
+
+/// The measured bytes comparable to model_bytes (see above) from a memory() table.
+std::size_t measuredRuleStateBytes(const std::vector<MemoryRow>& memory);
+
+/// One row of the memory table: a rule at (steps, classes) with the analytic and, for the rules
+/// the engine runs, the measured bytes.
+struct MemoryTableRow {
+    std::string rule;
+    int steps = 0, classes = 0, batch = 0;
+    std::size_t model_bytes = 0, paper_bytes = 0;
+    std::optional<std::size_t> measured_bytes;
+};
+
+/// Build TP and BPTT (float32) for `config` with `classes` classes and max_batch = `batch`, train
+/// ONE synthetic batch (syntheticBatch, `steps` steps, input density `density`) and read memory().
+/// Returns the rows tp, bptt (measured) and eprop, aux (model only).
+std::vector<MemoryTableRow> memoryTable(TpConfig config, int batch, int steps, int classes, double density = 0.05,
+                                        bool measure = true);
+
+} // namespace tp
