@@ -44,10 +44,10 @@ const Workload kWorkloads[] = {
     {"dvsgesture-vgg9", 2 * 32 * 32, 11, 16, 21,
      {conv(64, "none"), conv(128, "max2"), conv(256, "none"), conv(256, "max2"), conv(512, "none"),
       conv(512, "max2"), conv(512, "none"), conv(512, "avgpool2x2")},
-     0.02, 0.53, 0.98, 1.0, {2, 32, 32}, 2, 1},
+     0.02, 0.53, 0.98, 1.0, {2, 32, 32}, 2, 0},
     // The golden conv net's blocks (4 none, 6 max2, 8 avgpool2x2) on the same input.
     {"conv-small", 2 * 32 * 32, 11, 16, 21, {conv(4, "none"), conv(6, "max2"), conv(8, "avgpool2x2")},
-     0.02, 0.53, 0.98, 1.0, {2, 32, 32}, 12, 1},
+     0.02, 0.53, 0.98, 1.0, {2, 32, 32}, 48, 1},
 };
 
 } // namespace
@@ -70,8 +70,8 @@ Runner addBench(CLI::App& app)
     app.add_option("--path", o->path, "layer-input products: auto, dense or event")
         ->check(CLI::IsMember({"auto", "dense", "event"}));
     app.add_option("--precision", o->precision, "float32 or float64")->check(CLI::IsMember({"float32", "float64"}));
-    app.add_option("--batches", o->batches, "timed batches after the warm-up (0 = the workload's default: 24 for the MLPs, 12 for "
-                   "conv-small, 2 for dvsgesture-vgg9); the same work for every setting")
+    app.add_option("--batches", o->batches, "timed batches after the warm-up (0 = the workload's default: 24 for the MLPs, 48 for "
+                   "conv-small, 2 without warm-up for dvsgesture-vgg9); the same work for every setting")
         ->check(CLI::Range(0, 100000));
     app.add_option("--weight-gain", o->gain, "scale the initial weights (more hidden activity)")
         ->check(CLI::Range(0.01, 100.0));
@@ -129,7 +129,7 @@ Runner addBench(CLI::App& app)
                              .dump()
                       << std::endl;
         } else {
-            std::printf("%s: %.0f samples/s (%d threads, path %s, %s; %zu batches of %d x %d steps in %.1f s; "
+            std::printf("%s: %.3g samples/s (%d threads, path %s, %s; %zu batches of %d x %d steps in %.1f s; "
                         "hidden firing rate %.4f; products dense %lld / event %lld)\n",
                         w->name, sps, threads, o->path.c_str(), o->precision.c_str(), done, w->batch, w->steps,
                         elapsed, firing / neuronSteps, (long long)dense, (long long)event);
