@@ -68,6 +68,11 @@ public:
     std::string name() const override { return m_name; }
     int classes() const override { return m_classes; }
     int channels() const override { return m_binned.channels(); }
+    /// (P, H, W) of the binned sensor: channel (p*H + y)*W + x, the conv engine's (c, h, w).
+    std::array<int, 3> inputShape() const override
+    {
+        return {m_binned.polarities, m_binned.height, m_binned.width};
+    }
     std::size_t size(Split split) const override { return part(split).samples.size(); }
     const Sample& sample(Split split, std::size_t index) const override;
     Sample trainingSample(std::size_t index, std::uint64_t seed, int epoch) const override;

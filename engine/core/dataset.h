@@ -1,5 +1,6 @@
 #pragma once
 /// The small dataset interface the trainer consumes. Implementations live in datasets/.
+#include <array>
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -16,6 +17,9 @@ public:
     virtual std::string name() const = 0;
     virtual int classes() const = 0;
     virtual int channels() const = 0;                  ///< input size per time step
+    /// Shape (C, H, W) of one input frame, flattened channel-major: input index (c*H + y)*W + x.
+    /// Conv networks need it; non-spatial sets are (channels, 1, 1).
+    virtual std::array<int, 3> inputShape() const { return {channels(), 1, 1}; }
     virtual std::size_t size(Split split) const = 0;
     virtual const Sample& sample(Split split, std::size_t index) const = 0;
     /// Training sample `index` as seen in `epoch`: with training-time augmentation (random

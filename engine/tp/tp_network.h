@@ -10,6 +10,7 @@
 ///
 /// Not thread-safe: one thread drives a network; it parallelises internally on the calling
 /// thread's oneTBB task arena, bit-identically for any number of threads.
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -27,9 +28,12 @@ namespace tp {
 /// Everything the engine needs to build a network (derived from an Experiment and the dataset).
 struct TpConfig {
     int inputs = 0;
+    /// (C, H, W) of an input frame (C*H*W = inputs); only conv layers use H and W.
+    std::array<int, 3> input_shape = {0, 1, 1};
     int classes = 0;
     int max_batch = 128;
     std::vector<LayerSpec> layers;
+    std::string norm = "none";  ///< network.norm: "weight" = weight standardisation (conv layers)
     NeuronSpec neuron;
     double readout_leak = 1.0;
     RuleSpec rule;

@@ -33,16 +33,31 @@ double cosineLr(const RunSpec& run, int epoch)
 
 TpConfig modelConfig(const Experiment& e, const Dataset& d)
 {
-    for (std::size_t i = 0; i < e.network.layers.size(); ++i)
-        if (e.network.layers[i].type != "lif")
-            throw ConfigError({{"network.layers[" + std::to_string(i) + "].type",
-                                "'" + e.network.layers[i].type +
-                                    "' layers (convolutional TP, VGG-9) are not in this build yet: the engine "
-                                    "runs dense LIF layers"}});
+    const auto& layers = e.network.layers;
+    const bool conv = !layers.empty() && layers[0].type == "conv";
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+        const std::string field = "network.layers[" + std::to_string(i) + "].type";
+        if (layers[i].type != "lif" && layers[i].type != "conv")
+            throw ConfigError({{field, "'" + layers[i].type + "' layers are not in this build (lif or conv)"}});
+        if ((layers[i].type == "conv") != conv)
+            throw ConfigError({{field, "'" + layers[i].type + "' mixed with '" + layers[0].type +
+                                           "' layers: a conv network has only conv layers (the readout is "
+                                           "fully connected), a dense one only lif layers"}});
+    }
+    if (conv && e.rule.name == "bptt")
+        throw ConfigError(std::vector<ConfigIssue>{{"rule.name", "BPTT for conv networks is not in this build yet (use tp)"}});
     if (e.network.inputs != 0 && e.network.inputs != d.channels())
         throw ConfigError({{"network.inputs", "is " + std::to_string(e.network.inputs) + " but the dataset has " +
                                                   std::to_string(d.channels()) + " input channels (use 0 to take it from the dataset)"}});
-    return TpConfig::fromExperiment(e, d.channels(), d.classes());
+    TpConfig c = TpConfig::fromExperiment(e, d.channels(), d.classes());
+    c.input_shape = d.inputShape();
+    if (std::int64_t(c.input_shape[0]) * c.input_shape[1] * c.input_shape[2] != d.channels())
+        throw ConfigError("dataset '" + d.name() + "': input shape does not match its " +
+                          std::to_string(d.channels()) + " channels");
+    if (conv && c.input_shape[1] * c.input_shape[2] == 1)
+        throw ConfigError({{"network.layers", "conv layers need a spatial input (the dataset '" + d.name() +
+                                                  "' has no height and width)"}});
+    return c;
 }
 
 Trainer::Trainer(Experiment experiment, const Dataset& dataset)
