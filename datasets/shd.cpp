@@ -10,6 +10,8 @@
 
 #include <hdf5.h>
 
+#include "io/h5_handle.h"
+
 #include "core/errors.h"
 
 namespace tp {
@@ -19,24 +21,7 @@ namespace {
 // Serial HDF5 1.10 is not thread-safe: every entry point below holds this lock.
 std::mutex g_hdf5Mutex;
 
-struct Silence {
-    Silence() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
-};
-const Silence kSilence;
-
-/// Closes an HDF5 handle of any kind on scope exit.
-struct Handle {
-    hid_t id;
-    explicit Handle(hid_t h) : id(h) {}
-    ~Handle()
-    {
-        if (id >= 0)
-            H5Idec_ref(id);
-    }
-    Handle(const Handle&) = delete;
-    Handle& operator=(const Handle&) = delete;
-    operator hid_t() const { return id; }
-};
+using h5::Handle;
 
 /// Frees the vlen buffers HDF5 allocated in a whole-dataset read (H5Dvlen_reclaim, 1.10 API).
 struct VlenBuffers {

@@ -8,30 +8,14 @@
 
 #include <hdf5.h>
 
+#include "io/h5_handle.h"
+
 #include "core/errors.h"
 
 namespace tp::h5 {
 
 namespace {
 
-struct Silence {
-    Silence() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
-};
-const Silence kSilence;
-
-/// Closes an HDF5 handle of any kind on scope exit.
-struct Handle {
-    hid_t id;
-    explicit Handle(hid_t h) : id(h) {}
-    ~Handle()
-    {
-        if (id >= 0)
-            H5Idec_ref(id);
-    }
-    Handle(const Handle&) = delete;
-    Handle& operator=(const Handle&) = delete;
-    operator hid_t() const { return id; }
-};
 
 std::vector<std::size_t> extent(const std::string& file, const std::string& what, hid_t space)
 {
