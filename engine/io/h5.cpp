@@ -215,12 +215,19 @@ Array<T> readData(const File& f, hid_t ds, const std::string& dataset, hid_t mem
     hsize_t fileSize = 0;
     if (Handle file(H5Iget_file_id(d)); file >= 0)
         H5Fget_filesize(file, &fileSize);
-    double claimed = double(H5Tget_size(memType));
+    // Only numbers are read here, and the file's own element type sizes HDF5's conversion
+    // buffer: a corrupt type (an array or compound of any size) is refused before reading.
+    Handle fileType(H5Dget_type(d));
+    const H5T_class_t typeClass = H5Tget_class(fileType);
+    const std::size_t fileTypeSize = H5Tget_size(fileType);
+    if ((typeClass != H5T_INTEGER && typeClass != H5T_FLOAT) || fileTypeSize == 0 || fileTypeSize > 16)
+        throw FormatError(f.path(), "dataset /" + dataset, "expected integers or floating-point numbers");
+    double claimed = double(std::max(H5Tget_size(memType), fileTypeSize));
     for (auto dim : out.dims)
         claimed *= double(dim);  // in double: a product of corrupt dimensions may overflow size_t
     if (claimed > 1100.0 * double(fileSize) + double(1 << 20))
         throw FormatError(f.path(), "dataset /" + dataset,
-                          "claims " + std::to_string(claimed / double(H5Tget_size(memType))) + " values, more than a " +
+                          "claims " + std::to_string(claimed / double(std::max(H5Tget_size(memType), fileTypeSize))) + " values, more than a " +
                               std::to_string(fileSize) + "-byte file can hold (corrupt dimensions)");
     out.data.resize(product(out.dims));
     if (!out.data.empty() && H5Dread(d, memType, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data.data()) < 0)
