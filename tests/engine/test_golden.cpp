@@ -4,8 +4,11 @@
 #include <QDir>
 #include <QtTest>
 
+#include <hdf5.h>
+
 #include "core/errors.h"
 #include "io/golden.h"
+#include "io/h5.h"
 
 using namespace tp;
 
@@ -70,6 +73,37 @@ private slots:
         tmp.write(head);
         tmp.close();
         QVERIFY_THROWS_EXCEPTION(FormatError, verifyGolden(tmp.fileName().toStdString(), Precision::Float32));
+    }
+
+    // Found by fuzz_golden: a dataset whose element type is a 1 MB array made HDF5 allocate a
+    // conversion buffer of elements x 1 MB. Only integer and float element types are read.
+    void nonNumericElementTypeIsFormatError()
+    {
+        QTemporaryDir dir;
+        const std::string path = dir.filePath(QStringLiteral("array_type.h5")).toStdString();
+        {
+            const hid_t file = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+            const hsize_t arrayDims[1] = {131072};
+            const hid_t type = H5Tarray_create2(H5T_NATIVE_DOUBLE, 1, arrayDims);
+            const hsize_t dims[1] = {4096};
+            const hid_t space = H5Screate_simple(1, dims, nullptr);
+            const hid_t ds = H5Dcreate2(file, "W", type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+            QVERIFY(ds >= 0);
+            H5Dclose(ds);
+            H5Sclose(space);
+            H5Tclose(type);
+            H5Fclose(file);
+        }
+        const h5::File f = h5::File::openRead(path);
+        try {
+            f.readDoubles("W");
+            QFAIL("an array-typed dataset was read as doubles");
+        } catch (const FormatError& e) {
+            // Refused on its type, before HDF5 is asked to convert (and allocate) anything.
+            const std::string what = e.what();
+            QVERIFY2(what.find("dataset /W") != std::string::npos, e.what());
+            QVERIFY2(what.find("expected integers or floating-point numbers") != std::string::npos, e.what());
+        }
     }
 };
 
