@@ -1,5 +1,6 @@
 #include "config/experiment.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -436,6 +437,90 @@ bool isIndex(const std::string& segment)
 
 } // namespace
 
+namespace {
+
+/// The value at a dotted path ("network.layers.0.size"), or nullptr.
+const json* findPath(const json& doc, const std::string& path)
+{
+    const json* node = &doc;
+    std::size_t begin = 0;
+    while (begin <= path.size()) {
+        const std::size_t end = std::min(path.find('.', begin), path.size());
+        const std::string part = path.substr(begin, end - begin);
+        if (part.empty())
+            return nullptr;
+        if (node->is_object()) {
+            auto it = node->find(part);
+            if (it == node->end())
+                return nullptr;
+            node = &*it;
+        } else if (node->is_array() && part.find_first_not_of("0123456789") == std::string::npos && part.size() < 9) {
+            const std::size_t index = std::stoul(part);
+            if (index >= node->size())
+                return nullptr;
+            node = &(*node)[index];
+        } else {
+            return nullptr;
+        }
+        begin = end + 1;
+    }
+    return node;
+}
+
+void parseLesson(Reader& r, const json& doc, Experiment& e)
+{
+    const json* section = r.object(doc, "lesson", "", false);
+    if (!section)
+        return;
+    LessonSpec& lesson = e.lesson;
+    r.checkKeys(*section, "lesson", {"title", "text", "hidden_panels", "locked"});
+    r.readString(*section, "title", "lesson", lesson.title);
+    r.readString(*section, "text", "lesson", lesson.text);
+    const auto readList = [&](const char* key, std::vector<std::string>& out) {
+        const json* list = Reader::find(*section, key);
+        if (!list)
+            return;
+        const std::string path = std::string("lesson.") + key;
+        if (!list->is_array()) {
+            r.fail(path, "expected an array of strings, got " + describe(*list));
+            return;
+        }
+        for (std::size_t i = 0; i < list->size(); ++i) {
+            if ((*list)[i].is_string())
+                out.push_back((*list)[i].get<std::string>());
+            else
+                r.fail(path + "." + std::to_string(i), "expected a string, got " + describe((*list)[i]));
+        }
+    };
+    readList("hidden_panels", lesson.hidden_panels);
+    readList("locked", lesson.locked);
+    for (std::size_t i = 0; i < lesson.hidden_panels.size(); ++i) {
+        const std::string& name = lesson.hidden_panels[i];
+        if (std::find_if(std::begin(kLessonPanels), std::end(kLessonPanels), [&](const char* p) { return name == p; }) ==
+            std::end(kLessonPanels))
+            r.fail("lesson.hidden_panels." + std::to_string(i),
+                   "unknown panel '" + name + "' (known: layers, properties, dataset, run, charts, log)");
+    }
+    // A lock must name a parameter the experiment has (every field is in the canonical form).
+    LessonSpec none;
+    std::swap(none, e.lesson);
+    const json canonical = toJson(e);
+    std::swap(none, e.lesson);
+    for (std::size_t i = 0; i < lesson.locked.size(); ++i)
+        if (!findPath(canonical, lesson.locked[i]))
+            r.fail("lesson.locked." + std::to_string(i), "no parameter '" + lesson.locked[i] + "' in this experiment");
+}
+
+} // namespace
+
+bool LessonSpec::isLocked(const std::string& path) const
+{
+    for (const std::string& lock : locked)
+        if (path == lock || (path.size() > lock.size() && path.compare(0, lock.size(), lock) == 0 && path[lock.size()] == '.'))
+            return true;
+    return false;
+}
+
 Experiment parseExperiment(const nlohmann::json& doc, const std::string& source,
                            const DatasetValidator& validateDataset)
 {
@@ -451,7 +536,7 @@ Experiment parseExperiment(const nlohmann::json& doc, const std::string& source,
         throw ConfigError(std::move(newer), source);
 
     r.checkKeys(doc, "", {"schema_version", "name", "description", "comment", "network", "neuron",
-                          "rule", "dataset", "binning", "run"});
+                          "rule", "dataset", "binning", "run", "lesson"});
     r.readString(doc, "name", "", e.name);
     r.readString(doc, "description", "", e.description);
     parseNetwork(r, doc, e.network);
@@ -459,6 +544,7 @@ Experiment parseExperiment(const nlohmann::json& doc, const std::string& source,
     parseRule(r, doc, e.rule);
     const bool datasetOk = parseDataset(r, doc, e.dataset);
     parseRun(r, doc, e.run);
+    parseLesson(r, doc, e);
 
     if (datasetOk && validateDataset) {
         try {
@@ -587,6 +673,11 @@ nlohmann::json toJson(const Experiment& e)
                    {"readout_trace", e.rule.readout_trace == ReadoutTrace::Exact ? "exact" : "beta"}};
     doc["dataset"] = dataset;
     doc["binning"] = e.dataset.binning.is_object() ? e.dataset.binning : json::object();
+    if (e.lesson.present())
+        doc["lesson"] = {{"title", e.lesson.title},
+                         {"text", e.lesson.text},
+                         {"hidden_panels", e.lesson.hidden_panels},
+                         {"locked", e.lesson.locked}};
     doc["run"] = {{"epochs", e.run.epochs},
                   {"batch", e.run.batch},
                   {"lr", e.run.lr},

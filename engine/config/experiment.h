@@ -68,6 +68,22 @@ struct RunSpec {
     double adam_beta1 = 0.9, adam_beta2 = 0.999, adam_eps = 1e-8;
 };
 
+/// Lesson mode (a lecturer's file): a text shown beside the designer, panels hidden and
+/// parameters locked. Locks are dotted parameter paths of the experiment ("neuron.alpha",
+/// "network.layers" locks the whole stack, "run" every run setting).
+struct LessonSpec {
+    std::string title;
+    std::string text;                        ///< plain text; blank lines separate paragraphs
+    std::vector<std::string> hidden_panels;  ///< of kLessonPanels
+    std::vector<std::string> locked;
+    bool present() const { return !title.empty() || !text.empty() || !hidden_panels.empty() || !locked.empty(); }
+    /// True when `path` (dotted, array indices as numbers) is locked itself or lies under a lock.
+    bool isLocked(const std::string& path) const;
+};
+
+/// The workbench panels a lesson may hide.
+inline constexpr const char* kLessonPanels[] = {"layers", "properties", "dataset", "run", "charts", "log"};
+
 struct Experiment {
     int schema_version = kExperimentSchemaVersion;
     std::string name;
@@ -77,6 +93,7 @@ struct Experiment {
     RuleSpec rule;
     DatasetSpec dataset;
     RunSpec run;
+    LessonSpec lesson;            ///< optional "lesson" object; absent when !lesson.present()
 };
 
 /// Validates the "dataset" object of a given kind; appends problems with their JSON paths.

@@ -293,6 +293,44 @@ private slots:
         QCOMPARE(parseExperiment(doc, "t").schema_version, 1);
     }
 
+    void lessonParsesLocksAndRoundTrips()
+    {
+        json doc = validDoc();
+        doc["lesson"] = {{"title", "What a trace remembers"},
+                         {"text", "Change beta and watch."},
+                         {"hidden_panels", {"dataset", "log"}},
+                         {"locked", {"network.layers", "run", "neuron.alpha"}}};
+        const Experiment e = parseExperiment(doc, "lesson.json");
+        QVERIFY(e.lesson.present());
+        QCOMPARE(e.lesson.hidden_panels, (std::vector<std::string>{"dataset", "log"}));
+        QVERIFY(e.lesson.isLocked("network.layers"));
+        QVERIFY(e.lesson.isLocked("network.layers.1.size"));
+        QVERIFY(e.lesson.isLocked("run.lr"));
+        QVERIFY(e.lesson.isLocked("neuron.alpha"));
+        QVERIFY(!e.lesson.isLocked("neuron.beta"));
+        QVERIFY(!e.lesson.isLocked("neuron.alphabet"));  // prefix only at a '.' boundary
+        QVERIFY(!e.lesson.isLocked("network.inputs"));
+        const json back = toJson(e);
+        QCOMPARE(back["lesson"], doc["lesson"]);
+        QCOMPARE(parseExperiment(back, "again").lesson.locked, e.lesson.locked);
+        QVERIFY(!toJson(parseExperiment(validDoc(), "plain")).contains("lesson"));
+    }
+
+    void lessonProblemsNamePaths()
+    {
+        json doc = validDoc();
+        doc["lesson"] = {{"hidden_panels", {"charts", "cockpit"}},
+                         {"locked", {"neuron.alpha", "neuron.gamma", "network.layers.5", 3}},
+                         {"colour", "red"}};
+        const auto issues = issuesOf(doc);
+        QVERIFY2(issues.size() == 5, qPrintable(dump(issues)));
+        QVERIFY(hasIssue(issues, "lesson.hidden_panels.1", "unknown panel 'cockpit'"));
+        QVERIFY(hasIssue(issues, "lesson.locked.1", "no parameter 'neuron.gamma'"));
+        QVERIFY(hasIssue(issues, "lesson.locked.2", "no parameter 'network.layers.5'"));
+        QVERIFY(hasIssue(issues, "lesson.locked.3", "expected a string"));
+        QVERIFY(hasIssue(issues, "lesson.colour", "unknown key"));
+    }
+
     void unknownKeysNameKnownOnes()
     {
         json doc = validDoc();
