@@ -531,22 +531,25 @@ private slots:
 
     void everyShippedExperimentParses()
     {
-        const std::filesystem::path dir = std::filesystem::path(TP_RESOURCES_DIR) / "experiments";
-        int count = 0;
-        for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-            if (entry.path().extension() != ".json")
-                continue;
-            ++count;
-            try {
-                const Experiment e = loadExperiment(entry.path().string());
-                QVERIFY2(!e.description.empty(),
-                         qPrintable(QString::fromStdString(entry.path().string())));
-                QCOMPARE(toJson(parseExperiment(toJson(e), "rt")).dump(), toJson(e).dump());
-            } catch (const std::exception& error) {
-                QFAIL(error.what());
+        int count = 0, lessons = 0;
+        for (const char* folder : {"experiments", "lessons"})
+            for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::path(TP_RESOURCES_DIR) / folder)) {
+                if (entry.path().extension() != ".json")
+                    continue;
+                ++count;
+                try {
+                    const Experiment e = loadExperiment(entry.path().string());
+                    QVERIFY2(!e.description.empty(),
+                             qPrintable(QString::fromStdString(entry.path().string())));
+                    QCOMPARE(toJson(parseExperiment(toJson(e), "rt")).dump(), toJson(e).dump());
+                    QCOMPARE(e.lesson.present(), std::string(folder) == "lessons");
+                    lessons += e.lesson.present() && !e.lesson.locked.empty() && !e.lesson.text.empty();
+                } catch (const std::exception& error) {
+                    QFAIL(error.what());
+                }
             }
-        }
-        QVERIFY(count >= 3);
+        QVERIFY(count >= 10);
+        QCOMPARE(lessons, 2);
     }
 
     void shippedExperimentsHaveThePaperSettings()
