@@ -76,14 +76,18 @@ WelcomePage::WelcomePage(QWidget* parent) : QWidget(parent)
 
     layout->addWidget(heading(tr("Examples")));
     m_examples = makeList(tr("Example experiments"));
-    const QStringList names = QDir(QStringLiteral(":/experiments")).entryList({QStringLiteral("*.json")}, QDir::Files, QDir::Name);
-    for (const QString& name : names) {
-        const QString path = QStringLiteral(":/experiments/") + name;
-        QString description;
-        const QString summary = experimentSummary(path, &description);
-        auto* item = new QListWidgetItem(QStringLiteral("%1 — %2").arg(QFileInfo(name).baseName(), summary), m_examples);
-        item->setData(Qt::UserRole, path);
-        item->setToolTip(description);
+    for (const QString& folder : {QStringLiteral(":/lessons/"), QStringLiteral(":/experiments/")}) {
+        const bool lesson = folder.contains(QLatin1String("lessons"));
+        for (const QString& name : QDir(folder).entryList({QStringLiteral("*.json")}, QDir::Files, QDir::Name)) {
+            const QString path = folder + name;
+            QString description;
+            const QString summary = experimentSummary(path, &description);
+            auto* item = new QListWidgetItem(QStringLiteral("%1%2 — %3").arg(lesson ? tr("Lesson: ") : QString(),
+                                                                             QFileInfo(name).baseName(), summary),
+                                             m_examples);
+            item->setData(Qt::UserRole, path);
+            item->setToolTip(description);
+        }
     }
     layout->addWidget(m_examples, 3);
 
