@@ -21,6 +21,7 @@
 #include "synth_patterns.h"
 #include "ui/dataset/dataset_panel.h"
 #include "ui/dataset/dataset_views.h"
+#include "ui/designer/layer_list_model.h"
 #include "ui/designer/layer_stack_editor.h"
 #include "ui/designer/properties_panel.h"
 #include "ui/document/experiment_document.h"
@@ -215,6 +216,36 @@ private Q_SLOTS:
         QVERIFY(!pixels.empty());
         QCOMPARE(countEventPixels(frame), int(pixels.size()));
 
+        // A coarser binning through the panel: 5 ms frames instead of 1 ms.
+        auto* frameValue = childNamed<QSpinBox>(&panel, QStringLiteral("Frame size"));
+        QVERIFY(frameValue && frameValue->isVisible());
+        QCOMPARE(frameValue->value(), 1000);
+        frameValue->setFocus();
+        frameValue->selectAll();
+        QTest::keyClicks(frameValue, QStringLiteral("5000"));
+        QTest::keyClick(frameValue, Qt::Key_Return);
+        QCOMPARE(doc.value(QStringLiteral("binning.time_window_us")).toInt(), 5000);
+        const int fineSteps = sample.steps();
+        panel.loadDataset();
+        QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 2, kLoadTimeoutMs);
+        QVERIFY(loaded.at(1).at(0).toBool());
+        const tp::Sample& coarse = panel.dataset()->sample(tp::Split::Train, 1);
+        QVERIFY2(coarse.steps() * 5 >= fineSteps - 5 && coarse.steps() * 5 <= fineSteps + 5,
+                 qPrintable(QStringLiteral("%1 vs %2").arg(coarse.steps()).arg(fineSteps)));
+        QCOMPARE(coarse.nonZeros() > 0, true);
+        // Switching the mode replaces the key (one undo step).
+        auto* mode = childNamed<QComboBox>(&panel, QStringLiteral("Frame mode"));
+        QVERIFY(mode);
+        const int bins = mode->findData(QStringLiteral("n_time_bins"));
+        mode->setCurrentIndex(bins);
+        Q_EMIT mode->activated(bins);
+        QVERIFY(!doc.contains(QStringLiteral("binning.time_window_us")));
+        QCOMPARE(doc.value(QStringLiteral("binning.n_time_bins")).toInt(), 5000);
+        doc.undoStack()->undo();
+        QCOMPARE(doc.value(QStringLiteral("binning.time_window_us")).toInt(), 5000);
+        doc.undoStack()->undo();
+        QCOMPARE(doc.value(QStringLiteral("binning.time_window_us")).toInt(), 1000);
+
         doc.undoStack()->undo();
         QVERIFY(!doc.contains(QStringLiteral("dataset.cache_dir")));
         doc.undoStack()->undo();
@@ -251,7 +282,9 @@ private Q_SLOTS:
         stack->selectLayer(0);
         stack->addLayer(QStringLiteral("recurrent"));
         doc.setValue(QStringLiteral("network.layers[1].size"), 64);
-        doc.setValue(QStringLiteral("run.batch"), 1);  // an invalid value, to show the inline marker
+        // Two invalid values, to show the inline markers: in the stack and in the properties.
+        doc.setValue(QStringLiteral("run.batch"), 1);
+        stack->addLayer(QStringLiteral("conv_pool"));
         auto* layout = new QHBoxLayout(&window);
         layout->addWidget(stack, 5);
         layout->addWidget(props, 4);
@@ -270,6 +303,8 @@ private Q_SLOTS:
         qInfo("screenshot: %s", qPrintable(file));
         QVERIFY(!QImage(file).isNull());
         QCOMPARE(QImage(file).size(), window.size() * window.devicePixelRatio());
+        QCOMPARE(stack->model()->data(stack->model()->index(2), LayerListModel::ErrorsRole).toStringList().size(), 1);
+        QVERIFY(props->editor(QStringLiteral("run.batch"))->property("hasError").toBool());
     }
 };
 

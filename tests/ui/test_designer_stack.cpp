@@ -5,6 +5,7 @@
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QLabel>
+#include <QLineEdit>
 #include <QListView>
 #include <QListWidget>
 #include <QMimeData>
@@ -263,6 +264,14 @@ private Q_SLOTS:
             QVERIFY(editor->focusPolicy() & Qt::TabFocus);
         }
         QCOMPARE(d.stack->view()->accessibleName(), QStringLiteral("Layer stack"));
+        auto* name = qobject_cast<QLineEdit*>(d.props->editor(QStringLiteral("name")));
+        QVERIFY(name);
+        QCOMPARE(name->text(), QStringLiteral("randman"));
+        name->setFocus();
+        name->selectAll();
+        QTest::keyClicks(name, QStringLiteral("my run"));
+        QTest::keyClick(name, Qt::Key_Return);
+        QCOMPARE(d.doc.value(QStringLiteral("name")).toString(), QStringLiteral("my run"));
         // The learning rate shows in its shortest form and keeps full precision in the file.
         auto* lr = qobject_cast<QDoubleSpinBox*>(d.props->editor(QStringLiteral("run.lr")));
         QCOMPARE(lr->text(), QStringLiteral("0.002"));

@@ -148,9 +148,34 @@ DatasetPanel::DatasetPanel(ExperimentDocument* doc, QWidget* parent) : QWidget(p
         m_randmanFields.emplace_back(path, spin);
     }
     sourceForm->addRow(m_randman);
+    m_frames = new QWidget(source);
+    m_frameMode = new QComboBox(m_frames);
+    m_frameMode->setAccessibleName(tr("Frame mode"));
+    m_frameMode->setToolTip(tr("How events are binned into time steps (tonic's ToFrame)"));
+    for (const auto& [key, name] : {std::pair{"time_window_us", QT_TR_NOOP("time window")},
+                                    std::pair{"event_count", QT_TR_NOOP("events per frame")},
+                                    std::pair{"n_time_bins", QT_TR_NOOP("frames, equal time")},
+                                    std::pair{"n_event_bins", QT_TR_NOOP("frames, equal events")}})
+        m_frameMode->addItem(tr(name), QString::fromLatin1(key));
+    m_frameValue = new QSpinBox(m_frames);
+    m_frameValue->setRange(1, std::numeric_limits<int>::max());
+    m_frameValue->setKeyboardTracking(false);
+    m_frameValue->setGroupSeparatorShown(true);
+    m_frameValue->setAccessibleName(tr("Frame size"));
+    auto* framesRow = new QHBoxLayout(m_frames);
+    framesRow->setContentsMargins(0, 0, 0, 0);
+    framesRow->addWidget(m_frameMode);
+    framesRow->addWidget(m_frameValue, 1);
+    sourceForm->addRow(tr("Frames"), m_frames);
     m_binning = new QLabel(source);
     m_binning->setWordWrap(true);
     sourceForm->addRow(tr("Binning"), m_binning);
+    connect(m_frameMode, &QComboBox::activated, this,
+            [this](int i) { changeFrameMode(m_frameMode->itemData(i).toString()); });
+    connect(m_frameValue, &QSpinBox::valueChanged, this, [this](int v) {
+        m_doc->setValue(QStringLiteral("binning.") + m_frameMode->currentData().toString(), v, true);
+    });
+    connect(m_frameValue, &QSpinBox::editingFinished, m_doc, &ExperimentDocument::endMerge);
     m_load = new QPushButton(tr("Load"), source);
     m_load->setToolTip(tr("Open the dataset with the current settings (in the background) and show its statistics"));
     m_status = new QLabel(source);
@@ -201,13 +226,12 @@ DatasetPanel::DatasetPanel(ExperimentDocument* doc, QWidget* parent) : QWidget(p
     m_frame->setAlignment(Qt::AlignCenter);
     m_frame->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Expanding);
     m_frame->setAccessibleName(tr("Frame image"));
-    auto* legend = new QLabel(tr("<span style=\"color:#E69F00\">\u25a0</span> ON / positive  "
-                                 "<span style=\"color:#56B4E9\">\u25a0</span> OFF / negative"),
-                              browser);
+    m_legend = new QLabel(browser);
+    m_legend->setWordWrap(true);
     browserLayout->addLayout(pick);
     browserLayout->addLayout(scrub);
     browserLayout->addWidget(m_frame, 1);
-    browserLayout->addWidget(legend);
+    browserLayout->addWidget(m_legend);
 
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -270,6 +294,18 @@ void DatasetPanel::changeKind(const QString& kind)
     m_doc->undoStack()->endMacro();
 }
 
+void DatasetPanel::changeFrameMode(const QString& mode)
+{
+    const QString path = QStringLiteral("binning.") + mode;
+    if (m_doc->contains(path))
+        return;
+    m_doc->undoStack()->beginMacro(tr("Bin frames by %1").arg(m_frameMode->currentText()));
+    for (int i = 0; i < m_frameMode->count(); ++i)
+        m_doc->setJson(QStringLiteral("binning.") + m_frameMode->itemData(i).toString(), std::nullopt);
+    m_doc->setValue(path, m_frameValue->value());
+    m_doc->undoStack()->endMacro();
+}
+
 void DatasetPanel::browse()
 {
     const QString folder = QFileDialog::getExistingDirectory(this, tr("Dataset folder"), m_path->text());
@@ -304,6 +340,18 @@ void DatasetPanel::syncFromDocument()
         spin->setProperty("hasError", !errors.isEmpty());
         if (!errors.isEmpty())
             spin->setToolTip(errors.join(QLatin1Char('\n')));
+    }
+    int mode = -1;
+    for (int i = 0; i < m_frameMode->count() && mode < 0; ++i)
+        if (spec.binning.contains(m_frameMode->itemData(i).toString().toStdString()))
+            mode = i;
+    m_frames->setVisible(!builtIn && kind != QLatin1String("gsc"));
+    if (mode >= 0) {
+        const QSignalBlocker a(m_frameMode), b(m_frameValue);
+        m_frameMode->setCurrentIndex(mode);
+        const auto& v = spec.binning[m_frameMode->itemData(mode).toString().toStdString()];
+        m_frameValue->setValue(v.is_number_integer() ? int(std::clamp<std::int64_t>(v.get<std::int64_t>(), 1, std::numeric_limits<int>::max())) : 1);
+        m_frameValue->setSuffix(mode == 0 ? tr(" \u00b5s") : mode == 1 ? tr(" events") : tr(" frames"));
     }
     QStringList binning;
     for (auto it = spec.binning.begin(); it != spec.binning.end(); ++it)
@@ -464,6 +512,14 @@ void DatasetPanel::renderFrame()
                               .arg(sample.nonZeros())
                               .arg(atStep));
     m_stepLabel->setText(tr("step %1 / %2").arg(step).arg(sample.steps()));
+    const QString colours = tr("<span style=\"color:#E69F00\">\u25a0</span> ON / positive &nbsp; "
+                               "<span style=\"color:#56B4E9\">\u25a0</span> OFF / negative");
+    m_legend->setText(spatial ? tr("Frame at the step on show (%1 x %2 pixels). %3").arg(m_shape[2]).arg(m_shape[1]).arg(colours)
+                              : tr("Whole sample: time \u2192 across (%1 steps), channel \u2193 down (%2). "
+                                   "The line marks the step on show. %3")
+                                    .arg(sample.steps())
+                                    .arg(m_data->channels())
+                                    .arg(colours));
 
     const QSize area = m_frame->size().expandedTo(QSize(240, 140));
     QPixmap pixmap = QPixmap::fromImage(m_image.scaled(area, spatial ? Qt::KeepAspectRatio : Qt::IgnoreAspectRatio,

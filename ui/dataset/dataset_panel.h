@@ -78,6 +78,7 @@ private:
     void finished(const std::shared_ptr<Result>& result, int generation);
     void syncFromDocument();
     void changeKind(const QString& kind);
+    void changeFrameMode(const QString& mode);
     void browse();
     void renderFrame();
 
@@ -89,6 +90,9 @@ private:
     QFormLayout* m_randmanForm;
     std::vector<std::pair<QString, QSpinBox*>> m_randmanFields;  ///< document path -> editor
     QLabel* m_binning;
+    QWidget* m_frames;        ///< ToFrame mode + value (event datasets)
+    QComboBox* m_frameMode;
+    QSpinBox* m_frameValue;
     QPushButton* m_load;
     QLabel* m_status;
     QLabel* m_counts;
@@ -100,6 +104,7 @@ private:
     QLabel* m_stepLabel;
     QLabel* m_sampleInfo;
     QLabel* m_frame;
+    QLabel* m_legend;
     QImage m_image;
 
     std::shared_ptr<const Dataset> m_data;

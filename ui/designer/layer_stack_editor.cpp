@@ -73,11 +73,20 @@ LayerStackEditor::LayerStackEditor(ExperimentDocument* doc, QWidget* parent)
     }
     m_palette->setCurrentRow(1);
     m_add = toolButton(QStyle::SP_FileDialogNewFolder, tr("Add"), tr("Add the palette's selected layer after the selected layer (Enter)"), paletteBox);
+    m_palette->setSizeAdjustPolicy(QAbstractScrollArea::AdjustToContents);
+    m_palette->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Maximum);
+    auto* help = new QLabel(tr("Double-click or Enter adds a layer after the selected one. Drag layers to reorder "
+                               "(or Ctrl+Up / Ctrl+Down); Delete removes one. Every edit can be undone."),
+                            paletteBox);
+    help->setWordWrap(true);
+    help->setForegroundRole(QPalette::PlaceholderText);
     auto* paletteLayout = new QVBoxLayout(paletteBox);
     paletteLayout->addWidget(m_palette);
     paletteLayout->addWidget(m_add);
+    paletteLayout->addWidget(help);
+    paletteLayout->addStretch();
 
-    auto* stackBox = new QGroupBox(tr("Network"), this);
+    auto* stackBox = new QGroupBox(tr("Layer stack"), this);
     m_input = endLabel(stackBox);
     m_readout = endLabel(stackBox);
     m_view = new QListView(stackBox);
@@ -167,7 +176,7 @@ void LayerStackEditor::paletteActivated(QListWidgetItem* item)
     const QString kind = item->data(kKindRole).toString();
     if (kind == QLatin1String("input") || kind == QLatin1String("readout")) {
         m_errors->setText(tr("A network has exactly one input and one readout: they are the first and last rows of "
-                             "the stack. Their settings are under Network in the properties."));
+                             "the stack. Their settings are under Network in the properties panel."));
         return;
     }
     addLayer(kind);

@@ -1,5 +1,6 @@
 #include "ui/designer/properties_panel.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -80,6 +81,9 @@ PropertiesPanel::PropertiesPanel(ExperimentDocument* doc, LayerStackEditor* stac
         column->addWidget(box);
         return std::pair{box, form};
     };
+
+    auto [experimentBox, experiment] = group(tr("Experiment"));
+    addText(experiment, QStringLiteral("name"), tr("Name"), tr("Short name of the experiment (reports and run folders use it)."));
 
     auto [layerBox, layer] = group(tr("Layer"));
     m_layerBox = layerBox;
@@ -195,6 +199,8 @@ void PropertiesPanel::addInt(QFormLayout* form, const QString& key, const QStrin
                              const QString& suffix, const QString& tip, const QString& special)
 {
     Field& f = add(form, key, Kind::Int, label, tip);
+    f.lo = lo;
+    f.hi = hi;
     auto* spin = new QSpinBox(form->parentWidget());
     spin->setRange(lo, hi);
     spin->setSuffix(suffix);
@@ -213,6 +219,8 @@ void PropertiesPanel::addDouble(QFormLayout* form, const QString& key, const QSt
                                 int decimals, double step, const QString& suffix, const QString& tip)
 {
     Field& f = add(form, key, Kind::Double, label, tip);
+    f.lo = lo;
+    f.hi = hi;
     auto* spin = new QDoubleSpinBox(form->parentWidget());
     spin->setRange(lo, hi);
     spin->setDecimals(decimals);
@@ -231,6 +239,8 @@ void PropertiesPanel::addScientific(QFormLayout* form, const QString& key, const
                                     const QString& tip)
 {
     Field& f = add(form, key, Kind::Scientific, label, tip);
+    f.lo = lo;
+    f.hi = hi;
     auto* spin = new ScientificSpinBox(form->parentWidget());
     spin->setRange(lo, hi);
     spin->setKeyboardTracking(false);
@@ -289,6 +299,17 @@ void PropertiesPanel::addSeed(QFormLayout* form, const QString& key, const QStri
         if (ok)
             commit(*p, seed, false);
     });
+    f.label = new QLabel(label, form->parentWidget());
+    form->addRow(f.label, edit);
+}
+
+void PropertiesPanel::addText(QFormLayout* form, const QString& key, const QString& label, const QString& tip)
+{
+    Field& f = add(form, key, Kind::Text, label, tip);
+    auto* edit = new QLineEdit(form->parentWidget());
+    f.editor = edit;
+    Field* p = &f;
+    connect(edit, &QLineEdit::editingFinished, this, [this, p, edit] { commit(*p, edit->text(), false); });
     f.label = new QLabel(label, form->parentWidget());
     form->addRow(f.label, edit);
 }
@@ -380,17 +401,30 @@ void PropertiesPanel::sync()
         switch (f->kind) {
         case Kind::Int: {
             auto* spin = static_cast<QSpinBox*>(f->editor);
-            if (f->key == QLatin1String("layer.size")) {
+            const int hi = f->key == QLatin1String("layer.size") && conv ? 4096 : int(f->hi);
+            if (f->key == QLatin1String("layer.size"))
                 spin->setSuffix(conv ? tr(" channels") : tr(" neurons"));
-                spin->setMaximum(conv ? 4096 : 100'000);
-            }
-            spin->setValue(int(value.toLongLong()));
+            // A file may hold an invalid value: show it as it is (marked red), not clamped.
+            const int v = int(std::clamp<qlonglong>(value.toLongLong(), std::numeric_limits<int>::min(),
+                                                    std::numeric_limits<int>::max()));
+            spin->setRange(std::min(int(f->lo), v), std::max(hi, v));
+            spin->setValue(v);
             break;
         }
         case Kind::Double:
-        case Kind::Scientific: static_cast<QDoubleSpinBox*>(f->editor)->setValue(value.toDouble()); break;
+        case Kind::Scientific: {
+            auto* spin = static_cast<QDoubleSpinBox*>(f->editor);
+            const double v = value.toDouble();
+            spin->setRange(std::min(f->lo, v), std::max(f->hi, v));
+            spin->setValue(v);
+            break;
+        }
         case Kind::Bool: static_cast<QCheckBox*>(f->editor)->setChecked(value.toBool()); break;
         case Kind::Seed: static_cast<QLineEdit*>(f->editor)->setText(QString::number(value.toULongLong())); break;
+        case Kind::Text:
+            if (!f->editor->hasFocus())
+                static_cast<QLineEdit*>(f->editor)->setText(value.toString());
+            break;
         case Kind::Choice: {
             auto* combo = static_cast<QComboBox*>(f->editor);
             int index = combo->findData(value.toString());

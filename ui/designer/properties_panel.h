@@ -34,7 +34,7 @@ public:
     void selectLayer(int index);
 
 private:
-    enum class Kind { Int, Double, Scientific, Bool, Choice, Seed };
+    enum class Kind { Int, Double, Scientific, Bool, Choice, Seed, Text };
     struct Field {
         QString key;
         Kind kind;
@@ -42,6 +42,7 @@ private:
         QLabel* label = nullptr;
         QString labelText, tip;
         QStringList values;  ///< Choice: the JSON strings, in item order
+        double lo = 0, hi = 0;  ///< Int / Double: the valid range (widened to show an invalid file value)
     };
 
     Field& add(QFormLayout* form, const QString& key, Kind kind, const QString& label, const QString& tip);
@@ -55,6 +56,7 @@ private:
     void addChoice(QFormLayout* form, const QString& key, const QString& label, const QStringList& values,
                    const QStringList& names, const QString& tip);
     void addSeed(QFormLayout* form, const QString& key, const QString& label, const QString& tip);
+    void addText(QFormLayout* form, const QString& key, const QString& label, const QString& tip);
 
     QString pathOf(const QString& key) const;
     QVariant currentValue(const Field& field) const;
