@@ -1,0 +1,75 @@
+#pragma once
+/// Properties of the selected layer and of the whole experiment (network, neuron, rule, run,
+/// Adam), each with its unit, valid range and a tooltip. Every edit is an undo command on the
+/// document; spin-box arrow steps and wheel moves of one field merge into one undo step until
+/// the field finishes editing. Fields with a validation problem get a red label and the
+/// validator's message in their tooltip. GUI thread only.
+#include <memory>
+#include <vector>
+
+#include <QString>
+#include <QVariant>
+#include <QWidget>
+
+class QFormLayout;
+class QGroupBox;
+class QLabel;
+
+namespace tp::ui {
+
+class ExperimentDocument;
+class LayerStackEditor;
+
+class PropertiesPanel : public QWidget {
+    Q_OBJECT
+public:
+    PropertiesPanel(ExperimentDocument* doc, LayerStackEditor* stack, QWidget* parent = nullptr);
+
+    /// The editor of a field: a document path ("run.lr", "neuron.alpha") or "layer.type",
+    /// "layer.size", "layer.recurrent", "layer.pool" for the selected layer. nullptr if none.
+    QWidget* editor(const QString& field) const;
+    /// The validation messages shown at a field (empty when it is valid).
+    QStringList fieldErrors(const QString& field) const;
+    int layerCount() const;
+    void selectLayer(int index);
+
+private:
+    enum class Kind { Int, Double, Scientific, Bool, Choice, Seed, Text };
+    struct Field {
+        QString key;
+        Kind kind;
+        QWidget* editor = nullptr;
+        QLabel* label = nullptr;
+        QString labelText, tip;
+        QStringList values;  ///< Choice: the JSON strings, in item order
+        double lo = 0, hi = 0;  ///< Int / Double: the valid range (widened to show an invalid file value)
+    };
+
+    Field& add(QFormLayout* form, const QString& key, Kind kind, const QString& label, const QString& tip);
+    void addInt(QFormLayout* form, const QString& key, const QString& label, int lo, int hi, const QString& suffix,
+                const QString& tip, const QString& special = {});
+    void addDouble(QFormLayout* form, const QString& key, const QString& label, double lo, double hi, int decimals,
+                   double step, const QString& suffix, const QString& tip);
+    void addScientific(QFormLayout* form, const QString& key, const QString& label, double lo, double hi,
+                       const QString& tip);
+    void addBool(QFormLayout* form, const QString& key, const QString& label, const QString& tip);
+    void addChoice(QFormLayout* form, const QString& key, const QString& label, const QStringList& values,
+                   const QStringList& names, const QString& tip);
+    void addSeed(QFormLayout* form, const QString& key, const QString& label, const QString& tip);
+    void addText(QFormLayout* form, const QString& key, const QString& label, const QString& tip);
+
+    QString pathOf(const QString& key) const;
+    QVariant currentValue(const Field& field) const;
+    void commit(const Field& field, const QVariant& value, bool mergeable);
+    void changeLayerType(const QString& type);
+    void sync();
+
+    ExperimentDocument* m_doc;
+    LayerStackEditor* m_stack;
+    std::vector<std::unique_ptr<Field>> m_fields;
+    QGroupBox* m_layerBox = nullptr;
+    QFormLayout* m_layerForm = nullptr;
+    QLabel* m_layerHint = nullptr;
+};
+
+} // namespace tp::ui
