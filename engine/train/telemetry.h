@@ -17,7 +17,7 @@
 #include <stop_token>
 #include <vector>
 
-#include "train/model.h"
+#include "train/probe.h"
 
 namespace tp {
 
