@@ -248,6 +248,30 @@ private Q_SLOTS:
             }
     }
 
+    /// A model that cannot record (BPTT here, conv likewise) publishes one empty probe, so the
+    /// views can say so, and trains exactly as without telemetry.
+    void trainerEmptyProbeForBptt()
+    {
+        Experiment exp = smallRandman(1);
+        exp.rule.name = "bptt";
+        const auto data = openDataset(exp.dataset);
+        Trainer plain(exp, *data);
+        const TrainResult a = plain.run({});
+        Telemetry tel;
+        tel.setProbeRequest(ProbeRequest{0, 0, {1}}, 1);
+        Trainer watched(exp, *data);
+        TrainOptions opt;
+        opt.telemetry = &tel;
+        const TrainResult b = watched.run(opt);
+        QCOMPARE(b.history[0].train_accuracy, a.history[0].train_accuracy);
+        QCOMPARE(b.history[0].readout_loss, a.history[0].readout_loss);
+        QCOMPARE(tel.probesPublished(), std::int64_t(1));
+        const auto p = tel.takeProbe();
+        QVERIFY(p && p->empty());
+        QCOMPARE(p->step, std::int64_t(1));
+        QCOMPARE(tel.stepsDone(), kBatches);
+    }
+
     /// Pause before the first batch, step twice, change the rate, step, resume to the end.
     void trainerPauseStepRateResume()
     {

@@ -150,7 +150,8 @@ int LineChart::addSeries(const QString& name, const QColor& color, Style style)
 {
     auto* s = new QLineSeries;
     s->setName(name);
-    QPen pen(color, style == Style::Dashed ? 1.5 : 2.0, style == Style::Dashed ? Qt::DashLine : Qt::SolidLine);
+    QPen pen(color, style == Style::Thin ? 1.0 : style == Style::Dashed ? 1.5 : 2.0,
+             style == Style::Dashed ? Qt::DashLine : Qt::SolidLine);
     s->setPen(pen);
     s->setPointsVisible(style == Style::LineWithPoints);
     s->setUseOpenGL(false);

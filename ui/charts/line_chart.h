@@ -17,7 +17,7 @@ namespace tp::ui {
 class LineChart : public QWidget {
     Q_OBJECT
 public:
-    enum class Style { Line, Dashed, LineWithPoints };
+    enum class Style { Line, Thin, Dashed, LineWithPoints };
 
     explicit LineChart(const QString& title, const QString& xTitle, const QString& yTitle, QWidget* parent = nullptr);
     ~LineChart() override;

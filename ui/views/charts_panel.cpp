@@ -249,7 +249,7 @@ void ChartsPanel::resetForRun()
     }
     m_loss->addSeries(tr("readout"), ink, LineChart::Style::Dashed);
     m_accuracy->clear();
-    m_accuracy->addSeries(tr("train, per batch (online)"), paletteColor(5));
+    m_accuracy->addSeries(tr("train, per batch (online)"), paletteColor(5), LineChart::Style::Thin);
     m_accuracy->addSeries(tr("train (epoch)"), paletteColor(0), LineChart::Style::LineWithPoints);
     m_accuracy->addSeries(tr("test (epoch)"), paletteColor(1), LineChart::Style::LineWithPoints);
     m_accuracy->setYRange(0, 100);
