@@ -1,5 +1,7 @@
 #include "train/model.h"
 
+#include <algorithm>
+
 #include "bptt/bptt_model.h"
 #include "core/errors.h"
 #include "tp/conv_network.h"
@@ -133,6 +135,54 @@ template <typename S>
 class TpModel final : public NetModel<TpNetwork<S>> {
 public:
     explicit TpModel(const TpConfig& c) : NetModel<TpNetwork<S>>(c) {}
+
+    BatchStats trainProbed(const Batch& batch, double lr, const ProbeRequest& req, Probe& probe) override
+    {
+        auto& net = this->network();
+        const int T = batch.steps, row = std::clamp(req.row, 0, std::max(0, batch.size - 1));
+        const auto& layers = net.layers();
+        probe = Probe{};
+        probe.steps = T;
+        probe.row = row;
+        probe.label = batch.labels.empty() ? -1 : batch.labels[std::size_t(row)];
+        probe.layer = std::clamp(req.layer, 0, int(layers.size()) - 1);
+        probe.threshold = net.config().neuron.v_th;
+        probe.inputs = batch.channels;
+        probe.input.assign(std::size_t(T) * std::size_t(batch.channels), 0);
+        for (int t = 0; t < T; ++t) {
+            const auto& off = batch.row_offsets[std::size_t(t)];
+            for (std::int32_t i = off[std::size_t(row)]; i < off[std::size_t(row) + 1]; ++i)
+                if (batch.values[std::size_t(t)][std::size_t(i)] != 0.0f)
+                    probe.input[std::size_t(t) * std::size_t(batch.channels) +
+                                std::size_t(batch.units[std::size_t(t)][std::size_t(i)])] = 1;
+        }
+        for (const auto& l : layers) {
+            const std::size_t n = std::size_t(T) * std::size_t(l.size);
+            probe.layers.push_back({l.size, std::vector<std::uint8_t>(n), std::vector<std::uint8_t>(n)});
+        }
+        for (int n : req.neurons)
+            if (n >= 0 && n < layers[std::size_t(probe.layer)].size)
+                probe.neurons.push_back({n, std::vector<float>(std::size_t(T)), std::vector<float>(std::size_t(T)),
+                                         std::vector<float>(std::size_t(T))});
+        auto record = [&](int t) {
+            const int k = net.classOfRow()[std::size_t(row)];  // target-path row of this sample's class
+            for (std::size_t l = 0; l < layers.size(); ++l) {
+                auto& p = probe.layers[l];
+                const std::size_t off = std::size_t(t) * std::size_t(p.size);
+                for (int j = 0; j < p.size; ++j) {
+                    p.in_spikes[off + std::size_t(j)] = layers[l].in.s(row, j) != S(0);
+                    p.tgt_spikes[off + std::size_t(j)] = layers[l].tgt.s(k, j) != S(0);
+                }
+            }
+            const auto& L = layers[std::size_t(probe.layer)];
+            for (auto& n : probe.neurons) {
+                n.potential[std::size_t(t)] = float(L.in.u(row, n.neuron));
+                n.in_trace[std::size_t(t)] = float(L.in.trace(row, n.neuron));
+                n.tgt_trace[std::size_t(t)] = float(L.tgt.trace(k, n.neuron));
+            }
+        };
+        return net.trainBatch(batch, lr, record);
+    }
 };
 
 template <typename S>

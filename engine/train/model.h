@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "tp/tp_network.h"
+#include "train/probe.h"
 
 namespace tp {
 
@@ -20,6 +21,13 @@ public:
     virtual void initWeights(std::uint64_t seed) = 0;
     virtual BatchStats train(const Batch& batch, double lr) = 0;
     virtual BatchStats evaluate(const Batch& batch) = 0;
+    /// train() that also records `request`'s batch row into `probe` (same weights and stats as
+    /// train()). Models that cannot record (conv, BPTT) train normally and leave `probe` empty.
+    virtual BatchStats trainProbed(const Batch& batch, double lr, const ProbeRequest& request, Probe& probe)
+    {
+        probe = Probe{};
+        return train(batch, lr);
+    }
     virtual std::vector<MemoryRow> memory() const = 0;
     /// Write weights under "weights/" (and Adam state under "optimizer/" when asked).
     virtual void save(h5::File& file, bool withOptimizer) const = 0;

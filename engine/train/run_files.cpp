@@ -46,16 +46,19 @@ nlohmann::json resumeIdentity(const nlohmann::json& config)
 
 nlohmann::json RunFiles::epochJson(const EpochMetrics& m)
 {
-    return {{"epoch", m.epoch},
-            {"lr", m.lr},
-            {"train_accuracy", m.train_accuracy},
-            {"test_accuracy", m.test_accuracy},
-            {"loss", m.layer_loss},
-            {"readout_loss", m.readout_loss},
-            {"firing_rate", m.firing_rate},
-            {"samples_per_second", m.samples_per_second},
-            {"train_seconds", m.train_seconds},
-            {"test_seconds", m.test_seconds}};
+    nlohmann::json j{{"epoch", m.epoch},
+                     {"lr", m.lr},
+                     {"train_accuracy", m.train_accuracy},
+                     {"test_accuracy", m.test_accuracy},
+                     {"loss", m.layer_loss},
+                     {"readout_loss", m.readout_loss},
+                     {"firing_rate", m.firing_rate},
+                     {"samples_per_second", m.samples_per_second},
+                     {"train_seconds", m.train_seconds},
+                     {"test_seconds", m.test_seconds}};
+    for (const auto& c : m.lr_changes)  // only runs whose rate was changed by hand have the key
+        j["lr_changes"].push_back({{"batch", c.batch}, {"lr", c.lr}});
+    return j;
 }
 
 static nlohmann::json memoryJson(const std::vector<MemoryRow>& memory)

@@ -14,6 +14,7 @@
 #include "core/errors.h"
 #include "io/h5.h"
 #include "train/run_files.h"
+#include "train/telemetry.h"
 
 namespace tp {
 
@@ -136,9 +137,17 @@ TrainResult Trainer::run(const TrainOptions& opt)
     // Measured once, on the first full batch of the run (a resumed run keeps the original's).
     bool memoryTaken = !result.memory.empty();
     int runSteps = 0;  // the longest training batch (T of the memory table in results.h5)
+    Telemetry* const tel = opt.telemetry;
+    double lrScale = 1.0;  // a rate set by hand scales the rest of the schedule
+    std::int64_t step = std::int64_t(result.first_epoch - 1) * std::int64_t(batches);  // training steps so far
+    if (!result.history.empty() && result.first_epoch >= 2) {  // a resumed run keeps a hand-set rate's scale (1 otherwise)
+        const double scheduled = cosineLr(m_exp.run, result.first_epoch - 2);
+        if (scheduled > 0)
+            lrScale = result.history.back().lr / scheduled;
+    }
 
     for (int epoch = result.first_epoch - 1; epoch < epochs; ++epoch) {
-        const double lr = cosineLr(m_exp.run, epoch);
+        double lr = cosineLr(m_exp.run, epoch) * lrScale;
         // Shuffle all samples, then use the first nTrain (drop_last drops the tail of the order).
         const auto order = epochOrder(m_data.size(Split::Train), m_exp.run.seed, epoch, m_exp.run.shuffle);
         EpochMetrics m;
@@ -160,15 +169,34 @@ TrainResult Trainer::run(const TrainOptions& opt)
             const Batch batch = next.get();
             if (bi + 1 < batches)
                 next = std::async(std::launch::async, assemble, bi + 1);
-            if (opt.stop.stop_requested()) {
+            if (opt.stop.stop_requested() || (tel && !tel->awaitBatch(opt.stop))) {
                 result.stopped = true;
                 return result;
+            }
+            bool lrChanged = false;
+            if (const auto newLr = tel ? tel->takeLearningRate() : std::nullopt) {
+                const double scheduled = cosineLr(m_exp.run, epoch);
+                lrScale = scheduled > 0 ? *newLr / scheduled : 1.0;
+                lr = m.lr = *newLr;
+                m.lr_changes.push_back({bi + 1, lr});
+                lrChanged = true;
             }
             const std::size_t end = std::min(nTrain, bi * B + B);
             if (batch.size < 2)
                 continue;  // a trailing single sample cannot form a contrastive batch
             BatchStats s;
-            arena.execute([&] { s = m_model->train(batch, lr); });
+            ++step;
+            const auto probeRequest = tel ? tel->probeDue(step) : nullptr;
+            if (probeRequest) {
+                auto probe = std::make_shared<Probe>();
+                arena.execute([&] { s = m_model->trainProbed(batch, lr, *probeRequest, *probe); });
+                probe->step = step;
+                probe->epoch = epoch + 1;
+                if (!probe->empty() || !tel->probesPublished())
+                    tel->publish(std::move(probe));
+            } else {
+                arena.execute([&] { s = m_model->train(batch, lr); });
+            }
             runSteps = std::max(runSteps, int(batch.steps));
             if (!memoryTaken && batch.size == m_exp.run.batch) {
                 result.memory = m_model->memory();
@@ -184,6 +212,25 @@ TrainResult Trainer::run(const TrainOptions& opt)
             neuronSteps += double(s.steps) * s.samples;
             m.readout_loss += s.readout_loss_sum;
             ++batchesDone;
+            if (tel) {
+                Telemetry::StepSample t;
+                t.step = step;
+                t.epoch = epoch + 1;
+                t.batch = std::int32_t(bi + 1);
+                t.batches = std::int32_t(batches);
+                t.layers = std::int32_t(std::min<std::size_t>(layers.size(), Telemetry::kMaxLayers));
+                t.lr = lr;
+                t.lr_changed = lrChanged;
+                t.readout_loss = float(s.readout_loss_sum / std::max(1, s.steps));
+                t.accuracy = float(s.correct) / float(std::max(1, s.samples));
+                for (int l = 0; l < t.layers; ++l) {
+                    t.layer_loss[std::size_t(l)] = float(s.layer_loss_sum[std::size_t(l)] / std::max(1, s.steps));
+                    t.firing_rate[std::size_t(l)] = float(s.spike_count[std::size_t(l)] /
+                                                          (double(layers[std::size_t(l)].size) * s.steps * s.samples));
+                }
+                tel->push(t);
+                tel->countStep();
+            }
             if (opt.on_progress) {
                 Progress p;
                 p.epoch = epoch + 1;

@@ -14,9 +14,18 @@
 
 namespace tp {
 
+class Telemetry;
+
+/// A learning rate set during a run (Telemetry::setLearningRate), from batch `batch` on.
+struct LrChange {
+    std::size_t batch = 0;               ///< 1-based batch of the epoch that first used it
+    double lr = 0;
+};
+
 struct EpochMetrics {
     int epoch = 0;                       ///< 1-based
-    double lr = 0;                       ///< learning rate used in this epoch
+    double lr = 0;                       ///< learning rate of this epoch (the last one used when changed)
+    std::vector<LrChange> lr_changes;    ///< rates set by hand during this epoch
     std::vector<double> layer_loss;      ///< mean local loss E_l per time step
     double readout_loss = 0;             ///< mean readout cross-entropy per time step
     double train_accuracy = 0;           ///< fraction 0..1, online (weights change within the epoch)
@@ -41,6 +50,10 @@ struct TrainOptions {
     std::function<void(const Progress&)> on_progress;
     std::function<void(const EpochMetrics&)> on_epoch;
     std::stop_token stop;                ///< checked between batches
+    /// Live scalars, probes and pause/step/stop/learning-rate control (null: none, and the run
+    /// is exactly what it is without). Not owned; must outlive run(). A learning rate set through
+    /// it takes effect at the next batch and scales the rest of the cosine schedule.
+    Telemetry* telemetry = nullptr;
 };
 
 struct TrainResult {
