@@ -1,0 +1,193 @@
+// The main window as a user drives it: shipped examples, broken files that change nothing,
+// one epoch of the Randman default with live charts and raster, pause / resume / stop, closing
+// during training (checkpoint intact), layout reset, themes, and the scripted `traceprop`.
+#include <QDockWidget>
+#include <QFile>
+#include <QImage>
+#include <QPlainTextEdit>
+#include <QProcess>
+#include <QSettings>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QUndoStack>
+#include <QtTest>
+
+#include "io/h5.h"
+#include "ui/designer/layer_stack_editor.h"
+#include "ui/document/experiment_document.h"
+#include "ui/main_window.h"
+#include "ui/run/run_panel.h"
+#include "ui/run/training_session.h"
+#include "ui/views/charts_panel.h"
+
+using tp::ui::MainWindow;
+using State = tp::ui::TrainingSession::State;
+
+class TestMainWindow : public QObject {
+    Q_OBJECT
+    QTemporaryDir m_tmp;
+
+    QString writeFile(const QString& name, const QByteArray& text)
+    {
+        QFile f(m_tmp.filePath(name));
+        f.open(QIODevice::WriteOnly);
+        f.write(text);
+        return f.fileName();
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        Q_INIT_RESOURCE(resources);
+        QStandardPaths::setTestModeEnabled(true);
+        QSettings().clear();
+        qputenv("TRACEPROP_RUNS_DIR", m_tmp.filePath(QStringLiteral("runs")).toUtf8());
+    }
+
+    void welcomeListsExamplesAndOpensOne()
+    {
+        MainWindow w;
+        w.show();
+        QVERIFY(w.centralWidget()->isVisible());
+        QVERIFY(w.openTemplate(QStringLiteral(":/experiments/randman.json")));
+        QVERIFY(!w.centralWidget()->isVisible());
+        QCOMPARE(w.document()->layerCount(), 1);
+        QVERIFY(!w.document()->isModified());
+        QVERIFY(w.windowTitle().contains(QLatin1String("randman")));
+        for (const char* dock : {"dockLayers", "dockProperties", "dockDataset", "dockRun", "dockCharts", "dockLog"})
+            QVERIFY2(w.findChild<QDockWidget*>(QLatin1String(dock)), dock);
+    }
+
+    void brokenAndFutureFilesChangeNothing()
+    {
+        MainWindow w;
+        QVERIFY(w.openTemplate(QStringLiteral(":/experiments/randman.json")));
+        w.document()->setValue(QStringLiteral("run.epochs"), 7);
+        const auto before = w.document()->json();
+        const int undoCount = w.document()->undoStack()->count();
+
+        QString error;
+        const QString broken = writeFile(QStringLiteral("broken.json"), "{\"schema_version\": 1, \"network\": [");
+        QVERIFY(!w.openFile(broken, &error));
+        QVERIFY2(error.contains(QLatin1String("broken.json")), qPrintable(error));
+        QCOMPARE(w.lastMessage(), error);
+        QCOMPARE(w.document()->json(), before);
+        QCOMPARE(w.document()->undoStack()->count(), undoCount);
+        QVERIFY(w.document()->isModified());
+
+        QFile src(QStringLiteral(":/experiments/randman.json"));
+        QVERIFY(src.open(QIODevice::ReadOnly));
+        QByteArray future = src.readAll();
+        future.replace("\"schema_version\": 1", "\"schema_version\": 9");
+        QVERIFY(!w.openFile(writeFile(QStringLiteral("future.json"), future), &error));
+        QVERIFY2(error.contains(QLatin1String("newer")), qPrintable(error));
+        QCOMPARE(w.document()->json(), before);
+        w.document()->undoStack()->setClean();
+    }
+
+    void trainsWithLiveViewsPausesResumesStops()
+    {
+        MainWindow w;
+        w.resize(1500, 950);
+        w.show();
+        QVERIFY(w.openTemplate(QStringLiteral(":/experiments/randman.json")));
+        w.document()->setValue(QStringLiteral("run.epochs"), 3);
+        auto* charts = w.chartsPanel();
+        charts->showView(QStringLiteral("loss"));
+
+        int epochsDone = 0;
+        connect(w.session(), &tp::ui::TrainingSession::epochFinished, this, [&](int e, double, double) { epochsDone = e; });
+        w.runPanel()->runAction()->trigger();  // Run (F5)
+        QTRY_COMPARE_WITH_TIMEOUT(w.session()->state(), State::Running, 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(charts->lossPointCount() > 10, 30000);
+        QTRY_VERIFY_WITH_TIMEOUT(epochsDone >= 1, 60000);
+        charts->showView(QStringLiteral("accuracy"));
+        QTRY_VERIFY_WITH_TIMEOUT(charts->accuracyPointCount() >= 1, 10000);
+        charts->showView(QStringLiteral("raster"));
+        QTRY_VERIFY_WITH_TIMEOUT(charts->rasterSpikeCount() > 0, 30000);
+
+        const QString shot = m_tmp.filePath(QStringLiteral("main_window.png"));
+        QVERIFY(w.saveScreenshot(shot));
+        const QImage image(shot);
+        QVERIFY(image.width() >= 1000 && image.height() >= 600);
+        if (const QByteArray dir = qgetenv("TP_SCREENSHOT_DIR"); !dir.isEmpty())
+            QFile::copy(shot, QString::fromUtf8(dir) + QStringLiteral("/main_window_training.png"));
+
+        charts->showView(QStringLiteral("loss"));
+        w.runPanel()->pauseAction()->trigger();
+        QTRY_COMPARE_WITH_TIMEOUT(w.session()->state(), State::Paused, 10000);
+        QTest::qWait(200);  // let the last samples of the batch in flight arrive
+        const int steps = charts->stepsShown();
+        QTest::qWait(500);
+        QCOMPARE(charts->stepsShown(), steps);  // nothing trains while paused
+        w.runPanel()->runAction()->trigger();   // resumes
+        QTRY_COMPARE_WITH_TIMEOUT(w.session()->state(), State::Running, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(charts->stepsShown() > steps, 20000);
+
+        w.runPanel()->stopAction()->trigger();  // Shift+F5
+        QTRY_VERIFY_WITH_TIMEOUT(!w.session()->isActive(), 20000);
+        QVERIFY(QFile::exists(w.lastRunDir() + QStringLiteral("/checkpoint.h5")));
+        QVERIFY(w.logView()->toPlainText().contains(QLatin1String("epoch 1")));
+    }
+
+    void closingDuringTrainingKeepsTheCheckpoint()
+    {
+        auto* w = new MainWindow;
+        w->setAttribute(Qt::WA_DeleteOnClose);
+        w->show();
+        QVERIFY(w->openTemplate(QStringLiteral(":/experiments/randman.json")));
+        QString error;
+        QVERIFY2(w->startRun(&error), qPrintable(error));
+        const QString checkpoint = w->lastRunDir() + QStringLiteral("/checkpoint.h5");
+        QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(checkpoint), 60000);
+        QPointer<MainWindow> guard(w);
+        QVERIFY(w->close());  // stops at the next batch boundary and joins
+        QTRY_VERIFY(guard.isNull());
+        const auto file = tp::h5::File::openRead(checkpoint.toStdString());
+        QVERIFY(file.exists("weights"));
+    }
+
+    void resetLayoutAndThemes()
+    {
+        MainWindow w;
+        w.show();
+        auto* log = w.findChild<QDockWidget*>(QStringLiteral("dockLog"));
+        log->hide();
+        QVERIFY(!log->isVisible());
+        w.resetLayout();
+        QVERIFY(log->isVisible());
+        w.setTheme(tp::ui::Theme::Dark);
+        QVERIFY(qApp->palette().color(QPalette::Window).lightness() < 100);
+        w.setTheme(tp::ui::Theme::Light);
+        QVERIFY(qApp->palette().color(QPalette::Window).lightness() > 150);
+        QCOMPARE(QSettings().value(QStringLiteral("view/theme")).toInt(), int(tp::ui::Theme::Light));
+    }
+
+    void scriptedRunWritesAScreenshot()
+    {
+        const QString shot = m_tmp.filePath(QStringLiteral("scripted.png"));
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+        env.insert(QStringLiteral("TRACEPROP_RUNS_DIR"), m_tmp.filePath(QStringLiteral("scripted-runs")));
+        env.insert(QStringLiteral("XDG_CONFIG_HOME"), m_tmp.filePath(QStringLiteral("config")));
+        p.setProcessEnvironment(env);
+        p.start(QStringLiteral(TP_GUI_PATH), {QStringLiteral("--open"), QStringLiteral(TP_RESOURCES_DIR "/experiments/randman.json"),
+                                               QStringLiteral("--run"), QStringLiteral("--screenshot"), shot,
+                                               QStringLiteral("--quit-after-epochs"), QStringLiteral("1")});
+        QVERIFY(p.waitForFinished(120000));
+        QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
+        const QImage image(shot);
+        QVERIFY(!image.isNull());
+        QVERIFY(image.width() >= 800);
+
+        p.start(QStringLiteral(TP_GUI_PATH), {QStringLiteral("--open"), m_tmp.filePath(QStringLiteral("missing.json")),
+                                               QStringLiteral("--run")});
+        QVERIFY(p.waitForFinished(60000));
+        QCOMPARE(p.exitCode(), 2);
+        QVERIFY(p.readAllStandardError().contains("missing.json"));
+    }
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "test_main_window.moc"

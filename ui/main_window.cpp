@@ -1,0 +1,506 @@
+#include "ui/main_window.h"
+
+#include <QActionGroup>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDateTime>
+#include <QDir>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QSaveFile>
+#include <QSettings>
+#include <QStandardPaths>
+#include <QStatusBar>
+#include <QStyle>
+#include <QStyleFactory>
+#include <QTimer>
+#include <QToolBar>
+#include <QUndoStack>
+
+#include "ui/dataset/dataset_panel.h"
+#include "ui/designer/layer_stack_editor.h"
+#include "ui/designer/properties_panel.h"
+#include "ui/document/experiment_document.h"
+#include "ui/run/run_panel.h"
+#include "ui/run/training_session.h"
+#include "ui/views/charts_panel.h"
+#include "ui/welcome_page.h"
+
+namespace tp::ui {
+
+namespace {
+
+constexpr int kMaxRecentFiles = 8;
+
+QString formatEta(double seconds)
+{
+    if (!(seconds >= 0) || seconds > 1e7)
+        return QStringLiteral("–");
+    const qint64 s = qint64(seconds + 0.5);
+    return s >= 3600 ? QStringLiteral("%1:%2:%3").arg(s / 3600).arg(s / 60 % 60, 2, 10, QLatin1Char('0')).arg(s % 60, 2, 10, QLatin1Char('0'))
+                     : QStringLiteral("%1:%2").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'));
+}
+
+QPalette darkPalette()
+{
+    QPalette p;
+    const QColor window(0x2b, 0x2d, 0x31), base(0x1e, 0x1f, 0x22), text(0xe6, 0xe6, 0xe6);
+    p.setColor(QPalette::Window, window);
+    p.setColor(QPalette::WindowText, text);
+    p.setColor(QPalette::Base, base);
+    p.setColor(QPalette::AlternateBase, window);
+    p.setColor(QPalette::ToolTipBase, base);
+    p.setColor(QPalette::ToolTipText, text);
+    p.setColor(QPalette::Text, text);
+    p.setColor(QPalette::Button, window);
+    p.setColor(QPalette::ButtonText, text);
+    p.setColor(QPalette::BrightText, Qt::white);
+    p.setColor(QPalette::Highlight, QColor(0x3d, 0x8e, 0xd6));
+    p.setColor(QPalette::HighlightedText, Qt::white);
+    p.setColor(QPalette::Link, QColor(0x56, 0xb4, 0xe9));
+    p.setColor(QPalette::PlaceholderText, QColor(0x9a, 0x9a, 0x9a));
+    for (auto role : {QPalette::WindowText, QPalette::Text, QPalette::ButtonText})
+        p.setColor(QPalette::Disabled, role, QColor(0x80, 0x80, 0x80));
+    return p;
+}
+
+} // namespace
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
+{
+    setObjectName(QStringLiteral("mainWindow"));
+    setDockNestingEnabled(true);
+    m_doc = new ExperimentDocument(this);
+    m_session = new TrainingSession(this);
+
+    m_welcome = new WelcomePage;
+    setCentralWidget(m_welcome);
+    connect(m_welcome, &WelcomePage::templateRequested, this, [this](const QString& p) { openTemplate(p); });
+    connect(m_welcome, &WelcomePage::openRequested, this, [this](const QString& p) { openFile(p); });
+    connect(m_welcome, &WelcomePage::recoverRequested, this, [this](const QString& p) {
+        QString message;
+        if (!maybeSave())
+            return;
+        if (m_doc->recover(p, &message))
+            showWorkspace(true);
+        else
+            showMessage(tr("Cannot recover"), message);
+    });
+
+    buildDocks();
+    buildMenus();
+    connectSession();
+
+    connect(m_doc, &ExperimentDocument::modifiedChanged, this, [this](bool) { updateTitle(); });
+    connect(m_doc, &ExperimentDocument::filePathChanged, this, [this](const QString&) { updateTitle(); });
+    connect(m_doc, &ExperimentDocument::changed, this, [this] { updateTitle(); });
+
+    m_statusRun = new QLabel(tr("Ready"));
+    m_statusRun->setAccessibleName(tr("Run status"));
+    statusBar()->addPermanentWidget(m_statusRun);
+
+    resize(1400, 900);
+    m_defaultState = saveState();
+    QSettings settings;
+    restoreGeometry(settings.value(QStringLiteral("mainWindow/geometry")).toByteArray());
+    restoreState(settings.value(QStringLiteral("mainWindow/state")).toByteArray());
+    m_theme = Theme(settings.value(QStringLiteral("view/theme"), int(Theme::System)).toInt());
+    applyTheme();
+    rebuildRecentMenu();
+    m_welcome->setRecoverableFiles(ExperimentDocument::recoverableFiles());
+    showWorkspace(false);
+    updateTitle();
+}
+
+MainWindow::~MainWindow() = default;
+
+QDockWidget* MainWindow::addDock(const QString& title, const QString& objectName, QWidget* widget,
+                                 Qt::DockWidgetArea area)
+{
+    auto* dock = new QDockWidget(title, this);
+    dock->setObjectName(objectName);  // saveState() needs it
+    dock->setWidget(widget);
+    addDockWidget(area, dock);
+    return dock;
+}
+
+void MainWindow::buildDocks()
+{
+    m_layers = new LayerStackEditor(m_doc);
+    m_properties = new PropertiesPanel(m_doc, m_layers);
+    m_dataset = new DatasetPanel(m_doc);
+    m_run = new RunPanel(m_session);
+    m_charts = new ChartsPanel(m_session);
+    m_log = new QPlainTextEdit;
+    m_log->setReadOnly(true);
+    m_log->setMaximumBlockCount(5000);
+    m_log->setAccessibleName(tr("Log"));
+
+    auto* layers = addDock(tr("Layers"), QStringLiteral("dockLayers"), m_layers, Qt::LeftDockWidgetArea);
+    auto* props = addDock(tr("Properties"), QStringLiteral("dockProperties"), m_properties, Qt::LeftDockWidgetArea);
+    auto* run = addDock(tr("Run"), QStringLiteral("dockRun"), m_run, Qt::RightDockWidgetArea);
+    auto* charts = addDock(tr("Charts"), QStringLiteral("dockCharts"), m_charts, Qt::RightDockWidgetArea);
+    auto* data = addDock(tr("Dataset"), QStringLiteral("dockDataset"), m_dataset, Qt::RightDockWidgetArea);
+    auto* log = addDock(tr("Log"), QStringLiteral("dockLog"), m_log, Qt::BottomDockWidgetArea);
+    splitDockWidget(layers, props, Qt::Vertical);
+    splitDockWidget(run, charts, Qt::Vertical);
+    tabifyDockWidget(charts, data);  // data before training, charts while it runs
+    data->raise();
+    connect(m_session, &TrainingSession::runStarted, charts, &QDockWidget::raise);
+    resizeDocks({layers, run}, {420, 1000}, Qt::Horizontal);
+    resizeDocks({run, charts}, {60, 800}, Qt::Vertical);
+    resizeDocks({log}, {110}, Qt::Vertical);
+}
+
+void MainWindow::buildMenus()
+{
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    QAction* newAct = file->addAction(style()->standardIcon(QStyle::SP_FileIcon), tr("&New from Example..."), this, [this] {
+        if (maybeSave())
+            showWorkspace(false);
+    });
+    newAct->setShortcut(QKeySequence::New);
+    QAction* openAct = file->addAction(style()->standardIcon(QStyle::SP_DialogOpenButton), tr("&Open..."), this, &MainWindow::open);
+    openAct->setShortcut(QKeySequence::Open);
+    m_recentMenu = file->addMenu(tr("Open &Recent"));
+    file->addSeparator();
+    QAction* saveAct = file->addAction(style()->standardIcon(QStyle::SP_DialogSaveButton), tr("&Save"), this, [this] {
+        if (m_doc->filePath().isEmpty())
+            saveAs();
+        else
+            saveTo(m_doc->filePath());
+    });
+    saveAct->setShortcut(QKeySequence::Save);
+    QAction* saveAsAct = file->addAction(tr("Save &As..."), this, &MainWindow::saveAs);
+    saveAsAct->setShortcut(QKeySequence::SaveAs);
+    file->addSeparator();
+    QAction* quitAct = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quitAct->setShortcut(QKeySequence::Quit);
+
+    QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+    QAction* undo = m_doc->undoStack()->createUndoAction(this, tr("&Undo"));
+    undo->setShortcut(QKeySequence::Undo);
+    undo->setIcon(style()->standardIcon(QStyle::SP_ArrowBack));
+    QAction* redo = m_doc->undoStack()->createRedoAction(this, tr("&Redo"));
+    redo->setShortcut(QKeySequence::Redo);
+    redo->setIcon(style()->standardIcon(QStyle::SP_ArrowForward));
+    edit->addAction(undo);
+    edit->addAction(redo);
+
+    QMenu* run = menuBar()->addMenu(tr("&Run"));
+    for (QAction* a : {m_run->runAction(), m_run->pauseAction(), m_run->stepAction(), m_run->stopAction()})
+        run->addAction(a);
+
+    m_viewMenu = menuBar()->addMenu(tr("&View"));
+    for (QDockWidget* dock : findChildren<QDockWidget*>())
+        m_viewMenu->addAction(dock->toggleViewAction());
+    m_viewMenu->addSeparator();
+    QMenu* themeMenu = m_viewMenu->addMenu(tr("&Theme"));
+    auto* group = new QActionGroup(this);
+    for (auto [t, label] : {std::pair{Theme::System, tr("Follow &System")}, std::pair{Theme::Light, tr("&Light")},
+                            std::pair{Theme::Dark, tr("&Dark")}}) {
+        QAction* a = themeMenu->addAction(label, this, [this, t = t] { setTheme(t); });
+        a->setCheckable(true);
+        a->setChecked(t == m_theme);
+        a->setData(int(t));
+        group->addAction(a);
+    }
+    m_viewMenu->addAction(tr("&Reset Layout"), this, &MainWindow::resetLayout);
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About TraceProp Workbench"), this, [this] {
+        showMessage(tr("About TraceProp Workbench"),
+                    tr("TraceProp Workbench %1\nTraces Propagation (Pes, Yin, Stuijk, Corradi 2025): forward-only, "
+                       "layer-local training of spiking networks.")
+                        .arg(QStringLiteral(TP_VERSION)));
+    });
+
+    QToolBar* bar = addToolBar(tr("Main"));
+    bar->setObjectName(QStringLiteral("toolbarMain"));
+    for (QAction* a : {openAct, saveAct})
+        bar->addAction(a);
+    bar->addSeparator();
+    bar->addAction(undo);
+    bar->addAction(redo);
+    bar->addSeparator();
+    for (QAction* a : {m_run->runAction(), m_run->pauseAction(), m_run->stepAction(), m_run->stopAction()})
+        bar->addAction(a);
+    // Icon-only tool buttons: their accessible name is the action's text (QToolButton does it).
+}
+
+void MainWindow::connectSession()
+{
+    connect(m_run, &RunPanel::runRequested, this, [this] { startRun(); });
+    connect(m_session, &TrainingSession::logMessage, this, &MainWindow::appendLog);
+    connect(m_session, &TrainingSession::progress, this,
+            [this](int epoch, int epochs, qint64 batch, qint64 batches, double eta, double sps) {
+                m_statusRun->setText(tr("Epoch %1/%2 · batch %3/%4 · %5 samples/s · ETA %6")
+                                         .arg(epoch).arg(epochs).arg(batch).arg(batches)
+                                         .arg(qRound64(sps)).arg(formatEta(eta)));
+            });
+    connect(m_session, &TrainingSession::epochFinished, this, [this](int epoch, double train, double test) {
+        appendLog(tr("epoch %1: train %2%, test %3%").arg(epoch).arg(100 * train, 0, 'f', 2).arg(100 * test, 0, 'f', 2));
+        if (m_quitAfterEpochs > 0 && epoch >= m_quitAfterEpochs) {
+            // Let the charts take in this epoch's points before the picture is taken.
+            QTimer::singleShot(400, this, [this] {
+                if (!m_screenshotPath.isEmpty() && !saveScreenshot(m_screenshotPath))
+                    appendLog(tr("cannot write the screenshot %1").arg(m_screenshotPath));
+                close();
+            });
+            m_quitAfterEpochs = 0;
+        }
+    });
+    connect(m_session, &TrainingSession::checkpointSaved, this,
+            [this](const QString& path) { statusBar()->showMessage(tr("Checkpoint saved: %1").arg(path), 4000); });
+    connect(m_session, &TrainingSession::finished, this, [this] {
+        m_statusRun->setText(tr("Finished · results in %1").arg(QDir::toNativeSeparators(m_lastRunDir)));
+        appendLog(tr("run finished; results in %1").arg(m_lastRunDir));
+    });
+    connect(m_session, &TrainingSession::failed, this, [this](const QString& message) {
+        m_statusRun->setText(tr("Failed"));
+        showMessage(tr("Training failed"), message);
+    });
+}
+
+void MainWindow::showMessage(const QString& title, const QString& text)
+{
+    m_lastMessage = text;
+    appendLog(title + QStringLiteral(": ") + text);
+    if (m_scripted)
+        return;
+    // Window-modal but non-blocking: scripts and tests keep running while it is shown.
+    auto* box = new QMessageBox(QMessageBox::Warning, title, text, QMessageBox::Ok, this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
+}
+
+void MainWindow::appendLog(const QString& text)
+{
+    m_log->appendPlainText(QTime::currentTime().toString(QStringLiteral("HH:mm:ss  ")) + text);
+}
+
+bool MainWindow::openFile(const QString& path, QString* error)
+{
+    QString message;
+    if (!m_doc->load(path, &message)) {
+        showMessage(tr("Cannot open %1").arg(QFileInfo(path).fileName()), message);
+        if (error)
+            *error = message;
+        return false;
+    }
+    addRecentFile(QFileInfo(path).absoluteFilePath());
+    showWorkspace(true);
+    appendLog(tr("opened %1").arg(path));
+    return true;
+}
+
+bool MainWindow::openTemplate(const QString& templatePath, QString* error)
+{
+    if (!maybeSave())
+        return false;
+    QString message;
+    if (!m_doc->newFromTemplate(templatePath, &message)) {
+        showMessage(tr("Cannot open the example"), message);
+        if (error)
+            *error = message;
+        return false;
+    }
+    showWorkspace(true);
+    appendLog(tr("new experiment from %1").arg(QFileInfo(templatePath).fileName()));
+    return true;
+}
+
+bool MainWindow::saveTo(const QString& path, QString* error)
+{
+    QString message;
+    if (!m_doc->save(path, &message)) {
+        showMessage(tr("Cannot save"), message);
+        if (error)
+            *error = message;
+        return false;
+    }
+    addRecentFile(QFileInfo(path).absoluteFilePath());
+    statusBar()->showMessage(tr("Saved %1").arg(QDir::toNativeSeparators(path)), 3000);
+    return true;
+}
+
+void MainWindow::open()
+{
+    if (!maybeSave())
+        return;
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open Experiment"), QString(),
+                                                      tr("Experiment files (*.json);;All files (*)"));
+    if (!path.isEmpty())
+        openFile(path);
+}
+
+bool MainWindow::saveAs()
+{
+    const QString suggestion = m_doc->filePath().isEmpty() ? QDir::home().filePath(m_doc->displayName() + QStringLiteral(".json"))
+                                                           : m_doc->filePath();
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save Experiment As"), suggestion,
+                                                      tr("Experiment files (*.json)"));
+    return !path.isEmpty() && saveTo(path);
+}
+
+bool MainWindow::maybeSave()
+{
+    if (!m_doc->isModified() || m_scripted)
+        return true;
+    const auto answer = QMessageBox::question(this, tr("Unsaved changes"),
+                                              tr("Save the changes to %1 first?").arg(m_doc->displayName()),
+                                              QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel);
+    if (answer == QMessageBox::Cancel)
+        return false;
+    if (answer == QMessageBox::Save)
+        return m_doc->filePath().isEmpty() ? saveAs() : saveTo(m_doc->filePath());
+    return true;
+}
+
+QString MainWindow::runsRoot()
+{
+    const QString env = qEnvironmentVariable("TRACEPROP_RUNS_DIR");
+    if (!env.isEmpty())
+        return env;
+    return QDir(QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation)).filePath(QStringLiteral("runs"));
+}
+
+bool MainWindow::startRun(QString* error)
+{
+    QStringList problems;
+    const auto experiment = m_doc->experiment(&problems);
+    QString message;
+    if (!experiment) {
+        message = tr("The experiment is not valid:\n") + problems.join(QLatin1Char('\n'));
+    } else {
+        const QString name = QString::fromStdString(experiment->name.empty() ? "experiment" : experiment->name);
+        const QString dir = QDir(runsRoot()).filePath(name + QDateTime::currentDateTime().toString(QStringLiteral("-yyyyMMdd-HHmmss")));
+        if (!QDir().mkpath(dir))
+            message = tr("Cannot create the run folder %1").arg(dir);
+        else if (m_session->start(*experiment, dir, &message)) {
+            m_lastRunDir = dir;
+            appendLog(tr("run started: %1 → %2").arg(name, dir));
+            return true;
+        }
+    }
+    showMessage(tr("Cannot start training"), message);
+    if (error)
+        *error = message;
+    return false;
+}
+
+void MainWindow::quitAfterEpochs(int epochs, const QString& screenshotPath)
+{
+    m_scripted = true;
+    m_quitAfterEpochs = epochs;
+    m_screenshotPath = screenshotPath;
+}
+
+bool MainWindow::saveScreenshot(const QString& path)
+{
+    QSaveFile file(path);
+    return file.open(QIODevice::WriteOnly) && grab().save(&file, "PNG") && file.commit();
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    if (!maybeSave()) {
+        event->ignore();
+        return;
+    }
+    // Stop at the next batch boundary and join: the last completed checkpoint stays intact.
+    m_session->stop();
+    m_session->waitForIdle();
+    QSettings settings;
+    settings.setValue(QStringLiteral("mainWindow/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("mainWindow/state"), saveState());
+    event->accept();
+}
+
+void MainWindow::changeEvent(QEvent* event)
+{
+    if (event->type() == QEvent::ApplicationPaletteChange && m_theme == Theme::System && !m_applyingTheme)
+        applyTheme();
+    QMainWindow::changeEvent(event);
+}
+
+void MainWindow::setTheme(Theme theme)
+{
+    m_theme = theme;
+    QSettings().setValue(QStringLiteral("view/theme"), int(theme));
+    applyTheme();
+}
+
+void MainWindow::applyTheme()
+{
+    m_applyingTheme = true;
+    if (m_theme == Theme::System) {
+        qApp->setPalette(qApp->style()->standardPalette());
+    } else {
+        qApp->setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
+        qApp->setPalette(m_theme == Theme::Dark ? darkPalette() : qApp->style()->standardPalette());
+    }
+    m_applyingTheme = false;
+}
+
+void MainWindow::resetLayout()
+{
+    restoreState(m_defaultState);
+    for (QDockWidget* dock : findChildren<QDockWidget*>())
+        dock->show();
+}
+
+void MainWindow::addRecentFile(const QString& path)
+{
+    QSettings settings;
+    QStringList files = settings.value(QStringLiteral("recentFiles")).toStringList();
+    files.removeAll(path);
+    files.prepend(path);
+    while (files.size() > kMaxRecentFiles)
+        files.removeLast();
+    settings.setValue(QStringLiteral("recentFiles"), files);
+    rebuildRecentMenu();
+}
+
+void MainWindow::rebuildRecentMenu()
+{
+    const QStringList files = QSettings().value(QStringLiteral("recentFiles")).toStringList();
+    m_recentMenu->clear();
+    int index = 0;
+    for (const QString& path : files) {
+        if (!QFileInfo::exists(path))
+            continue;
+        QAction* a = m_recentMenu->addAction(QStringLiteral("&%1 %2").arg(++index).arg(QFileInfo(path).fileName()), this,
+                                             [this, path] {
+                                                 if (maybeSave())
+                                                     openFile(path);
+                                             });
+        a->setToolTip(path);
+    }
+    m_recentMenu->setEnabled(index > 0);
+    m_welcome->setRecentFiles(files);
+}
+
+void MainWindow::updateTitle()
+{
+    // An untitled document from an example still says which experiment it is.
+    const QString name = m_doc->value(QStringLiteral("name")).toString();
+    const QString file = m_doc->displayName();
+    const QString shown = name.isEmpty() || QFileInfo(file).baseName() == name ? file : QStringLiteral("%1 (%2)").arg(name, file);
+    setWindowTitle(shown + QStringLiteral("[*] — TraceProp Workbench"));
+    setWindowModified(m_doc->isModified());
+}
+
+void MainWindow::showWorkspace(bool documentOpen)
+{
+    m_welcome->setVisible(!documentOpen);
+    for (QDockWidget* dock : findChildren<QDockWidget*>())
+        dock->widget()->setEnabled(documentOpen || dock->objectName() == QLatin1String("dockLog"));
+}
+
+} // namespace tp::ui

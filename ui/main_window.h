@@ -1,0 +1,116 @@
+#pragma once
+/// The workbench's main window: composes the panels (designer, properties, dataset, run, charts,
+/// log) as dock widgets around a welcome page, owns the menus, recent files, themes, the saved
+/// layout and the scripted mode of `traceprop` (--open, --run, --screenshot, --quit-after-epochs).
+/// GUI thread only. Training runs in TrainingSession's thread; nothing here waits on it except
+/// the stop-and-join when the window closes.
+#include <QMainWindow>
+#include <QPointer>
+#include <QString>
+
+class QAction;
+class QDockWidget;
+class QLabel;
+class QMenu;
+class QPlainTextEdit;
+class QStackedWidget;
+
+namespace tp::ui {
+
+class ChartsPanel;
+class DatasetPanel;
+class ExperimentDocument;
+class LayerStackEditor;
+class PropertiesPanel;
+class RunPanel;
+class TrainingSession;
+class WelcomePage;
+
+enum class Theme { System, Light, Dark };
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    /// Open an experiment file. A broken or future-version file shows a message (non-blocking)
+    /// and leaves the open document exactly as it was; returns false then, with *error set.
+    bool openFile(const QString& path, QString* error = nullptr);
+    /// A new, untitled document with the content of `templatePath` (a shipped example).
+    bool openTemplate(const QString& templatePath, QString* error = nullptr);
+    /// Save to the current path (or `path`); false with a message on failure.
+    bool saveTo(const QString& path, QString* error = nullptr);
+
+    /// Start training the document's experiment (Run / F5 when idle). Runs are written under
+    /// runsRoot()/<name>-<time>; false with the validation messages when it cannot start.
+    bool startRun(QString* error = nullptr);
+    /// Directory of the last started run ("" before any).
+    QString lastRunDir() const { return m_lastRunDir; }
+    /// Where runs go: $TRACEPROP_RUNS_DIR, else <AppLocalData>/runs.
+    static QString runsRoot();
+
+    /// Scripted use: once `epochs` epochs have finished, save a screenshot to `screenshotPath`
+    /// (when not empty), stop the run and close the window (no save prompt).
+    void quitAfterEpochs(int epochs, const QString& screenshotPath);
+    /// Grab the whole window into a PNG (atomic write); false when it cannot be written.
+    bool saveScreenshot(const QString& path);
+
+    void setTheme(Theme theme);
+    Theme theme() const { return m_theme; }
+    void resetLayout();
+
+    ExperimentDocument* document() const { return m_doc; }
+    TrainingSession* session() const { return m_session; }
+    LayerStackEditor* layerEditor() const { return m_layers; }
+    PropertiesPanel* propertiesPanel() const { return m_properties; }
+    DatasetPanel* datasetPanel() const { return m_dataset; }
+    RunPanel* runPanel() const { return m_run; }
+    ChartsPanel* chartsPanel() const { return m_charts; }
+    QPlainTextEdit* logView() const { return m_log; }
+    QString lastMessage() const { return m_lastMessage; }
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+    void changeEvent(QEvent* event) override;
+
+private:
+    void buildDocks();
+    void buildMenus();
+    void connectSession();
+    QDockWidget* addDock(const QString& title, const QString& objectName, QWidget* widget,
+                         Qt::DockWidgetArea area);
+    void showMessage(const QString& title, const QString& text);
+    void appendLog(const QString& text);
+    void addRecentFile(const QString& path);
+    void rebuildRecentMenu();
+    void updateTitle();
+    void showWorkspace(bool documentOpen);
+    bool maybeSave();
+    void open();
+    bool saveAs();
+    void applyTheme();
+
+    ExperimentDocument* m_doc = nullptr;
+    TrainingSession* m_session = nullptr;
+    LayerStackEditor* m_layers = nullptr;
+    PropertiesPanel* m_properties = nullptr;
+    DatasetPanel* m_dataset = nullptr;
+    RunPanel* m_run = nullptr;
+    ChartsPanel* m_charts = nullptr;
+    QPlainTextEdit* m_log = nullptr;
+    WelcomePage* m_welcome = nullptr;
+    QLabel* m_statusRun = nullptr;
+    QMenu* m_recentMenu = nullptr;
+    QMenu* m_viewMenu = nullptr;
+    QByteArray m_defaultState;
+    QString m_lastRunDir;
+    QString m_lastMessage;
+    Theme m_theme = Theme::System;
+    bool m_scripted = false;          ///< --quit-after-epochs: no prompts, close when done
+    int m_quitAfterEpochs = 0;
+    QString m_screenshotPath;
+    bool m_applyingTheme = false;
+};
+
+} // namespace tp::ui

@@ -1,0 +1,135 @@
+#include "ui/views/run_compare_view.h"
+
+#include <QDir>
+#include <QFile>
+#include <QGridLayout>
+#include <QHeaderView>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTableWidget>
+
+#include "ui/charts/line_chart.h"
+#include "ui/charts/palette.h"
+
+namespace tp::ui {
+
+std::optional<RunRecord> loadRunRecord(const QString& dir, QString* error)
+{
+    const QString path = QDir(dir).filePath(QStringLiteral("metrics.json"));
+    const auto fail = [&](const QString& what) -> std::optional<RunRecord> {
+        if (error)
+            *error = QStringLiteral("%1: %2").arg(QDir::toNativeSeparators(path), what);
+        return std::nullopt;
+    };
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return fail(QStringLiteral("cannot read (not a run folder?)"));
+    QJsonParseError parseError;
+    const QJsonObject root = QJsonDocument::fromJson(file.readAll(), &parseError).object();
+    if (parseError.error != QJsonParseError::NoError)
+        return fail(QStringLiteral("not JSON at offset %1 (%2)").arg(parseError.offset).arg(parseError.errorString()));
+    const QJsonArray epochs = root.value(QStringLiteral("epochs")).toArray();
+    if (epochs.isEmpty())
+        return fail(QStringLiteral("field 'epochs' is missing or empty"));
+
+    RunRecord r;
+    r.dir = dir;
+    const QJsonObject exp = root.value(QStringLiteral("experiment")).toObject();
+    r.rule = exp.value(QStringLiteral("rule")).toObject().value(QStringLiteral("name")).toString(QStringLiteral("tp"));
+    r.label = QStringLiteral("%1 · %2").arg(exp.value(QStringLiteral("name")).toString(QDir(dir).dirName()), r.rule.toUpper());
+    r.best_test_accuracy = root.value(QStringLiteral("best_test_accuracy")).toDouble();
+    for (const QJsonValue& value : epochs) {
+        const QJsonObject e = value.toObject();
+        r.train_accuracy << e.value(QStringLiteral("train_accuracy")).toDouble();
+        r.test_accuracy << e.value(QStringLiteral("test_accuracy")).toDouble();
+        r.train_seconds << e.value(QStringLiteral("train_seconds")).toDouble();
+        const auto perLayer = [](const QJsonArray& values, QVector<QVector<double>>& out) {
+            if (out.size() < values.size())
+                out.resize(values.size());
+            for (int l = 0; l < values.size(); ++l)
+                out[l] << values[l].toDouble();
+        };
+        perLayer(e.value(QStringLiteral("loss")).toArray(), r.layer_loss);
+        perLayer(e.value(QStringLiteral("firing_rate")).toArray(), r.firing_rate);
+    }
+    for (const QJsonValue& part : root.value(QStringLiteral("memory")).toArray())
+        r.memory_bytes += part.toObject().value(QStringLiteral("total_bytes")).toInteger();
+    return r;
+}
+
+namespace {
+
+QVector<QPointF> byEpoch(const QVector<double>& values, double scale = 1)
+{
+    QVector<QPointF> points;
+    for (int i = 0; i < values.size(); ++i)
+        points << QPointF(i + 1, scale * values[i]);
+    return points;
+}
+
+} // namespace
+
+RunCompareView::RunCompareView(QWidget* parent) : QWidget(parent)
+{
+    setObjectName(QStringLiteral("runCompareView"));
+    m_accuracy = new LineChart(tr("Accuracy"), tr("epoch"), tr("accuracy (%)"));
+    m_loss = new LineChart(tr("Local loss per layer"), tr("epoch"), tr("mean E_l per step"));
+    m_firing = new LineChart(tr("Firing rate per layer"), tr("epoch"), tr("spikes / neuron / step"));
+    m_time = new LineChart(tr("Training time"), tr("epoch"), tr("seconds per epoch"));
+    m_summary = new QTableWidget(0, 6);
+    m_summary->setHorizontalHeaderLabels({tr("run"), tr("best test"), tr("final test"), tr("s / epoch"),
+                                          tr("memory (MiB)"), tr("folder")});
+    m_summary->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_summary->horizontalHeader()->setStretchLastSection(true);
+    m_summary->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_summary->setAccessibleName(tr("Run summary"));
+    auto* grid = new QGridLayout(this);
+    grid->addWidget(m_accuracy, 0, 0);
+    grid->addWidget(m_loss, 0, 1);
+    grid->addWidget(m_firing, 1, 0);
+    grid->addWidget(m_time, 1, 1);
+    grid->addWidget(m_summary, 2, 0, 1, 2);
+    grid->setRowStretch(0, 3);
+    grid->setRowStretch(1, 3);
+    grid->setRowStretch(2, 1);
+}
+
+void RunCompareView::setRuns(const QVector<RunRecord>& runs)
+{
+    m_runs = runs;
+    for (LineChart* chart : {m_accuracy, m_loss, m_firing, m_time})
+        chart->clear();
+    m_summary->setRowCount(int(runs.size()));
+    int colour = 0;
+    for (int i = 0; i < runs.size(); ++i) {
+        const RunRecord& r = runs[i];
+        const QColor c = paletteColor(i);
+        m_accuracy->setPoints(m_accuracy->addSeries(r.label + tr(" test"), c, LineChart::Style::LineWithPoints),
+                              byEpoch(r.test_accuracy, 100));
+        m_accuracy->setPoints(m_accuracy->addSeries(r.label + tr(" train"), c, LineChart::Style::Dashed),
+                              byEpoch(r.train_accuracy, 100));
+        m_time->setPoints(m_time->addSeries(r.label, c, LineChart::Style::LineWithPoints), byEpoch(r.train_seconds));
+        for (int l = 0; l < r.layer_loss.size(); ++l)
+            m_loss->setPoints(m_loss->addSeries(QStringLiteral("%1 L%2").arg(r.label).arg(l + 1), paletteColor(colour + l)),
+                              byEpoch(r.layer_loss[l]));
+        for (int l = 0; l < r.firing_rate.size(); ++l)
+            m_firing->setPoints(m_firing->addSeries(QStringLiteral("%1 L%2").arg(r.label).arg(l + 1), paletteColor(colour + l)),
+                                byEpoch(r.firing_rate[l]));
+        colour += std::max<int>(1, int(r.layer_loss.size()));
+
+        double seconds = 0;
+        for (double s : r.train_seconds)
+            seconds += s;
+        const QStringList cells = {r.label,
+                                   QString::number(100 * r.best_test_accuracy, 'f', 2) + QLatin1Char('%'),
+                                   QString::number(100 * r.test_accuracy.value(r.test_accuracy.size() - 1), 'f', 2) + QLatin1Char('%'),
+                                   QString::number(seconds / std::max<qsizetype>(1, r.train_seconds.size()), 'f', 2),
+                                   QString::number(double(r.memory_bytes) / (1024.0 * 1024.0), 'f', 2),
+                                   QDir::toNativeSeparators(r.dir)};
+        for (int c2 = 0; c2 < cells.size(); ++c2)
+            m_summary->setItem(i, c2, new QTableWidgetItem(cells[c2]));
+    }
+}
+
+} // namespace tp::ui
