@@ -151,6 +151,7 @@ private Q_SLOTS:
         QVERIFY(!labelContaining(&panel, QStringLiteral("(%1 at this step)").arg(atBusy)).isEmpty());
         QVERIFY(!labelContaining(&panel, QStringLiteral("step %1 / 100").arg(busy)).isEmpty());
 
+        QVERIFY(!childNamed<QSpinBox>(&panel, QStringLiteral("Frame size"))->isVisible());  // randman has steps
         // An edit of the generator marks the statistics stale until the next load.
         doc.setValue(QStringLiteral("dataset.classes"), 5);
         QVERIFY(panel.statusText().contains(QLatin1String("changed since the last load")));

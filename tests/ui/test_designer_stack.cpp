@@ -3,6 +3,7 @@
 // model calls QListView makes, inline errors, keyboard use and accessible names.
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDir>
 #include <QDoubleSpinBox>
 #include <QLabel>
 #include <QLineEdit>
@@ -277,6 +278,23 @@ private Q_SLOTS:
         QCOMPARE(lr->text(), QStringLiteral("0.002"));
         typeInto(lr, QStringLiteral("3.5e-4"));
         QCOMPARE(d.doc.value(QStringLiteral("run.lr")).toDouble(), 3.5e-4);
+    }
+
+    void screenshotOfAConvNetwork()
+    {
+        Designer d;
+        QVERIFY(d.doc.load(QStringLiteral(":/experiments/dvsgesture-vgg9.json"), nullptr));
+        d.stack->selectLayer(1);
+        d.window.resize(820, 900);
+        d.stack->setGeometry(0, 0, 430, 900);
+        d.props->setGeometry(430, 0, 390, 900);
+        QCOMPARE(d.rowText(1), QStringLiteral("2. Conv LIF \u00b7 128 channels, 3x3, max pool 2x2\n64x32x32 \u2192 128x16x16"));
+        QVERIFY(d.stack->networkErrors().isEmpty());
+        const QString out = QDir::temp().filePath(QStringLiteral("traceprop-gui-edit"));
+        QVERIFY(QDir().mkpath(out));
+        const QString file = out + QStringLiteral("/designer-conv.png");
+        QVERIFY(d.window.grab().save(file));
+        qInfo("screenshot: %s", qPrintable(file));
     }
 };
 
