@@ -15,6 +15,7 @@
 #include <QTest>
 #include <QToolButton>
 #include <QUndoStack>
+#include <QWheelEvent>
 
 #include "ui/designer/layer_list_model.h"
 #include "ui/designer/layer_stack_editor.h"
@@ -265,6 +266,22 @@ private Q_SLOTS:
             QVERIFY(editor->focusPolicy() & Qt::TabFocus);
         }
         QCOMPARE(d.stack->view()->accessibleName(), QStringLiteral("Layer stack"));
+        // Scrolling the panel over an unfocused spin box does not change the value.
+        auto* epochs = d.props->editor(QStringLiteral("run.epochs"));
+        d.window.activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(&d.window));
+        d.stack->view()->setFocus();
+        QWheelEvent wheel(QPointF(5, 5), epochs->mapToGlobal(QPointF(5, 5)), QPoint(), QPoint(0, 120), Qt::NoButton,
+                          Qt::NoModifier, Qt::NoScrollPhase, false);
+        QCoreApplication::sendEvent(epochs, &wheel);
+        QCOMPARE(d.doc.value(QStringLiteral("run.epochs")).toInt(), 20);
+        QCOMPARE(d.doc.undoStack()->count(), 0);
+        epochs->setFocus();
+        QVERIFY(epochs->hasFocus());
+        QWheelEvent focusedWheel(QPointF(5, 5), epochs->mapToGlobal(QPointF(5, 5)), QPoint(), QPoint(0, 120),
+                                 Qt::NoButton, Qt::NoModifier, Qt::NoScrollPhase, false);
+        QCoreApplication::sendEvent(epochs, &focusedWheel);
+        QCOMPARE(d.doc.value(QStringLiteral("run.epochs")).toInt(), 21);
         auto* name = qobject_cast<QLineEdit*>(d.props->editor(QStringLiteral("name")));
         QVERIFY(name);
         QCOMPARE(name->text(), QStringLiteral("randman"));

@@ -14,6 +14,9 @@
 #include <QLineEdit>
 #include <QRegularExpressionValidator>
 #include <QScrollArea>
+#include <QScrollBar>
+#include <QCoreApplication>
+#include <QWheelEvent>
 #include <QSpinBox>
 
 #include "ui/designer/layer_stack_editor.h"
@@ -167,13 +170,17 @@ PropertiesPanel::PropertiesPanel(ExperimentDocument* doc, LayerStackEditor* stac
     addScientific(adam, QStringLiteral("run.adam.eps"), tr("\u03b5"), 1e-30, 1, tr("Adam denominator offset, > 0."));
     column->addStretch();
 
-    auto* scroll = new QScrollArea(this);
-    scroll->setWidget(content);
-    scroll->setWidgetResizable(true);
-    scroll->setFrameShape(QFrame::NoFrame);
+    m_scroll = new QScrollArea(this);
+    m_scroll->setWidget(content);
+    m_scroll->setWidgetResizable(true);
+    m_scroll->setFrameShape(QFrame::NoFrame);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(scroll);
+    layout->addWidget(m_scroll);
+    for (const auto& f : m_fields) {
+        f->editor->setFocusPolicy(Qt::StrongFocus);
+        f->editor->installEventFilter(this);
+    }
 
     connect(doc, &ExperimentDocument::changed, this, &PropertiesPanel::sync);
     connect(stack, &LayerStackEditor::currentLayerChanged, this, [this] {
@@ -360,6 +367,18 @@ void PropertiesPanel::changeLayerType(const QString& type)
     if (size.isValid())
         layer["size"] = size.toLongLong();
     m_doc->setJson(path.chopped(5), layer);
+}
+
+bool PropertiesPanel::eventFilter(QObject* watched, QEvent* event)
+{
+    if (event->type() == QEvent::Wheel) {
+        auto* widget = qobject_cast<QWidget*>(watched);
+        if (widget && !widget->hasFocus()) {
+            QCoreApplication::sendEvent(m_scroll->verticalScrollBar(), event);
+            return true;
+        }
+    }
+    return QWidget::eventFilter(watched, event);
 }
 
 int PropertiesPanel::layerCount() const { return m_stack->layerCount(); }

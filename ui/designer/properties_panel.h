@@ -14,6 +14,7 @@
 class QFormLayout;
 class QGroupBox;
 class QLabel;
+class QScrollArea;
 
 namespace tp::ui {
 
@@ -32,6 +33,10 @@ public:
     QStringList fieldErrors(const QString& field) const;
     int layerCount() const;
     void selectLayer(int index);
+
+protected:
+    /// Wheel over an unfocused editor scrolls the panel instead of changing the value.
+    bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
     enum class Kind { Int, Double, Scientific, Bool, Choice, Seed, Text };
@@ -70,6 +75,7 @@ private:
     QGroupBox* m_layerBox = nullptr;
     QFormLayout* m_layerForm = nullptr;
     QLabel* m_layerHint = nullptr;
+    QScrollArea* m_scroll = nullptr;
 };
 
 } // namespace tp::ui
