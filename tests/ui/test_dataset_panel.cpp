@@ -91,6 +91,8 @@ private Q_SLOTS:
         QSignalSpy loaded(&panel, &DatasetPanel::datasetLoaded);
         panel.resize(480, 700);
         panel.show();  // the built-in set loads by itself, off the GUI thread
+        QVERIFY(panel.isLoading());  // show() returned while the worker generates
+        QVERIFY(!panel.dataset());
         QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 1, kLoadTimeoutMs);
         QCOMPARE(loaded.at(0).at(0).toBool(), true);
         QVERIFY(!panel.isLoading());

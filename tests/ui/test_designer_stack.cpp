@@ -7,6 +7,7 @@
 #include <QDoubleSpinBox>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPlainTextEdit>
 #include <QListView>
 #include <QListWidget>
 #include <QMimeData>
@@ -290,6 +291,16 @@ private Q_SLOTS:
         QTest::keyClicks(name, QStringLiteral("my run"));
         QTest::keyClick(name, Qt::Key_Return);
         QCOMPARE(d.doc.value(QStringLiteral("name")).toString(), QStringLiteral("my run"));
+        auto* description = qobject_cast<QPlainTextEdit*>(d.props->editor(QStringLiteral("description")));
+        QVERIFY(description);
+        QVERIFY(description->toPlainText().startsWith(QLatin1String("The built-in default")));
+        description->setFocus();
+        description->selectAll();
+        QTest::keyClicks(description, QStringLiteral("Lesson 1"));
+        QCOMPARE(d.doc.undoStack()->count(), 2);  // nothing until the field is left
+        QTest::keyClick(description, Qt::Key_Tab);
+        QCOMPARE(d.doc.value(QStringLiteral("description")).toString(), QStringLiteral("Lesson 1"));
+        QCOMPARE(d.doc.undoStack()->count(), 3);
         // The learning rate shows in its shortest form and keeps full precision in the file.
         auto* lr = qobject_cast<QDoubleSpinBox*>(d.props->editor(QStringLiteral("run.lr")));
         QCOMPARE(lr->text(), QStringLiteral("0.002"));

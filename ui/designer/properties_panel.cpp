@@ -12,6 +12,7 @@
 #include <QGroupBox>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPlainTextEdit>
 #include <QRegularExpressionValidator>
 #include <QScrollArea>
 #include <QScrollBar>
@@ -87,6 +88,8 @@ PropertiesPanel::PropertiesPanel(ExperimentDocument* doc, LayerStackEditor* stac
 
     auto [experimentBox, experiment] = group(tr("Experiment"));
     addText(experiment, QStringLiteral("name"), tr("Name"), tr("Short name of the experiment (reports and run folders use it)."));
+    addLongText(experiment, QStringLiteral("description"), tr("Description"),
+                tr("What the experiment is for and why its values were chosen (saved with the file)."));
 
     auto [layerBox, layer] = group(tr("Layer"));
     m_layerBox = layerBox;
@@ -321,6 +324,17 @@ void PropertiesPanel::addText(QFormLayout* form, const QString& key, const QStri
     form->addRow(f.label, edit);
 }
 
+void PropertiesPanel::addLongText(QFormLayout* form, const QString& key, const QString& label, const QString& tip)
+{
+    Field& f = add(form, key, Kind::LongText, label, tip);
+    auto* edit = new QPlainTextEdit(form->parentWidget());
+    edit->setTabChangesFocus(true);
+    edit->setFixedHeight(edit->fontMetrics().lineSpacing() * 4 + 12);
+    f.editor = edit;
+    f.label = new QLabel(label, form->parentWidget());
+    form->addRow(f.label, edit);
+}
+
 QString PropertiesPanel::pathOf(const QString& key) const
 {
     if (!key.startsWith(QLatin1String("layer.")))
@@ -371,7 +385,12 @@ void PropertiesPanel::changeLayerType(const QString& type)
 
 bool PropertiesPanel::eventFilter(QObject* watched, QEvent* event)
 {
-    if (event->type() == QEvent::Wheel) {
+    if (event->type() == QEvent::FocusOut) {  // the description commits when the user leaves it
+        for (const auto& f : m_fields)
+            if (f->editor == watched && f->kind == Kind::LongText)
+                commit(*f, static_cast<QPlainTextEdit*>(f->editor)->toPlainText(), false);
+    }
+    if (event->type() == QEvent::Wheel && !qobject_cast<QPlainTextEdit*>(watched)) {
         auto* widget = qobject_cast<QWidget*>(watched);
         if (widget && !widget->hasFocus()) {
             QCoreApplication::sendEvent(m_scroll->verticalScrollBar(), event);
@@ -440,6 +459,10 @@ void PropertiesPanel::sync()
         }
         case Kind::Bool: static_cast<QCheckBox*>(f->editor)->setChecked(value.toBool()); break;
         case Kind::Seed: static_cast<QLineEdit*>(f->editor)->setText(QString::number(value.toULongLong())); break;
+        case Kind::LongText:
+            if (!f->editor->hasFocus())
+                static_cast<QPlainTextEdit*>(f->editor)->setPlainText(value.toString());
+            break;
         case Kind::Text:
             if (!f->editor->hasFocus())
                 static_cast<QLineEdit*>(f->editor)->setText(value.toString());

@@ -39,7 +39,7 @@ protected:
     bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
-    enum class Kind { Int, Double, Scientific, Bool, Choice, Seed, Text };
+    enum class Kind { Int, Double, Scientific, Bool, Choice, Seed, Text, LongText };
     struct Field {
         QString key;
         Kind kind;
@@ -62,6 +62,7 @@ private:
                    const QStringList& names, const QString& tip);
     void addSeed(QFormLayout* form, const QString& key, const QString& label, const QString& tip);
     void addText(QFormLayout* form, const QString& key, const QString& label, const QString& tip);
+    void addLongText(QFormLayout* form, const QString& key, const QString& label, const QString& tip);
 
     QString pathOf(const QString& key) const;
     QVariant currentValue(const Field& field) const;
