@@ -52,6 +52,14 @@ struct Designer {
     }
 };
 
+QString labelWithText(QWidget* parent, const QString& text)
+{
+    for (QLabel* label : parent->findChildren<QLabel*>())
+        if (label->text() == text && label->isVisible())
+            return label->text();
+    return {};
+}
+
 /// Replaces a spin box's text by typing, then Enter (one committed edit).
 void typeInto(QAbstractSpinBox* spin, const QString& text)
 {
@@ -318,6 +326,7 @@ private Q_SLOTS:
         d.props->setGeometry(430, 0, 390, 900);
         QCOMPARE(d.rowText(1), QStringLiteral("2. Conv LIF \u00b7 128 channels, 3x3, max pool 2x2\n64x32x32 \u2192 128x16x16"));
         QVERIFY(d.stack->networkErrors().isEmpty());
+        QVERIFY(!labelWithText(&d.window, QStringLiteral("64x32x32 \u2192 128x16x16")).isEmpty());
         const QString out = QDir::temp().filePath(QStringLiteral("traceprop-gui-edit"));
         QVERIFY(QDir().mkpath(out));
         const QString file = out + QStringLiteral("/designer-conv.png");

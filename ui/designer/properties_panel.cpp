@@ -14,12 +14,13 @@
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QRegularExpressionValidator>
+#include <QCoreApplication>
 #include <QScrollArea>
 #include <QScrollBar>
-#include <QCoreApplication>
-#include <QWheelEvent>
 #include <QSpinBox>
+#include <QWheelEvent>
 
+#include "ui/designer/layer_list_model.h"
 #include "ui/designer/layer_stack_editor.h"
 #include "ui/document/experiment_document.h"
 
@@ -109,6 +110,11 @@ PropertiesPanel::PropertiesPanel(ExperimentDocument* doc, LayerStackEditor* stac
               {QStringLiteral("none"), QStringLiteral("max2"), QStringLiteral("avgpool2x2")},
               {tr("none"), tr("max 2x2 (halves H and W)"), tr("adaptive average to 2x2")},
               tr("conv only: pooling of the block's spike map. max2 needs a map of at least 2x2."));
+    m_layerShape = new QLabel(layerBox);
+    m_layerShape->setToolTip(tr("Input -> output of the layer, inferred from the dataset and the layers above "
+                                "(C x H x W for conv maps, after pooling)"));
+    m_layerShape->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    layer->addRow(tr("Shape"), m_layerShape);
 
     auto [netBox, net] = group(tr("Network"));
     addInt(net, QStringLiteral("network.inputs"), tr("Inputs"), 0, 10'000'000, tr(" channels"),
@@ -424,13 +430,19 @@ void PropertiesPanel::sync()
     const bool conv = layer >= 0 && m_doc->value(pathOf(QStringLiteral("layer.type"))).toString() == QLatin1String("conv");
     m_layerBox->setTitle(layer < 0 ? tr("Layer (none selected)")
                                    : tr("Layer %1 \u00b7 %2").arg(layer + 1).arg(conv ? tr("Conv LIF") : tr("Dense LIF")));
-    m_layerForm->setRowVisible(m_layerHint, layer < 0);
+    m_layerHint->setVisible(layer < 0);
+    m_layerShape->setVisible(layer >= 0);
+    m_layerForm->labelForField(m_layerShape)->setVisible(layer >= 0);
+    if (layer >= 0)
+        m_layerShape->setText(m_stack->model()->data(m_stack->model()->index(layer), LayerListModel::ShapeRole).toString());
     for (const auto& f : m_fields) {
         const bool isLayer = f->key.startsWith(QLatin1String("layer."));
         if (isLayer) {
             const bool shown = layer >= 0 && (f->key != QLatin1String("layer.recurrent") || !conv) &&
                                (f->key != QLatin1String("layer.pool") || conv);
-            m_layerForm->setRowVisible(f->editor, shown);
+            // Hiding label and editor collapses the row (setRowVisible left a gap in Qt 6.4).
+            f->label->setVisible(shown);
+            f->editor->setVisible(shown);
             if (layer < 0)
                 continue;
         }

@@ -76,6 +76,7 @@ private:
     QGroupBox* m_layerBox = nullptr;
     QFormLayout* m_layerForm = nullptr;
     QLabel* m_layerHint = nullptr;
+    QLabel* m_layerShape = nullptr;  ///< "input -> output" of the selected layer
     QScrollArea* m_scroll = nullptr;
 };
 
