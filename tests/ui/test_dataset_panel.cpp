@@ -91,6 +91,8 @@ private Q_SLOTS:
         QSignalSpy loaded(&panel, &DatasetPanel::datasetLoaded);
         panel.resize(480, 700);
         panel.show();  // the built-in set loads by itself, off the GUI thread
+        QVERIFY(panel.isLoading());  // show() returned while the worker generates
+        QVERIFY(!panel.dataset());
         QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 1, kLoadTimeoutMs);
         QCOMPARE(loaded.at(0).at(0).toBool(), true);
         QVERIFY(!panel.isLoading());
@@ -151,6 +153,7 @@ private Q_SLOTS:
         QVERIFY(!labelContaining(&panel, QStringLiteral("(%1 at this step)").arg(atBusy)).isEmpty());
         QVERIFY(!labelContaining(&panel, QStringLiteral("step %1 / 100").arg(busy)).isEmpty());
 
+        QVERIFY(!childNamed<QSpinBox>(&panel, QStringLiteral("Frame size"))->isVisible());  // randman has steps
         // An edit of the generator marks the statistics stale until the next load.
         doc.setValue(QStringLiteral("dataset.classes"), 5);
         QVERIFY(panel.statusText().contains(QLatin1String("changed since the last load")));

@@ -3,9 +3,11 @@
 // model calls QListView makes, inline errors, keyboard use and accessible names.
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDir>
 #include <QDoubleSpinBox>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPlainTextEdit>
 #include <QListView>
 #include <QListWidget>
 #include <QMimeData>
@@ -14,6 +16,7 @@
 #include <QTest>
 #include <QToolButton>
 #include <QUndoStack>
+#include <QWheelEvent>
 
 #include "ui/designer/layer_list_model.h"
 #include "ui/designer/layer_stack_editor.h"
@@ -48,6 +51,14 @@ struct Designer {
         return stack->model()->data(stack->model()->index(row), Qt::DisplayRole).toString();
     }
 };
+
+QString labelWithText(QWidget* parent, const QString& text)
+{
+    for (QLabel* label : parent->findChildren<QLabel*>())
+        if (label->text() == text && label->isVisible())
+            return label->text();
+    return {};
+}
 
 /// Replaces a spin box's text by typing, then Enter (one committed edit).
 void typeInto(QAbstractSpinBox* spin, const QString& text)
@@ -264,6 +275,22 @@ private Q_SLOTS:
             QVERIFY(editor->focusPolicy() & Qt::TabFocus);
         }
         QCOMPARE(d.stack->view()->accessibleName(), QStringLiteral("Layer stack"));
+        // Scrolling the panel over an unfocused spin box does not change the value.
+        auto* epochs = d.props->editor(QStringLiteral("run.epochs"));
+        d.window.activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(&d.window));
+        d.stack->view()->setFocus();
+        QWheelEvent wheel(QPointF(5, 5), epochs->mapToGlobal(QPointF(5, 5)), QPoint(), QPoint(0, 120), Qt::NoButton,
+                          Qt::NoModifier, Qt::NoScrollPhase, false);
+        QCoreApplication::sendEvent(epochs, &wheel);
+        QCOMPARE(d.doc.value(QStringLiteral("run.epochs")).toInt(), 20);
+        QCOMPARE(d.doc.undoStack()->count(), 0);
+        epochs->setFocus();
+        QVERIFY(epochs->hasFocus());
+        QWheelEvent focusedWheel(QPointF(5, 5), epochs->mapToGlobal(QPointF(5, 5)), QPoint(), QPoint(0, 120),
+                                 Qt::NoButton, Qt::NoModifier, Qt::NoScrollPhase, false);
+        QCoreApplication::sendEvent(epochs, &focusedWheel);
+        QCOMPARE(d.doc.value(QStringLiteral("run.epochs")).toInt(), 21);
         auto* name = qobject_cast<QLineEdit*>(d.props->editor(QStringLiteral("name")));
         QVERIFY(name);
         QCOMPARE(name->text(), QStringLiteral("randman"));
@@ -272,11 +299,39 @@ private Q_SLOTS:
         QTest::keyClicks(name, QStringLiteral("my run"));
         QTest::keyClick(name, Qt::Key_Return);
         QCOMPARE(d.doc.value(QStringLiteral("name")).toString(), QStringLiteral("my run"));
+        auto* description = qobject_cast<QPlainTextEdit*>(d.props->editor(QStringLiteral("description")));
+        QVERIFY(description);
+        QVERIFY(description->toPlainText().startsWith(QLatin1String("The built-in default")));
+        description->setFocus();
+        description->selectAll();
+        QTest::keyClicks(description, QStringLiteral("Lesson 1"));
+        QCOMPARE(d.doc.undoStack()->count(), 2);  // nothing until the field is left
+        QTest::keyClick(description, Qt::Key_Tab);
+        QCOMPARE(d.doc.value(QStringLiteral("description")).toString(), QStringLiteral("Lesson 1"));
+        QCOMPARE(d.doc.undoStack()->count(), 3);
         // The learning rate shows in its shortest form and keeps full precision in the file.
         auto* lr = qobject_cast<QDoubleSpinBox*>(d.props->editor(QStringLiteral("run.lr")));
         QCOMPARE(lr->text(), QStringLiteral("0.002"));
         typeInto(lr, QStringLiteral("3.5e-4"));
         QCOMPARE(d.doc.value(QStringLiteral("run.lr")).toDouble(), 3.5e-4);
+    }
+
+    void screenshotOfAConvNetwork()
+    {
+        Designer d;
+        QVERIFY(d.doc.load(QStringLiteral(":/experiments/dvsgesture-vgg9.json"), nullptr));
+        d.stack->selectLayer(1);
+        d.window.resize(820, 900);
+        d.stack->setGeometry(0, 0, 430, 900);
+        d.props->setGeometry(430, 0, 390, 900);
+        QCOMPARE(d.rowText(1), QStringLiteral("2. Conv LIF \u00b7 128 channels, 3x3, max pool 2x2\n64x32x32 \u2192 128x16x16"));
+        QVERIFY(d.stack->networkErrors().isEmpty());
+        QVERIFY(!labelWithText(&d.window, QStringLiteral("64x32x32 \u2192 128x16x16")).isEmpty());
+        const QString out = QDir::temp().filePath(QStringLiteral("traceprop-gui-edit"));
+        QVERIFY(QDir().mkpath(out));
+        const QString file = out + QStringLiteral("/designer-conv.png");
+        QVERIFY(d.window.grab().save(file));
+        qInfo("screenshot: %s", qPrintable(file));
     }
 };
 

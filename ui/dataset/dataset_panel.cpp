@@ -345,7 +345,8 @@ void DatasetPanel::syncFromDocument()
     for (int i = 0; i < m_frameMode->count() && mode < 0; ++i)
         if (spec.binning.contains(m_frameMode->itemData(i).toString().toStdString()))
             mode = i;
-    m_frames->setVisible(!builtIn && kind != QLatin1String("gsc"));
+    if (auto* form = qobject_cast<QFormLayout*>(m_frames->parentWidget()->layout()))
+        form->setRowVisible(m_frames, !builtIn && kind != QLatin1String("gsc"));
     if (mode >= 0) {
         const QSignalBlocker a(m_frameMode), b(m_frameValue);
         m_frameMode->setCurrentIndex(mode);

@@ -12,10 +12,15 @@
 #include <QGroupBox>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPlainTextEdit>
 #include <QRegularExpressionValidator>
+#include <QCoreApplication>
 #include <QScrollArea>
+#include <QScrollBar>
 #include <QSpinBox>
+#include <QWheelEvent>
 
+#include "ui/designer/layer_list_model.h"
 #include "ui/designer/layer_stack_editor.h"
 #include "ui/document/experiment_document.h"
 
@@ -84,6 +89,8 @@ PropertiesPanel::PropertiesPanel(ExperimentDocument* doc, LayerStackEditor* stac
 
     auto [experimentBox, experiment] = group(tr("Experiment"));
     addText(experiment, QStringLiteral("name"), tr("Name"), tr("Short name of the experiment (reports and run folders use it)."));
+    addLongText(experiment, QStringLiteral("description"), tr("Description"),
+                tr("What the experiment is for and why its values were chosen (saved with the file)."));
 
     auto [layerBox, layer] = group(tr("Layer"));
     m_layerBox = layerBox;
@@ -103,6 +110,11 @@ PropertiesPanel::PropertiesPanel(ExperimentDocument* doc, LayerStackEditor* stac
               {QStringLiteral("none"), QStringLiteral("max2"), QStringLiteral("avgpool2x2")},
               {tr("none"), tr("max 2x2 (halves H and W)"), tr("adaptive average to 2x2")},
               tr("conv only: pooling of the block's spike map. max2 needs a map of at least 2x2."));
+    m_layerShape = new QLabel(layerBox);
+    m_layerShape->setToolTip(tr("Input -> output of the layer, inferred from the dataset and the layers above "
+                                "(C x H x W for conv maps, after pooling)"));
+    m_layerShape->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    layer->addRow(tr("Shape"), m_layerShape);
 
     auto [netBox, net] = group(tr("Network"));
     addInt(net, QStringLiteral("network.inputs"), tr("Inputs"), 0, 10'000'000, tr(" channels"),
@@ -167,13 +179,17 @@ PropertiesPanel::PropertiesPanel(ExperimentDocument* doc, LayerStackEditor* stac
     addScientific(adam, QStringLiteral("run.adam.eps"), tr("\u03b5"), 1e-30, 1, tr("Adam denominator offset, > 0."));
     column->addStretch();
 
-    auto* scroll = new QScrollArea(this);
-    scroll->setWidget(content);
-    scroll->setWidgetResizable(true);
-    scroll->setFrameShape(QFrame::NoFrame);
+    m_scroll = new QScrollArea(this);
+    m_scroll->setWidget(content);
+    m_scroll->setWidgetResizable(true);
+    m_scroll->setFrameShape(QFrame::NoFrame);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(scroll);
+    layout->addWidget(m_scroll);
+    for (const auto& f : m_fields) {
+        f->editor->setFocusPolicy(Qt::StrongFocus);
+        f->editor->installEventFilter(this);
+    }
 
     connect(doc, &ExperimentDocument::changed, this, &PropertiesPanel::sync);
     connect(stack, &LayerStackEditor::currentLayerChanged, this, [this] {
@@ -314,6 +330,17 @@ void PropertiesPanel::addText(QFormLayout* form, const QString& key, const QStri
     form->addRow(f.label, edit);
 }
 
+void PropertiesPanel::addLongText(QFormLayout* form, const QString& key, const QString& label, const QString& tip)
+{
+    Field& f = add(form, key, Kind::LongText, label, tip);
+    auto* edit = new QPlainTextEdit(form->parentWidget());
+    edit->setTabChangesFocus(true);
+    edit->setFixedHeight(edit->fontMetrics().lineSpacing() * 4 + 12);
+    f.editor = edit;
+    f.label = new QLabel(label, form->parentWidget());
+    form->addRow(f.label, edit);
+}
+
 QString PropertiesPanel::pathOf(const QString& key) const
 {
     if (!key.startsWith(QLatin1String("layer.")))
@@ -362,6 +389,23 @@ void PropertiesPanel::changeLayerType(const QString& type)
     m_doc->setJson(path.chopped(5), layer);
 }
 
+bool PropertiesPanel::eventFilter(QObject* watched, QEvent* event)
+{
+    if (event->type() == QEvent::FocusOut) {  // the description commits when the user leaves it
+        for (const auto& f : m_fields)
+            if (f->editor == watched && f->kind == Kind::LongText)
+                commit(*f, static_cast<QPlainTextEdit*>(f->editor)->toPlainText(), false);
+    }
+    if (event->type() == QEvent::Wheel && !qobject_cast<QPlainTextEdit*>(watched)) {
+        auto* widget = qobject_cast<QWidget*>(watched);
+        if (widget && !widget->hasFocus()) {
+            QCoreApplication::sendEvent(m_scroll->verticalScrollBar(), event);
+            return true;
+        }
+    }
+    return QWidget::eventFilter(watched, event);
+}
+
 int PropertiesPanel::layerCount() const { return m_stack->layerCount(); }
 
 void PropertiesPanel::selectLayer(int index) { m_stack->selectLayer(index); }
@@ -386,13 +430,19 @@ void PropertiesPanel::sync()
     const bool conv = layer >= 0 && m_doc->value(pathOf(QStringLiteral("layer.type"))).toString() == QLatin1String("conv");
     m_layerBox->setTitle(layer < 0 ? tr("Layer (none selected)")
                                    : tr("Layer %1 \u00b7 %2").arg(layer + 1).arg(conv ? tr("Conv LIF") : tr("Dense LIF")));
-    m_layerForm->setRowVisible(m_layerHint, layer < 0);
+    m_layerHint->setVisible(layer < 0);
+    m_layerShape->setVisible(layer >= 0);
+    m_layerForm->labelForField(m_layerShape)->setVisible(layer >= 0);
+    if (layer >= 0)
+        m_layerShape->setText(m_stack->model()->data(m_stack->model()->index(layer), LayerListModel::ShapeRole).toString());
     for (const auto& f : m_fields) {
         const bool isLayer = f->key.startsWith(QLatin1String("layer."));
         if (isLayer) {
             const bool shown = layer >= 0 && (f->key != QLatin1String("layer.recurrent") || !conv) &&
                                (f->key != QLatin1String("layer.pool") || conv);
-            m_layerForm->setRowVisible(f->editor, shown);
+            // Hiding label and editor collapses the row (setRowVisible left a gap in Qt 6.4).
+            f->label->setVisible(shown);
+            f->editor->setVisible(shown);
             if (layer < 0)
                 continue;
         }
@@ -421,6 +471,10 @@ void PropertiesPanel::sync()
         }
         case Kind::Bool: static_cast<QCheckBox*>(f->editor)->setChecked(value.toBool()); break;
         case Kind::Seed: static_cast<QLineEdit*>(f->editor)->setText(QString::number(value.toULongLong())); break;
+        case Kind::LongText:
+            if (!f->editor->hasFocus())
+                static_cast<QPlainTextEdit*>(f->editor)->setPlainText(value.toString());
+            break;
         case Kind::Text:
             if (!f->editor->hasFocus())
                 static_cast<QLineEdit*>(f->editor)->setText(value.toString());

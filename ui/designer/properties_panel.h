@@ -14,6 +14,7 @@
 class QFormLayout;
 class QGroupBox;
 class QLabel;
+class QScrollArea;
 
 namespace tp::ui {
 
@@ -33,8 +34,12 @@ public:
     int layerCount() const;
     void selectLayer(int index);
 
+protected:
+    /// Wheel over an unfocused editor scrolls the panel instead of changing the value.
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
 private:
-    enum class Kind { Int, Double, Scientific, Bool, Choice, Seed, Text };
+    enum class Kind { Int, Double, Scientific, Bool, Choice, Seed, Text, LongText };
     struct Field {
         QString key;
         Kind kind;
@@ -57,6 +62,7 @@ private:
                    const QStringList& names, const QString& tip);
     void addSeed(QFormLayout* form, const QString& key, const QString& label, const QString& tip);
     void addText(QFormLayout* form, const QString& key, const QString& label, const QString& tip);
+    void addLongText(QFormLayout* form, const QString& key, const QString& label, const QString& tip);
 
     QString pathOf(const QString& key) const;
     QVariant currentValue(const Field& field) const;
@@ -70,6 +76,8 @@ private:
     QGroupBox* m_layerBox = nullptr;
     QFormLayout* m_layerForm = nullptr;
     QLabel* m_layerHint = nullptr;
+    QLabel* m_layerShape = nullptr;  ///< "input -> output" of the selected layer
+    QScrollArea* m_scroll = nullptr;
 };
 
 } // namespace tp::ui

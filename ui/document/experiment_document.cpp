@@ -333,11 +333,18 @@ void ExperimentDocument::setJson(const QString& path, const std::optional<Json>&
 
 void ExperimentDocument::applyJson(const QString& path, const std::optional<Json>& value)
 {
-    const Json::json_pointer ptr = pointer(path);
-    if (value)
-        m_doc[ptr] = *value;
-    else if (m_doc.contains(ptr))
-        m_doc[ptr.parent_pointer()].erase(ptr.back());
+    try {
+        const Json::json_pointer ptr = pointer(path);
+        if (value)
+            m_doc[ptr] = *value;
+        else if (m_doc.contains(ptr))
+            m_doc[ptr.parent_pointer()].erase(ptr.back());
+    } catch (const std::exception& error) {
+        // Only a path through a missing array element gets here (a programming error); nothing
+        // may throw out of QUndoStack::push in a slot.
+        qWarning("ExperimentDocument: cannot set %s: %s", qPrintable(path), error.what());
+        return;
+    }
     if ((path.startsWith(QLatin1String("dataset")) || path.startsWith(QLatin1String("binning"))) && m_measured) {
         m_measured.reset();
         Q_EMIT datasetShapeChanged();
