@@ -29,6 +29,7 @@
 #include "ui/run/run_panel.h"
 #include "ui/run/training_session.h"
 #include "ui/views/charts_panel.h"
+#include "ui/views/run_compare_view.h"
 #include "ui/welcome_page.h"
 
 namespace tp::ui {
@@ -146,10 +147,13 @@ void MainWindow::buildDocks()
     auto* run = addDock(tr("Run"), QStringLiteral("dockRun"), m_run, Qt::RightDockWidgetArea);
     auto* charts = addDock(tr("Charts"), QStringLiteral("dockCharts"), m_charts, Qt::RightDockWidgetArea);
     auto* data = addDock(tr("Dataset"), QStringLiteral("dockDataset"), m_dataset, Qt::RightDockWidgetArea);
+    m_runs = new RunCompareView;
+    auto* runs = addDock(tr("Runs"), QStringLiteral("dockRuns"), m_runs, Qt::RightDockWidgetArea);
     auto* log = addDock(tr("Log"), QStringLiteral("dockLog"), m_log, Qt::BottomDockWidgetArea);
     splitDockWidget(layers, props, Qt::Vertical);
     splitDockWidget(run, charts, Qt::Vertical);
     tabifyDockWidget(charts, data);  // data before training, charts while it runs
+    tabifyDockWidget(charts, runs);
     data->raise();
     connect(m_session, &TrainingSession::runStarted, charts, &QDockWidget::raise);
     resizeDocks({layers, run}, {420, 1000}, Qt::Horizontal);
@@ -167,6 +171,11 @@ void MainWindow::buildMenus()
     newAct->setShortcut(QKeySequence::New);
     QAction* openAct = file->addAction(style()->standardIcon(QStyle::SP_DialogOpenButton), tr("&Open..."), this, &MainWindow::open);
     openAct->setShortcut(QKeySequence::Open);
+    file->addAction(tr("Open R&un..."), this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Open Run Folder"), runsRoot());
+        if (!dir.isEmpty())
+            openRuns({dir});
+    });
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     file->addSeparator();
     QAction* saveAct = file->addAction(style()->standardIcon(QStyle::SP_DialogSaveButton), tr("&Save"), this, [this] {
@@ -195,6 +204,10 @@ void MainWindow::buildMenus()
     QMenu* run = menuBar()->addMenu(tr("&Run"));
     for (QAction* a : {m_run->runAction(), m_run->pauseAction(), m_run->stepAction(), m_run->stopAction()})
         run->addAction(a);
+    run->addSeparator();
+    QAction* compare = run->addAction(tr("&Compare TP and BPTT"), this, [this] { startComparison(); });
+    compare->setToolTip(tr("Train this experiment with TP, then with BPTT (same seed and data), and show both"));
+    connect(m_session, &TrainingSession::stateChanged, compare, [this, compare] { compare->setEnabled(!m_session->isActive()); });
 
     m_viewMenu = menuBar()->addMenu(tr("&View"));
     for (QDockWidget* dock : findChildren<QDockWidget*>())
@@ -260,8 +273,25 @@ void MainWindow::connectSession()
     connect(m_session, &TrainingSession::finished, this, [this] {
         m_statusRun->setText(tr("Finished · results in %1").arg(QDir::toNativeSeparators(m_lastRunDir)));
         appendLog(tr("run finished; results in %1").arg(m_lastRunDir));
+        if (m_comparisonRules.isEmpty() && m_comparisonDirs.isEmpty())
+            return;
+        m_comparisonDirs << m_lastRunDir;
+        if (!m_comparisonRules.isEmpty()) {
+            // The session emits finished() from its own bookkeeping: start the next run after it.
+            QTimer::singleShot(0, this, [this] {
+                if (!startRunWithRule(m_comparisonRules.takeFirst(), nullptr)) {
+                    m_comparisonRules.clear();
+                    m_comparisonDirs.clear();
+                }
+            });
+        } else {
+            openRuns(m_comparisonDirs);
+            m_comparisonDirs.clear();
+        }
     });
     connect(m_session, &TrainingSession::failed, this, [this](const QString& message) {
+        m_comparisonRules.clear();
+        m_comparisonDirs.clear();
         m_statusRun->setText(tr("Failed"));
         showMessage(tr("Training failed"), message);
     });
@@ -370,15 +400,51 @@ QString MainWindow::runsRoot()
     return QDir(QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation)).filePath(QStringLiteral("runs"));
 }
 
-bool MainWindow::startRun(QString* error)
+bool MainWindow::startComparison(QString* error)
+{
+    m_comparisonDirs.clear();
+    m_comparisonRules = {QStringLiteral("bptt")};
+    if (startRunWithRule(QStringLiteral("tp"), error))
+        return true;
+    m_comparisonRules.clear();
+    return false;
+}
+
+bool MainWindow::openRuns(const QStringList& dirs, QString* error)
+{
+    QVector<RunRecord> records;
+    for (const QString& dir : dirs) {
+        QString message;
+        auto record = loadRunRecord(dir, &message);
+        if (!record) {
+            showMessage(tr("Cannot open the run"), message);
+            if (error)
+                *error = message;
+            return false;
+        }
+        records << *record;
+    }
+    m_runs->setRuns(records);
+    if (auto* dock = findChild<QDockWidget*>(QStringLiteral("dockRuns"))) {
+        dock->show();
+        dock->raise();
+    }
+    appendLog(tr("showing %n run(s): %1", nullptr, int(dirs.size())).arg(dirs.join(QStringLiteral(", "))));
+    return true;
+}
+
+bool MainWindow::startRunWithRule(const QString& rule, QString* error)
 {
     QStringList problems;
-    const auto experiment = m_doc->experiment(&problems);
+    auto experiment = m_doc->experiment(&problems);
     QString message;
     if (!experiment) {
         message = tr("The experiment is not valid:\n") + problems.join(QLatin1Char('\n'));
     } else {
-        const QString name = QString::fromStdString(experiment->name.empty() ? "experiment" : experiment->name);
+        if (!rule.isEmpty())
+            experiment->rule.name = rule.toStdString();
+        const QString name = QString::fromStdString((experiment->name.empty() ? "experiment" : experiment->name) +
+                                                    (rule.isEmpty() ? "" : "-" + rule.toStdString()));
         const QString dir = QDir(runsRoot()).filePath(name + QDateTime::currentDateTime().toString(QStringLiteral("-yyyyMMdd-HHmmss")));
         if (!QDir().mkpath(dir))
             message = tr("Cannot create the run folder %1").arg(dir);

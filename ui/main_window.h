@@ -22,6 +22,7 @@ class DatasetPanel;
 class ExperimentDocument;
 class LayerStackEditor;
 class PropertiesPanel;
+class RunCompareView;
 class RunPanel;
 class TrainingSession;
 class WelcomePage;
@@ -44,11 +45,18 @@ public:
 
     /// Start training the document's experiment (Run / F5 when idle). Runs are written under
     /// runsRoot()/<name>-<time>; false with the validation messages when it cannot start.
-    bool startRun(QString* error = nullptr);
+    bool startRun(QString* error = nullptr) { return startRunWithRule({}, error); }
     /// Directory of the last started run ("" before any).
     QString lastRunDir() const { return m_lastRunDir; }
     /// Where runs go: $TRACEPROP_RUNS_DIR, else <AppLocalData>/runs.
     static QString runsRoot();
+
+    /// Train the document's experiment with TP, then with BPTT (same seed, same data), and show
+    /// both runs side by side in the Runs view when the second one ends.
+    bool startComparison(QString* error = nullptr);
+    /// Show finished run folders (CLI or GUI runs) in the Runs view; false with a message
+    /// naming the file when one cannot be read.
+    bool openRuns(const QStringList& dirs, QString* error = nullptr);
 
     /// Scripted use: once `epochs` epochs have finished, save a screenshot to `screenshotPath`
     /// (when not empty), stop the run and close the window (no save prompt).
@@ -67,6 +75,7 @@ public:
     DatasetPanel* datasetPanel() const { return m_dataset; }
     RunPanel* runPanel() const { return m_run; }
     ChartsPanel* chartsPanel() const { return m_charts; }
+    RunCompareView* runsView() const { return m_runs; }
     QPlainTextEdit* logView() const { return m_log; }
     QString lastMessage() const { return m_lastMessage; }
 
@@ -75,6 +84,7 @@ protected:
     void changeEvent(QEvent* event) override;
 
 private:
+    bool startRunWithRule(const QString& rule, QString* error);
     void buildDocks();
     void buildMenus();
     void connectSession();
@@ -98,6 +108,9 @@ private:
     DatasetPanel* m_dataset = nullptr;
     RunPanel* m_run = nullptr;
     ChartsPanel* m_charts = nullptr;
+    RunCompareView* m_runs = nullptr;
+    QStringList m_comparisonRules;    ///< rules still to run in a comparison
+    QStringList m_comparisonDirs;     ///< run folders of the comparison so far
     QPlainTextEdit* m_log = nullptr;
     WelcomePage* m_welcome = nullptr;
     QLabel* m_statusRun = nullptr;

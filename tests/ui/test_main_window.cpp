@@ -4,6 +4,9 @@
 #include <QDockWidget>
 #include <QFile>
 #include <QImage>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTableWidget>
 #include <QPlainTextEdit>
 #include <QProcess>
 #include <QSettings>
@@ -18,7 +21,9 @@
 #include "ui/main_window.h"
 #include "ui/run/run_panel.h"
 #include "ui/run/training_session.h"
+#include "ui/charts/line_chart.h"
 #include "ui/views/charts_panel.h"
+#include "ui/views/run_compare_view.h"
 
 using tp::ui::MainWindow;
 using State = tp::ui::TrainingSession::State;
@@ -145,6 +150,48 @@ private Q_SLOTS:
         QTRY_VERIFY(guard.isNull());
         const auto file = tp::h5::File::openRead(checkpoint.toStdString());
         QVERIFY(file.exists("weights"));
+    }
+
+    void comparesTpAndBpttAndOpensCliRuns()
+    {
+        MainWindow w;
+        w.show();
+        QVERIFY(w.openTemplate(QStringLiteral(":/experiments/randman.json")));
+        w.document()->setValue(QStringLiteral("run.epochs"), 2);
+        w.document()->setValue(QStringLiteral("dataset.samples_per_class"), 100);
+        QString error;
+        QVERIFY2(w.startComparison(&error), qPrintable(error));
+        auto* view = w.runsView();
+        QTRY_COMPARE_WITH_TIMEOUT(view->runs().size(), qsizetype(2), 120000);
+        QCOMPARE(view->runs()[0].rule, QStringLiteral("tp"));
+        QCOMPARE(view->runs()[1].rule, QStringLiteral("bptt"));
+        for (const auto& run : view->runs()) {
+            QCOMPARE(run.test_accuracy.size(), qsizetype(2));
+            QVERIFY(run.memory_bytes > 0);
+        }
+        // Same data and network: BPTT keeps every step (T = 100), TP two traces per neuron.
+        QVERIFY(view->runs()[1].memory_bytes > 5 * view->runs()[0].memory_bytes);
+        QCOMPARE(view->summaryTable()->rowCount(), 2);
+        QCOMPARE(view->accuracyChart()->points(0).size(), qsizetype(2));
+        if (const QByteArray dir = qgetenv("TP_SCREENSHOT_DIR"); !dir.isEmpty())
+            w.grab().save(QString::fromUtf8(dir) + QStringLiteral("/main_window_compare.png"));
+
+        // A run folder written by the CLI opens with the same numbers as its metrics.json.
+        const QString cliRun = m_tmp.filePath(QStringLiteral("cli-run"));
+        QProcess cli;
+        cli.start(QStringLiteral(TP_CLI_PATH), {QStringLiteral("train"), QStringLiteral(TP_RESOURCES_DIR "/experiments/randman.json"),
+                                                QStringLiteral("--set"), QStringLiteral("run.epochs=1"), QStringLiteral("--set"),
+                                                QStringLiteral("dataset.samples_per_class=50"), QStringLiteral("--out"), cliRun});
+        QVERIFY(cli.waitForFinished(60000));
+        QCOMPARE(cli.exitCode(), 0);
+        QVERIFY(w.openRuns({cliRun}, &error));
+        QCOMPARE(view->runs().size(), qsizetype(1));
+        QFile metrics(cliRun + QStringLiteral("/metrics.json"));
+        QVERIFY(metrics.open(QIODevice::ReadOnly));
+        const double best = QJsonDocument::fromJson(metrics.readAll()).object().value(QStringLiteral("best_test_accuracy")).toDouble();
+        QCOMPARE(view->runs()[0].best_test_accuracy, best);
+        QVERIFY(!w.openRuns({m_tmp.filePath(QStringLiteral("no-such-run"))}, &error));
+        QVERIFY2(error.contains(QLatin1String("metrics.json")), qPrintable(error));
     }
 
     void resetLayoutAndThemes()

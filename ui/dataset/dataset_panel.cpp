@@ -248,6 +248,7 @@ DatasetPanel::DatasetPanel(ExperimentDocument* doc, QWidget* parent) : QWidget(p
     connect(m_index, &QSpinBox::valueChanged, this, [this] { renderFrame(); });
     connect(m_time, &QSlider::valueChanged, this, [this] { renderFrame(); });
     connect(doc, &ExperimentDocument::changed, this, &DatasetPanel::syncFromDocument);
+    connect(doc, &ExperimentDocument::documentReset, this, &DatasetPanel::autoLoadBuiltIn);
     syncFromDocument();
     renderFrame();
 }
@@ -260,14 +261,22 @@ DatasetPanel::~DatasetPanel()
     }
 }
 
+void DatasetPanel::autoLoadBuiltIn()
+{
+    // The built-in set costs no download: show its statistics without asking.
+    if (isVisible() && specOf(m_doc->json()).kind == "randman") {
+        m_autoLoaded = true;
+        loadDataset();
+    } else {
+        m_autoLoaded = false;  // load when next shown
+    }
+}
+
 void DatasetPanel::showEvent(QShowEvent* event)
 {
     QWidget::showEvent(event);
-    // The built-in set costs no download: show its statistics without asking.
-    if (!m_autoLoaded && !m_data && specOf(m_doc->json()).kind == "randman") {
-        m_autoLoaded = true;
-        loadDataset();
-    }
+    if (!m_autoLoaded)
+        autoLoadBuiltIn();
 }
 
 void DatasetPanel::changeKind(const QString& kind)
@@ -419,7 +428,11 @@ void DatasetPanel::finished(const std::shared_ptr<Result>& result, int generatio
     m_train = result->train;
     m_test = result->test;
     m_shape = m_data->inputShape();
-    m_doc->setMeasuredDatasetShape({m_shape, m_data->classes()});
+    // A load that finishes after the document changed (another file opened, a dataset setting
+    // edited) describes the old settings: show it, but do not let it size the new network.
+    const DatasetSpec now = specOf(m_doc->json());
+    if (nlohmann::json({now.kind, now.params, now.binning}).dump() == m_loadedSpec)
+        m_doc->setMeasuredDatasetShape({m_shape, m_data->classes()});
     QStringList names;
     for (const std::string& name : m_data->classNames())
         names << QString::fromStdString(name);

@@ -74,6 +74,10 @@ protected:
     void showEvent(QShowEvent* event) override;
 
 private:
+    /// Loads the built-in set now when the panel is visible, else on the next show.
+    void autoLoadBuiltIn();
+
+private:
     struct Result;
     void finished(const std::shared_ptr<Result>& result, int generation);
     void syncFromDocument();

@@ -1,6 +1,8 @@
 #include "ui/views/run_compare_view.h"
 
 #include <QDir>
+
+#include <algorithm>
 #include <QFile>
 #include <QGridLayout>
 #include <QHeaderView>
@@ -101,21 +103,30 @@ void RunCompareView::setRuns(const QVector<RunRecord>& runs)
     for (LineChart* chart : {m_accuracy, m_loss, m_firing, m_time})
         chart->clear();
     m_summary->setRowCount(int(runs.size()));
+    // Legends stay short: the rule alone when every run is of the same experiment.
+    bool sameExperiment = true;
+    for (const RunRecord& r : runs)
+        sameExperiment = sameExperiment && r.label.section(QStringLiteral(" · "), 0, 0) ==
+                                               runs.front().label.section(QStringLiteral(" · "), 0, 0);
     int colour = 0;
     for (int i = 0; i < runs.size(); ++i) {
         const RunRecord& r = runs[i];
+        const QString name = sameExperiment && runs.size() > 1 ? r.rule.toUpper() : r.label;
         const QColor c = paletteColor(i);
-        m_accuracy->setPoints(m_accuracy->addSeries(r.label + tr(" test"), c, LineChart::Style::LineWithPoints),
+        m_accuracy->setPoints(m_accuracy->addSeries(name + tr(" test"), c, LineChart::Style::LineWithPoints),
                               byEpoch(r.test_accuracy, 100));
-        m_accuracy->setPoints(m_accuracy->addSeries(r.label + tr(" train"), c, LineChart::Style::Dashed),
+        m_accuracy->setPoints(m_accuracy->addSeries(name + tr(" train"), c, LineChart::Style::Dashed),
                               byEpoch(r.train_accuracy, 100));
-        m_time->setPoints(m_time->addSeries(r.label, c, LineChart::Style::LineWithPoints), byEpoch(r.train_seconds));
-        for (int l = 0; l < r.layer_loss.size(); ++l)
-            m_loss->setPoints(m_loss->addSeries(QStringLiteral("%1 L%2").arg(r.label).arg(l + 1), paletteColor(colour + l)),
-                              byEpoch(r.layer_loss[l]));
-        for (int l = 0; l < r.firing_rate.size(); ++l)
-            m_firing->setPoints(m_firing->addSeries(QStringLiteral("%1 L%2").arg(r.label).arg(l + 1), paletteColor(colour + l)),
-                                byEpoch(r.firing_rate[l]));
+        m_time->setPoints(m_time->addSeries(name, c, LineChart::Style::LineWithPoints), byEpoch(r.train_seconds));
+        const auto perLayer = [&](LineChart* chart, const QVector<QVector<double>>& values) {
+            for (int l = 0; l < values.size(); ++l)
+                if (std::any_of(values[l].begin(), values[l].end(), [](double v) { return v != 0; }))  // BPTT: no local loss
+                    chart->setPoints(chart->addSeries(QStringLiteral("%1 L%2").arg(name).arg(l + 1), paletteColor(colour + l),
+                                                      LineChart::Style::LineWithPoints),
+                                     byEpoch(values[l]));
+        };
+        perLayer(m_loss, r.layer_loss);
+        perLayer(m_firing, r.firing_rate);
         colour += std::max<int>(1, int(r.layer_loss.size()));
 
         double seconds = 0;
