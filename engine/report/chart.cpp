@@ -92,12 +92,12 @@ std::vector<double> niceTicks(double lo, double hi, int target, bool integer)
 
 std::string formatTick(double value, double step)
 {
-    int decimals = 0;
-    if (step > 0 && step < 1) {
-        decimals = int(std::ceil(-std::log10(step) - 1e-9));
+    int decimals = 0;  // the fewest that show the step exactly (2.5 -> 1, 0.02 -> 2)
+    while (decimals < 12 && step > 0) {
         const double scaled = step * std::pow(10.0, decimals);
-        if (std::abs(scaled - std::round(scaled)) > 1e-6)
-            ++decimals;  // 2.5 x 10^k
+        if (std::abs(scaled - std::round(scaled)) <= 1e-6 * scaled)
+            break;
+        ++decimals;
     }
     char buf[48];
     std::snprintf(buf, sizeof buf, "%.*f", std::min(decimals, 12), value);

@@ -57,7 +57,7 @@ struct LinearScale {
 /// About `target` round tick values (steps 1, 2, 2.5, 5 x 10^k) covering [lo, hi]; the first and
 /// last tick enclose the range. `integer`: steps of at least 1.
 std::vector<double> niceTicks(double lo, double hi, int target, bool integer = false);
-/// A tick value with as many decimals as the tick step needs ("0.25", "40", "1e-05" stays fixed).
+/// A tick value with as many decimals as the tick step needs ("0.25", "40", "7.5" for step 2.5).
 std::string formatTick(double value, double step);
 
 struct Series {

@@ -28,8 +28,11 @@ public:
         m_y += height;
         return top;
     }
-    void heading(const std::string& text)
+    /// A section title, kept on one page with the first `keep` points of what follows.
+    void heading(const std::string& text, double keep = 90)
     {
+        if (m_y + 34 + keep > kBottom)
+            newPage();
         const double top = take(34);
         m_page->text(kMargin, top + 22, text, {13, true}, kInk);
         m_page->line(kMargin, top + 27, kMargin + kWidth, top + 27, kRule, 0.6);
@@ -145,11 +148,11 @@ std::string renderPdf(const ReportData& d)
     const auto charts = lineCharts(d);
     for (std::size_t i = 0; i < charts.size(); ++i) {
         if (i == 0)
-            flow.heading("Training curves");
+            flow.heading("Training curves", 262);
         const double height = 250, top = flow.take(height + 12);
         drawLineChart(flow.canvas(), charts[i], kMargin, top, kWidth, height);
     }
-    flow.heading("Confusion matrix");
+    flow.heading("Confusion matrix", d.confusion.classes > 0 ? 368 : 20);
     if (d.confusion.classes > 0) {
         const double side = 360, top = flow.take(side + 8);
         drawHeatMap(flow.canvas(), confusionHeatMap(d), kMargin + (kWidth - side) / 2, top, side, side);
