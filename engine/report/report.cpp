@@ -33,17 +33,21 @@ void completeResults(const report::ReportData& d, const fs::path& path)
     if (!f.exists("confusion_matrix") && d.confusion.classes > 0) {
         const auto C = std::size_t(d.confusion.classes);
         f.write("confusion_matrix", {C, C}, d.confusion.counts.data());
-        f.writeString("confusion_matrix_axes", "rows: true class, columns: predicted class; test split, final "
+        if (!f.exists("confusion_matrix_axes"))
+            f.writeString("confusion_matrix_axes", "rows: true class, columns: predicted class; test split, final "
                                                "weights (computed by the report)");
     }
-    if (!f.hasAttribute("machine_cpu")) {
-        f.writeAttr("machine_cpu", d.machine.cpu);
-        f.writeAttr("machine_cores", std::int64_t(d.machine.cores));
-        f.writeAttr("machine_os", d.machine.os);
-        f.writeAttr("compiler", d.machine.compiler);
-        f.writeAttr("library_versions", d.machine.libraries);
-        f.writeAttr("machine_source", std::string("the report's machine (the run recorded none)"));
-    }
+    auto attr = [&f](const std::string& name, const auto& value) {
+        if (!f.hasAttribute(name))
+            f.writeAttr(name, value);
+    };
+    if (!f.hasAttribute("machine_cpu"))
+        attr("machine_source", std::string("the report's machine (the run recorded none)"));
+    attr("machine_cpu", d.machine.cpu);
+    attr("machine_cores", std::int64_t(d.machine.cores));
+    attr("machine_os", d.machine.os);
+    attr("compiler", d.machine.compiler);
+    attr("library_versions", d.machine.libraries);
     const auto& run = d.experiment.value("run", nlohmann::json::object());
     const auto& data = d.experiment.value("dataset", nlohmann::json::object());
     if (!f.exists("seeds/run") && run.contains("seed") && run["seed"].is_number_integer()) {
@@ -54,11 +58,9 @@ void completeResults(const report::ReportData& d, const fs::path& path)
         const auto seed = data["seed"].get<std::int64_t>();
         f.write("seeds/dataset", {1}, &seed);
     }
-    if (!f.hasAttribute("best_test_accuracy")) {
-        f.writeAttr("best_test_accuracy", d.best_test_accuracy);
-        f.writeAttr("best_epoch", std::int64_t(d.best_epoch));
-        f.writeAttr("final_test_accuracy", d.final_test_accuracy);
-    }
+    attr("best_test_accuracy", d.best_test_accuracy);
+    attr("best_epoch", std::int64_t(d.best_epoch));
+    attr("final_test_accuracy", d.final_test_accuracy);
     f.close();
 }
 
