@@ -209,7 +209,7 @@ std::vector<std::pair<std::string, std::string>> provenance(const ReportData& d)
 
 Table memoryPartsTable(const ReportData& d)
 {
-    Table t{{"part", "weights", "optimizer", "rule state", "(traces)", "buffers", "total", "model"},
+    Table t{{"part", "weights", "optimizer", "rule state", "(traces)", "buffers", "total", "model 2BH (+S)"},
             {},
             {false, true, true, true, true, true, true, true}};
     auto kib = [](std::size_t b) { return fixed(double(b) / 1024.0, 1); };

@@ -148,8 +148,8 @@ std::string renderPdf(const ReportData& d)
     const auto charts = lineCharts(d);
     for (std::size_t i = 0; i < charts.size(); ++i) {
         if (i == 0)
-            flow.heading("Training curves", 262);
-        const double height = 250, top = flow.take(height + 12);
+            flow.heading("Training curves", 240);
+        const double height = 228, top = flow.take(height + 12);
         drawLineChart(flow.canvas(), charts[i], kMargin, top, kWidth, height);
     }
     flow.heading("Confusion matrix", d.confusion.classes > 0 ? 368 : 20);
