@@ -267,6 +267,24 @@ private slots:
         for (const QString& entry : QDir(m_run).entryList(QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot))
             QVERIFY2(!entry.contains(QLatin1String(".tmp")) && !entry.contains(QLatin1String(".old")), qPrintable(entry));
 
+        // A run file that became unreadable: the command fails and the previous report stays as it was.
+        const QString run3 = path(QStringLiteral("run3")), out3 = path(QStringLiteral("report3"));
+        QVERIFY(QDir().mkpath(run3));
+        for (const char* name : {"metrics.csv", "metrics.json", "results.h5"})
+            QVERIFY(QFile::copy(m_run + "/" + name, run3 + "/" + name));
+        r = runCli({QStringLiteral("report"), run3, QStringLiteral("--out"), out3});
+        EXPECT_EXIT(r, 0);
+        const QByteArray before = readAll(out3 + QStringLiteral("/index.html"));
+        QFile truncated(run3 + QStringLiteral("/results.h5"));
+        QVERIFY(truncated.open(QIODevice::ReadWrite));
+        QVERIFY(truncated.resize(truncated.size() / 2));
+        truncated.close();
+        r = runCli({QStringLiteral("report"), run3, QStringLiteral("--out"), out3});
+        EXPECT_EXIT(r, 2);
+        QVERIFY2(r.err.contains("results.h5"), r.err.constData());
+        QCOMPARE(readAll(out3 + QStringLiteral("/index.html")), before);
+        QCOMPARE(QDir(m_tmp.path()).entryList({QStringLiteral(".report3*")}, QDir::AllEntries | QDir::Hidden).size(), 0);
+
         r = runCli({QStringLiteral("report"), m_run, QStringLiteral("--out"), m_run});
         EXPECT_EXIT(r, 2);
         QVERIFY(QFileInfo(m_run + QStringLiteral("/results.h5")).size() > 0);
