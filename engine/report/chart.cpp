@@ -116,8 +116,8 @@ ChartLayout layoutLineChart(const LineChart& chart, double x0, double y0, double
             ymin = std::min(ymin, s.y[i]), ymax = std::max(ymax, s.y[i]);
         }
     xmin = finiteOr(xmin, 0), xmax = finiteOr(xmax, 1), ymin = finiteOr(ymin, 0), ymax = finiteOr(ymax, 1);
-    if (xmax == xmin)
-        xmin -= 1, xmax += 1;
+    if (xmax == xmin)  // one epoch: half a step either side, one tick under the point
+        xmin -= 0.5, xmax += 0.5;
     l.y_ticks = niceTicks(chart.y_min.value_or(ymin), chart.y_max.value_or(std::max(ymax, chart.y_min.value_or(ymax))), 5);
     for (double t : niceTicks(xmin, xmax, 8, chart.integer_x))
         if (t >= xmin - 1e-9 && t <= xmax + 1e-9)
@@ -197,8 +197,9 @@ void drawLineChart(Canvas& canvas, const LineChart& chart, double x0, double y0,
             }
             const double x = l.x(s.x[k]), y = l.y(s.y[k]);
             run.emplace_back(x, y);
+            const double marker = n <= 3 ? 5 : 3.2;  // a lone point must stay visible
             if (n <= 40)
-                canvas.rect(x - 1.6, y - 1.6, 3.2, 3.2, seriesColor(i));
+                canvas.rect(x - marker / 2, y - marker / 2, marker, marker, seriesColor(i));
         }
         flush();
     }

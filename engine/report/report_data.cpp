@@ -116,9 +116,13 @@ std::vector<LineChart> lineCharts(const ReportData& d)
     acc.series.push_back({"test (after the epoch)", epochs, column([](auto& m) { return 100 * m.test_accuracy; })});
     LineChart loss{"Local losses per layer", "epoch", "mean loss per time step", {}, std::nullopt, std::nullopt};
     LineChart rate{"Firing rates per layer", "epoch", "spikes per neuron per step (%)", {}, 0.0, std::nullopt};
+    const bool bptt = d.experiment.value("rule", nlohmann::json::object()).value("name", std::string()) == "bptt";
+    if (bptt)
+        loss.title = "Loss (BPTT has no local losses)";
     for (std::size_t l = 0; l < L; ++l) {
-        loss.series.push_back({"layer " + std::to_string(l + 1) + " (local)", epochs,
-                               column([l](auto& m) { return m.layer_loss[l]; })});
+        if (!bptt)
+            loss.series.push_back({"layer " + std::to_string(l + 1) + " (local)", epochs,
+                                   column([l](auto& m) { return m.layer_loss[l]; })});
         rate.series.push_back({"layer " + std::to_string(l + 1), epochs,
                                column([l](auto& m) { return 100 * m.firing_rate[l]; })});
     }

@@ -72,8 +72,8 @@ std::string renderHtml(const ReportData& d)
     const std::vector<LineChart> charts = lineCharts(d);
     const char* captions[] = {
         "Train accuracy is counted online while the weights change within the epoch; test accuracy after the epoch.",
-        "Mean local loss per time step of each hidden layer (TP's layer-wise contrastive loss; BPTT: 0) and the "
-        "readout's cross-entropy (dashed).",
+        "Mean local loss per time step of each hidden layer (TP's layer-wise contrastive loss; BPTT has none) and "
+        "the readout's cross-entropy (dashed).",
         "Input-path spikes per neuron and time step, averaged over the epoch's training batches.",
         "Training samples per second of each epoch (evaluation excluded)."};
     out << "<h2>Training curves</h2>\n<div class=\"figures\">\n";

@@ -92,6 +92,16 @@ private slots:
         QVERIFY(text.find("rotate(-90") != std::string::npos);  // the y label reads bottom to top
     }
 
+    // One epoch: one tick under the point, in the middle of the plot.
+    void singleEpochIsCentred()
+    {
+        LineChart chart{"Accuracy", "epoch", "accuracy (%)", {}, 0.0, 100.0};
+        chart.series.push_back({"test", {1}, {42}});
+        const ChartLayout l = layoutLineChart(chart, 0, 0, 400, 200);
+        QCOMPARE(l.x_ticks, (std::vector<double>{1}));
+        QVERIFY(std::abs(l.x(1) - (l.left + l.right) / 2) < 1e-9);
+    }
+
     // A NaN (a diverged epoch) breaks the line instead of drawing it to a wrong place.
     void nanSplitsTheLine()
     {
