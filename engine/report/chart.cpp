@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <map>
 
 namespace tp::report {
 
@@ -46,20 +47,43 @@ Color seriesColor(std::size_t i)
     return palette[i % palette.size()];
 }
 
+std::string toWinAnsi(const std::string& utf8)
+{
+    // Code points above U+00FF that cp1252 has, and spelled-out Greek letters.
+    static const std::map<char32_t, std::string> special{
+        {0x2013, "\x96"}, {0x2014, "\x97"}, {0x2018, "\x91"}, {0x2019, "\x92"}, {0x201C, "\x93"},
+        {0x201D, "\x94"}, {0x2022, "\x95"}, {0x2026, "\x85"}, {0x2212, "-"},    {0x2264, "<="},
+        {0x2265, ">="},   {0x2192, "->"},   {0x2190, "<-"},   {0x2248, "~"},    {0x03B1, "alpha"},
+        {0x03B2, "beta"}, {0x03B3, "gamma"}, {0x03B4, "delta"}, {0x03B5, "epsilon"}, {0x03B7, "eta"},
+        {0x03BA, "kappa"}, {0x03BB, "lambda"}, {0x03BC, "\xB5"}, {0x03C3, "sigma"}, {0x03C4, "tau"},
+        {0x03C8, "psi"}, {0x0394, "Delta"}, {0x2207, "nabla"}};
+    std::string out;
+    for (std::size_t i = 0; i < utf8.size();) {
+        const auto c = static_cast<unsigned char>(utf8[i]);
+        char32_t cp = c;
+        int extra = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
+        if (c >= 0x80 && c < 0xC0)
+            extra = 0, cp = U'?';
+        else if (extra)
+            cp = c & (0x3F >> extra);
+        ++i;
+        for (int k = 0; k < extra && i < utf8.size(); ++k, ++i)
+            cp = (cp << 6) | (static_cast<unsigned char>(utf8[i]) & 0x3F);
+        if (cp < 0x80 || (cp >= 0xA0 && cp <= 0xFF))
+            out += char(cp);
+        else if (auto it = special.find(cp); it != special.end())
+            out += it->second;
+        else
+            out += '?';
+    }
+    return out;
+}
+
 double textWidth(const std::string& text, const Font& font)
 {
     double units = 0;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const auto c = static_cast<unsigned char>(text[i]);
-        if ((c & 0xC0) == 0x80)
-            continue;  // UTF-8 continuation byte: counted with its lead byte
-        if (font.mono)
-            units += 600;
-        else if (c >= 32 && c <= 126)
-            units += (font.bold ? kHelveticaBold : kHelvetica)[c - 32];
-        else
-            units += 556;
-    }
+    for (const unsigned char c : toWinAnsi(text))
+        units += font.mono ? 600 : (c >= 32 && c <= 126) ? (font.bold ? kHelveticaBold : kHelvetica)[c - 32] : 556;
     return units * font.size / 1000.0;
 }
 

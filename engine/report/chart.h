@@ -27,8 +27,13 @@ struct Font {
     bool mono = false;   ///< Courier (bold ignored)
 };
 
-/// Width in points of UTF-8 text in the standard Type1 fonts (Helvetica, Helvetica-Bold: their
-/// AFM widths for ASCII, 556/1000 em otherwise; Courier: 600/1000 em).
+/// UTF-8 text as WinAnsi (cp1252) bytes, the encoding of the PDF's standard fonts; characters
+/// outside it become '?' (Greek letters are spelled out: "alpha").
+std::string toWinAnsi(const std::string& utf8);
+
+/// Width in points of UTF-8 text as drawn in the standard Type1 fonts after toWinAnsi
+/// (Helvetica, Helvetica-Bold: their AFM widths for ASCII, 556/1000 em otherwise; Courier:
+/// 600/1000 em).
 double textWidth(const std::string& text, const Font& font);
 
 /// What a chart draws on. y grows downwards; text() places the baseline at y.

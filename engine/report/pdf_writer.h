@@ -10,10 +10,6 @@
 
 namespace tp::report {
 
-/// UTF-8 text as WinAnsi (cp1252) bytes; characters outside it become '?' (Greek letters
-/// are spelled out: "alpha").
-std::string toWinAnsi(const std::string& utf8);
-
 /// One page's drawing operations; y grows downwards from the top of the page (flipped here).
 class PdfCanvas : public Canvas {
 public:

@@ -91,8 +91,11 @@ std::string defaultReportDir(const std::string& runDir) { return (fs::path(runDi
 
 std::string writeReport(const std::string& runDir, const std::string& outDir, const ReportOptions& options)
 {
-    const fs::path out = fs::absolute(outDir.empty() ? defaultReportDir(runDir) : outDir).lexically_normal();
-    const fs::path run = fs::absolute(runDir).lexically_normal();
+    const auto clean = [](const std::string& p) {  // absolute, normal, no trailing separator
+        fs::path n = fs::absolute(p).lexically_normal();
+        return n.has_filename() ? n : n.parent_path();
+    };
+    const fs::path out = clean(outDir.empty() ? defaultReportDir(runDir) : outDir), run = clean(runDir);
     std::error_code ec;
     const auto relative = run.lexically_relative(out);
     if (out == run || (!relative.empty() && *relative.begin() != ".."))

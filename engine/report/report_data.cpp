@@ -51,7 +51,9 @@ ReportData loadReportData(const std::string& runDir, const ReportOptions& option
                           " does not exist (results.h5 is written when training finishes; finish a stopped run "
                           "with train --resume)");
     ReportData d;
-    d.run_dir = runDir;
+    d.run_dir = fs::absolute(runDir).lexically_normal().string();
+    if (d.run_dir.size() > 1 && d.run_dir.back() == '/')
+        d.run_dir.pop_back();
     d.results_path = (fs::path(runDir) / "results.h5").string();
     const h5::File f = h5::File::openRead(d.results_path);
     try {

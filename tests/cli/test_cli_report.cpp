@@ -212,7 +212,7 @@ private slots:
         for (const char* attr : {"machine_cpu", "machine_cores", "machine_os", "compiler", "library_versions"})
             QVERIFY(H5Adelete(f, attr) >= 0);
         H5Fclose(f);
-        const CliResult r = runCli({QStringLiteral("report"), run2, QStringLiteral("--out"), out});
+        CliResult r = runCli({QStringLiteral("report"), run2, QStringLiteral("--out"), out});
         EXPECT_EXIT(r, 0);
         QString e1, e2;
         const auto computed = confusion(out + QStringLiteral("/results.h5"), &e1);
@@ -221,6 +221,11 @@ private slots:
         QCOMPARE(computed, stored);
         const QByteArray html = readAll(out + QStringLiteral("/index.html"));
         QVERIFY(html.contains("Computed by the report"));
+        // Trailing separators name the same folders.
+        r = runCli({QStringLiteral("report"), run2 + QStringLiteral("/"), QStringLiteral("--out"), out + QStringLiteral("/")});
+        EXPECT_EXIT(r, 0);
+        QCOMPARE(readAll(out + QStringLiteral("/index.html")), html);
+        QCOMPARE(QDir(m_tmp.path()).entryList({QStringLiteral(".report2*")}, QDir::AllEntries | QDir::Hidden).size(), 0);
         QVERIFY(html.contains("the run recorded none"));
     }
 

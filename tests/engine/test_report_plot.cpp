@@ -148,6 +148,7 @@ private slots:
         QCOMPARE(textWidth("Hello", {10, true}), (722 + 556 + 278 + 278 + 611) * 10 / 1000.0);
         QCOMPARE(textWidth("ab c", {10, false, true}), 4 * 6.0);
         QCOMPARE(textWidth("\xC3\xA9", {10}), 5.56);  // one non-ASCII character, not two bytes
+        QCOMPARE(textWidth("\xCE\xB1", {10}), textWidth("alpha", {10}));  // measured as drawn
         QCOMPARE(toWinAnsi("\xCE\xB1 = 0.95 \xE2\x80\x93 \xC2\xB5s \xC3\xA9"), std::string("alpha = 0.95 \x96 \xB5s \xE9"));
         QCOMPARE(toWinAnsi("\xE4\xB8\xAD"), std::string("?"));
     }
