@@ -162,6 +162,19 @@ private slots:
         QVERIFY2(text.contains((best + " (epoch " + QString::number(bestEpoch) + ")").toUtf8()), text.left(2000));
         for (const char* s : {"TraceProp report: randman", "Confusion matrix", "Training throughput", "run.seed 38472"})
             QVERIFY2(text.contains(s), s);
+        // poppler parses every page's content stream without complaint.
+        const QByteArray info = runTool(QStringLiteral("pdfinfo"), {report(QStringLiteral("report.pdf"))}, &code);
+        QCOMPARE(code, 0);
+        const int pages = QRegularExpression(QStringLiteral("Pages:\\s+(\\d+)")).match(QString::fromLatin1(info)).captured(1).toInt();
+        QVERIFY2(pages >= 4, info.constData());
+        QProcess render;
+        render.start(QStandardPaths::findExecutable(QStringLiteral("pdftoppm")),
+                     {QStringLiteral("-png"), QStringLiteral("-r"), QStringLiteral("20"), report(QStringLiteral("report.pdf")),
+                      m_tmp.filePath(QStringLiteral("page"))});
+        QVERIFY(render.waitForFinished(60'000));
+        QCOMPARE(render.exitCode(), 0);
+        QVERIFY2(render.readAllStandardError().isEmpty(), "pdftoppm reported errors");
+        QCOMPARE(QDir(m_tmp.path()).entryList({QStringLiteral("page-*.png")}).size(), pages);
     }
 
     void resultsHoldConfusionConfigAndSeeds()
