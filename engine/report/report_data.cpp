@@ -40,6 +40,14 @@ static std::string fixed(double v, int decimals)
     return buf;
 }
 
+/// "0.002", "1e-05"
+static std::string shortest(double v)
+{
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", v);
+    return buf;
+}
+
 ReportData loadReportData(const std::string& runDir, const ReportOptions& options)
 {
     std::error_code ec;
@@ -182,7 +190,7 @@ std::vector<std::pair<std::string, std::string>> summary(const ReportData& d)
                                                                          : "TP (Traces Propagation)"},
         {"Network", network(d)},
         {"Dataset", data.value("kind", std::string("?"))},
-        {"Batch, learning rate", std::to_string(run.value("batch", 0)) + ", " + fixed(run.value("lr", 0.0), 6)},
+        {"Batch, learning rate", std::to_string(run.value("batch", 0)) + ", " + shortest(run.value("lr", 0.0))},
         {"Mean training throughput",
          d.history.empty() ? "-" : groupedInt(std::llround(rate / double(d.history.size()))) + " samples/s"},
         {"Training + evaluation time", fixed(seconds, 1) + " s"},
