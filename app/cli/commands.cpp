@@ -22,6 +22,7 @@ int run(int argc, char** argv)
     add("bench", "training throughput on synthetic inputs of a named shape", addBench);
     add("dataset", "inspect a dataset: info, frames", addDataset);
     add("memory", "analytic vs measured rule-state memory of TP, BPTT, e-prop and an aux-matrix rule", addMemory);
+    add("report", "write a self-contained report (HTML, PDF, CSV, JSON, HDF5) of a finished run", addReport);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

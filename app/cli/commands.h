@@ -20,6 +20,7 @@ Runner addEval(CLI::App& app);
 Runner addBench(CLI::App& app);
 Runner addDataset(CLI::App& app);
 Runner addMemory(CLI::App& app);
+Runner addReport(CLI::App& app);
 
 } // namespace tp::cli
 

@@ -39,15 +39,32 @@ std::size_t product(const std::vector<std::size_t>& dims)
 
 File File::openRead(const std::string& path)
 {
+    return open(path, false);
+}
+
+File File::openReadWrite(const std::string& path)
+{
+    return open(path, true);
+}
+
+File File::open(const std::string& path, bool write)
+{
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec))
         throw IoError("cannot read " + path + ": no such file");
     if (H5Fis_hdf5(path.c_str()) <= 0)
         throw FormatError(path, 0, "not an HDF5 file (signature missing)");
-    const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    const hid_t id = H5Fopen(path.c_str(), write ? H5F_ACC_RDWR : H5F_ACC_RDONLY, H5P_DEFAULT);
     if (id < 0)
         throw FormatError(path, 0, "HDF5 could not open the file (truncated or corrupt)");
     return File(id, path);
+}
+
+std::string libraryVersion()
+{
+    unsigned major = 0, minor = 0, release = 0;
+    H5get_libversion(&major, &minor, &release);
+    return std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(release);
 }
 
 File File::create(const std::string& path)

@@ -21,6 +21,8 @@ class File {
 public:
     /// Open an existing file read-only. Throws IoError if missing, FormatError if not HDF5.
     static File openRead(const std::string& path);
+    /// Open an existing file to add datasets and attributes (errors as openRead).
+    static File openReadWrite(const std::string& path);
     /// Create (truncate) a file for writing.
     static File create(const std::string& path);
     File(File&& other) noexcept;
@@ -64,12 +66,16 @@ public:
 
 private:
     File(std::int64_t id, std::string path) : m_id(id), m_path(std::move(path)) {}
+    static File open(const std::string& path, bool write);
     std::int64_t openObject(const std::string& dataset) const;
     std::int64_t ensureParent(const std::string& dataset);
     std::int64_t m_id = -1;
     std::string m_path;
     bool m_compress = true;
 };
+
+/// The HDF5 library version this program runs with, e.g. "1.10.8".
+std::string libraryVersion();
 
 /// Write to `path + ".tmp"` through `fill`, then rename over `path`: readers never see a
 /// half-written file, and a failure leaves the previous file untouched.

@@ -7,6 +7,7 @@
 
 #include "core/errors.h"
 #include "io/h5.h"
+#include "report/machine_info.h"
 #include "train/trainer.h"
 
 namespace tp {
@@ -153,6 +154,20 @@ void RunFiles::writeH5(const std::string& name, const Model& model, bool withOpt
                           "target traces, label trace, S; BPTT: u and s history); -1 = not run by the engine; "
                           "float32, one synthetic batch of B rows with min(B, C) distinct classes");
         }
+        if (!withOptimizer) {
+            const MachineInfo machine = currentMachine();
+            f.writeAttr("machine_cpu", machine.cpu);
+            f.writeAttr("machine_cores", std::int64_t(machine.cores));
+            f.writeAttr("machine_os", machine.os);
+            f.writeAttr("compiler", machine.compiler);
+            f.writeAttr("library_versions", machine.libraries);
+            if (m_classes > 0) {
+                const auto C = std::size_t(m_classes);
+                f.write("confusion_matrix", {C, C}, m_confusion.data());
+                f.writeString("confusion_matrix_axes",
+                              "rows: true class, columns: predicted class; test split, final weights");
+            }
+        }
         model.save(f, withOptimizer);
     });
 }
@@ -216,6 +231,13 @@ std::vector<EpochMetrics> RunFiles::loadCheckpoint(Model& model, std::vector<Mem
     if (f.attrString("precision") != precision)
         throw ConfigError("cannot resume: checkpoint precision differs from run.precision");
     model.load(f, true);
+    memory = readMemory(f);
+    return readHistory(f, model.config().layers.size());
+}
+
+std::vector<EpochMetrics> readHistory(const h5::File& f, std::size_t layers)
+{
+    const std::string& path = f.path();
     const auto E = std::size_t(f.attrInt("epochs_done"));
     auto col = [&](const std::string& key) {
         auto a = f.readDoubles("metrics/" + key);
@@ -227,7 +249,7 @@ std::vector<EpochMetrics> RunFiles::loadCheckpoint(Model& model, std::vector<Mem
                ro = col("readout_loss"), sps = col("samples_per_second"), ts = col("train_seconds"),
                vs = col("test_seconds");
     const auto loss = f.readDoubles("metrics/loss"), rate = f.readDoubles("metrics/firing_rate");
-    const std::size_t L = model.config().layers.size();
+    const std::size_t L = layers ? layers : (loss.dims.size() == 2 ? loss.dims[1] : 0);
     if (loss.size() != E * L || rate.size() != E * L)
         throw FormatError(path, "dataset /metrics/loss", "shape does not match the network");
     std::vector<EpochMetrics> history(E);
@@ -244,9 +266,12 @@ std::vector<EpochMetrics> RunFiles::loadCheckpoint(Model& model, std::vector<Mem
         m.layer_loss.assign(loss.data.begin() + long(e * L), loss.data.begin() + long((e + 1) * L));
         m.firing_rate.assign(rate.data.begin() + long(e * L), rate.data.begin() + long((e + 1) * L));
     }
-    const auto bytes = f.readInts("memory/bytes");
+    return history;
+}
+
+static std::vector<std::string> splitCommas(const std::string& names)
+{
     std::vector<std::string> parts;
-    std::string names = f.readString("memory/parts");
     for (std::size_t pos = 0; !names.empty();) {
         const std::size_t comma = names.find(',', pos);
         parts.push_back(names.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos));
@@ -254,16 +279,42 @@ std::vector<EpochMetrics> RunFiles::loadCheckpoint(Model& model, std::vector<Mem
             break;
         pos = comma + 1;
     }
+    return parts;
+}
+
+std::vector<MemoryRow> readMemory(const h5::File& f)
+{
+    const auto bytes = f.readInts("memory/bytes");
+    const std::vector<std::string> parts = splitCommas(f.readString("memory/parts"));
     constexpr std::size_t C = kMemoryColumns;
     if (bytes.size() != parts.size() * C)
-        throw FormatError(path, "dataset /memory/bytes", "expected 6 columns per part of /memory/parts");
-    memory.clear();
+        throw FormatError(f.path(), "dataset /memory/bytes", "expected 6 columns per part of /memory/parts");
+    std::vector<MemoryRow> memory;
     for (std::size_t i = 0; i < parts.size(); ++i) {
         const auto* v = bytes.data.data() + i * C;
         memory.push_back({parts[i], std::size_t(v[0]), std::size_t(v[1]), std::size_t(v[2]), std::size_t(v[3]),
                           std::size_t(v[4]), std::size_t(v[5])});
     }
-    return history;
+    return memory;
+}
+
+std::vector<MemoryTableRow> readMemoryTable(const h5::File& f)
+{
+    if (!f.exists("memory_model/bytes"))
+        return {};
+    const auto bytes = f.readInts("memory_model/bytes");
+    const std::vector<std::string> rules = splitCommas(f.readString("memory_model/rules"));
+    if (bytes.size() != rules.size() * 6)
+        throw FormatError(f.path(), "dataset /memory_model/bytes", "expected 6 columns per rule of /memory_model/rules");
+    std::vector<MemoryTableRow> rows;
+    for (std::size_t i = 0; i < rules.size(); ++i) {
+        const auto* v = bytes.data.data() + i * 6;
+        MemoryTableRow r{rules[i], int(v[0]), int(v[1]), int(v[2]), std::size_t(v[3]), std::size_t(v[4]), {}};
+        if (v[5] >= 0)
+            r.measured_bytes = std::size_t(v[5]);
+        rows.push_back(r);
+    }
+    return rows;
 }
 
 } // namespace tp

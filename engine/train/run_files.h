@@ -1,6 +1,7 @@
 #pragma once
 /// The files of a run folder: metrics.csv, metrics.json, checkpoint.h5 (every epoch) and
 /// results.h5 (at the end). Every write goes to a temporary file renamed into place.
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,10 @@
 namespace tp {
 
 struct EpochMetrics;
+
+namespace h5 {
+class File;
+}
 
 class RunFiles {
 public:
@@ -37,6 +42,13 @@ public:
     /// The analytic/measured memory table (memory_model.h) that saveResults writes to results.h5
     /// under /memory_model (rules, columns, bytes); empty: nothing is written.
     void setMemoryTable(std::vector<MemoryTableRow> rows) { m_memoryTable = std::move(rows); }
+    /// The final weights' test-split confusion matrix (classes x classes, row = true label) that
+    /// saveResults writes to results.h5 as /confusion_matrix; classes 0: nothing is written.
+    void setConfusion(int classes, std::vector<std::int64_t> counts)
+    {
+        m_classes = classes;
+        m_confusion = std::move(counts);
+    }
 
 private:
     void writeText(const std::string& name, const std::string& text) const;
@@ -45,7 +57,16 @@ private:
     std::string m_dir;
     nlohmann::json m_config;
     std::vector<MemoryTableRow> m_memoryTable;
+    int m_classes = 0;
+    std::vector<std::int64_t> m_confusion;
 };
+
+/// Readers of what RunFiles writes (results.h5 and checkpoint.h5); FormatError names the file
+/// and dataset. `layers` 0: take the layer count from /metrics/loss.
+std::vector<EpochMetrics> readHistory(const h5::File& f, std::size_t layers = 0);
+std::vector<MemoryRow> readMemory(const h5::File& f);
+/// The /memory_model table; empty when the file has none.
+std::vector<MemoryTableRow> readMemoryTable(const h5::File& f);
 
 /// The experiment JSON that identifies a run for --resume (threads and epochs excluded: they
 /// do not change the result of the epochs already done).

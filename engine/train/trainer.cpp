@@ -26,6 +26,28 @@ double TrainResult::best_test_accuracy() const
     return best;
 }
 
+std::int64_t ConfusionMatrix::total() const
+{
+    std::int64_t n = 0;
+    for (auto c : counts)
+        n += c;
+    return n;
+}
+
+std::int64_t ConfusionMatrix::correct() const
+{
+    std::int64_t n = 0;
+    for (int c = 0; c < classes; ++c)
+        n += counts[std::size_t(c) * std::size_t(classes) + std::size_t(c)];
+    return n;
+}
+
+double ConfusionMatrix::accuracy() const
+{
+    const std::int64_t n = total();
+    return n ? double(correct()) / double(n) : 0.0;
+}
+
 double cosineLr(const RunSpec& run, int epoch)
 {
     const double etaMin = run.lr_min_ratio * run.lr;
@@ -101,18 +123,28 @@ static std::size_t usedSamples(const Dataset& data, Split split, std::size_t bat
 
 double Trainer::evaluate(Split split, int threads)
 {
+    return confusion(split, threads).accuracy();
+}
+
+ConfusionMatrix Trainer::confusion(Split split, int threads)
+{
+    ConfusionMatrix cm;
+    cm.classes = m_data.classes();
+    cm.counts.assign(std::size_t(cm.classes) * std::size_t(cm.classes), 0);
     const std::size_t n = usedSamples(m_data, split, std::size_t(m_exp.run.batch));
     if (n == 0)
-        return 0;
+        return cm;
     tbb::task_arena arena(arenaThreads(threads));
-    int correct = 0;
     const auto order = epochOrder(n, 0, 0, false);
     const std::size_t B = std::size_t(m_exp.run.batch);
     for (std::size_t start = 0; start < n; start += B) {
         const Batch batch = gatherBatch(m_data, split, order, start, std::min(n, start + B) - start);
-        arena.execute([&] { correct += m_model->evaluate(batch).correct; });
+        BatchStats s;
+        arena.execute([&] { s = m_model->evaluate(batch); });
+        for (std::size_t b = 0; b < s.predictions.size(); ++b)
+            ++cm.counts[std::size_t(batch.labels[b]) * std::size_t(cm.classes) + std::size_t(s.predictions[b])];
     }
-    return double(correct) / double(n);
+    return cm;
 }
 
 TrainResult Trainer::run(const TrainOptions& opt)
@@ -136,6 +168,7 @@ TrainResult Trainer::run(const TrainOptions& opt)
     const std::size_t batchesTotal = batches * std::size_t(std::max(0, epochs - result.first_epoch + 1));
     // Measured once, on the first full batch of the run (a resumed run keeps the original's).
     bool memoryTaken = !result.memory.empty();
+    ConfusionMatrix testConfusion;  // of the last epoch's test pass, for results.h5
     int runSteps = 0;  // the longest training batch (T of the memory table in results.h5)
     Telemetry* const tel = opt.telemetry;
     double lrScale = 1.0;  // a rate set by hand scales the rest of the schedule
@@ -252,7 +285,8 @@ TrainResult Trainer::run(const TrainOptions& opt)
         m.train_accuracy = trained ? double(correct) / double(trained) : 0.0;
         m.samples_per_second = double(trained) / m.train_seconds;
         const auto testStart = Clock::now();
-        m.test_accuracy = evaluate(Split::Test, m_exp.run.threads);
+        testConfusion = confusion(Split::Test, m_exp.run.threads);
+        m.test_accuracy = testConfusion.accuracy();
         m.test_seconds = std::chrono::duration<double>(Clock::now() - testStart).count();
         result.history.push_back(m);
         if (!memoryTaken) {  // no full batch in this dataset: measure what the smaller one allocated
@@ -280,6 +314,11 @@ TrainResult Trainer::run(const TrainOptions& opt)
                 // a network whose shape the analytic model cannot derive (conv): no table
             }
         }
+    }
+    if (!opt.out_dir.empty()) {
+        if (testConfusion.classes == 0)  // resumed after the last epoch: score the final weights now
+            testConfusion = confusion(Split::Test, m_exp.run.threads);
+        files.setConfusion(testConfusion.classes, std::move(testConfusion.counts));
     }
     files.saveResults(*m_model, result.history, result.memory);
     return result;

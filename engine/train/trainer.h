@@ -2,6 +2,7 @@
 /// Runs an experiment: epochs of TP training on the train split, evaluation on the test split,
 /// the cosine learning-rate schedule, metrics, results.h5 and per-epoch checkpoints (atomic),
 /// resumable bit-identically. Engine-only (no Qt); progress and cancellation are injected.
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <stop_token>
@@ -33,6 +34,15 @@ struct EpochMetrics {
     std::vector<double> firing_rate;     ///< input-path spikes per neuron per step, per layer
     double samples_per_second = 0;       ///< training throughput (evaluation excluded)
     double train_seconds = 0, test_seconds = 0;
+};
+
+/// Predictions of a model on one split: counts[true_label * classes + predicted_class].
+struct ConfusionMatrix {
+    int classes = 0;
+    std::vector<std::int64_t> counts;    ///< classes x classes, row = true label, column = prediction
+    std::int64_t total() const;
+    std::int64_t correct() const;        ///< the diagonal
+    double accuracy() const;             ///< correct / total, 0 when empty
 };
 
 /// Training progress inside an epoch (called after every batch, on the training thread).
@@ -78,6 +88,8 @@ public:
 
     /// Accuracy (0..1) of the current model on a split, in batches of run.batch.
     double evaluate(Split split, int threads);
+    /// The same pass as evaluate(), counted per (true, predicted) class.
+    ConfusionMatrix confusion(Split split, int threads);
 
 private:
     Experiment m_exp;
