@@ -19,9 +19,12 @@
 #include <QStyle>
 #include <QStyleFactory>
 #include <QTimer>
+#include <QThread>
 #include <QToolBar>
 #include <QUndoStack>
 
+#include "registry.h"
+#include "report/report.h"
 #include "ui/dataset/dataset_panel.h"
 #include "ui/designer/layer_stack_editor.h"
 #include "ui/designer/properties_panel.h"
@@ -118,7 +121,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     updateTitle();
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow()
+{
+    for (QThread* thread : findChildren<QThread*>(Qt::FindDirectChildrenOnly))
+        thread->wait();  // a report being written
+}
 
 QDockWidget* MainWindow::addDock(const QString& title, const QString& objectName, QWidget* widget,
                                  Qt::DockWidgetArea area)
@@ -177,6 +184,12 @@ void MainWindow::buildMenus()
             openRuns({dir});
     });
     m_recentMenu = file->addMenu(tr("Open &Recent"));
+    file->addAction(tr("Export &Report..."), this, [this] {
+        const QString run = m_lastRunDir.isEmpty() && !m_runs->runs().isEmpty() ? m_runs->runs().front().dir : m_lastRunDir;
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Run Folder to Report On"), run.isEmpty() ? runsRoot() : run);
+        if (!dir.isEmpty())
+            exportReport(dir);
+    });
     file->addSeparator();
     QAction* saveAct = file->addAction(style()->standardIcon(QStyle::SP_DialogSaveButton), tr("&Save"), this, [this] {
         if (m_doc->filePath().isEmpty())
@@ -458,6 +471,34 @@ bool MainWindow::startRunWithRule(const QString& rule, QString* error)
     if (error)
         *error = message;
     return false;
+}
+
+void MainWindow::exportReport(const QString& runDir, const QString& outDir)
+{
+    const QString run = runDir.isEmpty() ? m_lastRunDir : runDir;
+    auto result = std::make_shared<std::pair<QString, QString>>();  // (folder written, error)
+    QThread* thread = QThread::create([run, outDir, result] {
+        try {
+            ReportOptions options;
+            options.open_dataset = [](const Experiment& e) { return openDataset(e.dataset); };
+            result->first = QString::fromStdString(writeReport(run.toStdString(), outDir.toStdString(), options));
+        } catch (const std::exception& error) {
+            result->second = QString::fromStdString(error.what());
+        }
+    });
+    thread->setParent(this);  // waited for in the destructor
+    connect(thread, &QThread::finished, this, [this, thread, result] {
+        thread->deleteLater();
+        if (result->second.isEmpty()) {
+            appendLog(tr("report written to %1").arg(result->first));
+            statusBar()->showMessage(tr("Report written: %1").arg(QDir::toNativeSeparators(result->first + QStringLiteral("/index.html"))), 8000);
+        } else {
+            showMessage(tr("Cannot write the report"), result->second);
+        }
+        Q_EMIT reportFinished(result->first, result->second);
+    });
+    appendLog(tr("writing the report of %1...").arg(run));
+    thread->start();
 }
 
 void MainWindow::quitAfterEpochs(int epochs, const QString& screenshotPath)

@@ -58,6 +58,10 @@ public:
     /// naming the file when one cannot be read.
     bool openRuns(const QStringList& dirs, QString* error = nullptr);
 
+    /// Write the report of `runDir` (empty: the last run) into `outDir` (empty: runDir/report)
+    /// on a worker thread, with the same code as `traceprop-cli report`; reportFinished() tells.
+    void exportReport(const QString& runDir = {}, const QString& outDir = {});
+
     /// Scripted use: once `epochs` epochs have finished, save a screenshot to `screenshotPath`
     /// (when not empty), stop the run and close the window (no save prompt).
     void quitAfterEpochs(int epochs, const QString& screenshotPath);
@@ -78,6 +82,10 @@ public:
     RunCompareView* runsView() const { return m_runs; }
     QPlainTextEdit* logView() const { return m_log; }
     QString lastMessage() const { return m_lastMessage; }
+
+Q_SIGNALS:
+    /// A report was written to `dir` (error empty) or could not be (dir empty, error says why).
+    void reportFinished(const QString& dir, const QString& error);
 
 protected:
     void closeEvent(QCloseEvent* event) override;

@@ -4,6 +4,7 @@
 #include <QDockWidget>
 #include <QFile>
 #include <QImage>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTableWidget>
@@ -192,6 +193,57 @@ private Q_SLOTS:
         QCOMPARE(view->runs()[0].best_test_accuracy, best);
         QVERIFY(!w.openRuns({m_tmp.filePath(QStringLiteral("no-such-run"))}, &error));
         QVERIFY2(error.contains(QLatin1String("metrics.json")), qPrintable(error));
+    }
+
+    void guiAndCliReportsHoldTheSameNumbers()
+    {
+        const QStringList overrides = {QStringLiteral("run.epochs=2"), QStringLiteral("dataset.samples_per_class=60")};
+        MainWindow w;
+        QVERIFY(w.openTemplate(QStringLiteral(":/experiments/randman.json")));
+        w.document()->setValue(QStringLiteral("run.epochs"), 2);
+        w.document()->setValue(QStringLiteral("dataset.samples_per_class"), 60);
+        QString error;
+        QVERIFY2(w.startRun(&error), qPrintable(error));
+        QTRY_VERIFY_WITH_TIMEOUT(w.session()->state() == State::Finished, 60000);
+        QString guiReport, reportError = QStringLiteral("none yet");
+        connect(&w, &MainWindow::reportFinished, this, [&](const QString& dir, const QString& e) { guiReport = dir, reportError = e; });
+        w.exportReport();
+        QTRY_VERIFY_WITH_TIMEOUT(reportError != QLatin1String("none yet"), 60000);
+        QVERIFY2(reportError.isEmpty(), qPrintable(reportError));
+
+        const QString cliRun = m_tmp.filePath(QStringLiteral("cli-report-run"));
+        QProcess cli;
+        QStringList args = {QStringLiteral("train"), QStringLiteral(TP_RESOURCES_DIR "/experiments/randman.json"), QStringLiteral("--out"), cliRun};
+        for (const QString& o : overrides)
+            args << QStringLiteral("--set") << o;
+        cli.start(QStringLiteral(TP_CLI_PATH), args);
+        QVERIFY(cli.waitForFinished(60000) && cli.exitCode() == 0);
+        cli.start(QStringLiteral(TP_CLI_PATH), {QStringLiteral("report"), cliRun});
+        QVERIFY(cli.waitForFinished(60000));
+        QVERIFY2(cli.exitCode() == 0, cli.readAllStandardError().constData());
+
+        const auto epochs = [](const QString& reportDir) {
+            QFile f(reportDir + QStringLiteral("/metrics.json"));
+            f.open(QIODevice::ReadOnly);
+            QJsonArray out;
+            for (const QJsonValue& v : QJsonDocument::fromJson(f.readAll()).object().value(QStringLiteral("epochs")).toArray()) {
+                QJsonObject e = v.toObject();
+                for (const char* timing : {"samples_per_second", "train_seconds", "test_seconds"})
+                    e.remove(QLatin1String(timing));  // wall-clock, the only numbers allowed to differ
+                out << e;
+            }
+            return out;
+        };
+        const QJsonArray gui = epochs(guiReport), cliEpochs = epochs(cliRun + QStringLiteral("/report"));
+        QCOMPARE(gui.size(), 2);
+        QCOMPARE(gui, cliEpochs);
+        const auto confusion = [](const QString& reportDir) {
+            return tp::h5::File::openRead((reportDir + QStringLiteral("/results.h5")).toStdString()).readInts("confusion_matrix").data;
+        };
+        QCOMPARE(confusion(guiReport), confusion(cliRun + QStringLiteral("/report")));
+        QFile html(guiReport + QStringLiteral("/index.html"));
+        QVERIFY(html.open(QIODevice::ReadOnly));
+        QVERIFY(html.readAll().count("<svg") >= 4);
     }
 
     void resetLayoutAndThemes()
