@@ -20,6 +20,8 @@ Runner addEval(CLI::App& app);
 Runner addBench(CLI::App& app);
 Runner addDataset(CLI::App& app);
 Runner addMemory(CLI::App& app);
+Runner addSweep(CLI::App& app);
+Runner addFinetune(CLI::App& app);
 
 } // namespace tp::cli
 
