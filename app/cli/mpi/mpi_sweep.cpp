@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <algorithm>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -158,8 +159,10 @@ private:
         std::lock_guard lock(m_mutex);
         m_heard[from] = Clock::now();
         if (m_lost.count(from)) {  // declared lost but alive after all: send it home
-            if (tag == kRequest)
-                MPI_Send(&kStopAfterLoss, 1, MPI_INT, from, kAssign, MPI_COMM_WORLD);
+            if (tag == kRequest) {
+                const int msg[2] = {kStopAfterLoss, 0};
+                MPI_Send(msg, 2, MPI_INT, from, kAssign, MPI_COMM_WORLD);
+            }
             return;
         }
         if (tag == kBye)
@@ -198,17 +201,19 @@ private:
     void assignWaiting()
     {
         for (auto it = m_waiting.begin(); it != m_waiting.end();) {
-            int run = kStop;
+            int msg[2] = {kStop, 0};  // run, attempt
+            int& run = msg[0];
             if (!m_pending.empty()) {
                 run = m_pending.front();
                 m_pending.pop_front();
                 m_assigned[*it] = run;
+                msg[1] = ++m_attempts[std::size_t(run)];
             } else if (!allDone()) {
                 ++it;  // runs are still out: a lost one may come back to the queue
                 continue;
             } else if (!m_lost.empty())
                 run = kStopAfterLoss;
-            MPI_Send(&run, 1, MPI_INT, *it, kAssign, MPI_COMM_WORLD);
+            MPI_Send(msg, 2, MPI_INT, *it, kAssign, MPI_COMM_WORLD);
             it = m_waiting.erase(it);
         }
         if (allDone())
@@ -285,11 +290,13 @@ int work(SweepJob& job, int rank)
                 exitAfterLoss(kExitRunFailure);
             }
         } while (tag != kAssign);
-        std::memcpy(&command, text.data(), sizeof command);
+        int msg[2] = {kStop, 0};
+        std::memcpy(msg, text.data(), std::min(text.size(), sizeof msg));
+        command = msg[0];
         if (command < 0)
             break;
         bool skipped = false;
-        const RunOutcome o = executor.run(command, rank, 1, &skipped);
+        const RunOutcome o = executor.run(command, rank, msg[1], &skipped);
         report = {{"done", command}, {"outcome", outcomeJson(o)}, {"skipped", skipped}};
     }
     beating = false;
