@@ -111,6 +111,11 @@ int runSweepMpi(SweepJob&)
     throw ConfigError("this traceprop-cli was built without MPI (install libopenmpi-dev and rebuild); "
                       "run the sweep without mpirun");
 }
+
+int trainDataParallel(const Experiment&, const std::string&, const std::string&, bool)
+{
+    throw ConfigError("--data-parallel: this traceprop-cli was built without MPI (install libopenmpi-dev and rebuild)");
+}
 #endif
 
 Runner addSweep(CLI::App& app)

@@ -261,6 +261,44 @@ private slots:
         const QString diff = compareRuns(m_serial, out);
         QVERIFY2(diff.isEmpty(), qPrintable(diff));
     }
+
+    void dataParallelTrainingIsDeterministicAndEqualsOneProcessOnOneRank()
+    {
+        if (QStandardPaths::findExecutable("mpirun").isEmpty())
+            QSKIP("mpirun (Open MPI) is not installed");
+        // 1,600 training samples = 16 whole batches of 100: one rank sees exactly what `train` sees.
+        const QStringList run{"--set", "run.epochs=6", "--set", "run.batch=100", "--set",
+                              "dataset.samples_per_class=200", "--set", "network.layers.0.size=64"};
+        const QString plain = m_dir.filePath("dp-plain");
+        QVERIFY(runCli(QStringList{"train", randmanExp(), "--out", plain} + run).exitedWith(0));
+        const QString one = m_dir.filePath("dp-1");
+        const Mpi r1 = runMpi(mpiArgs(1, {"--bind-to", "none"},
+                                      QStringList{"train", randmanExp(), "--out", one, "--data-parallel"} + run));
+        QVERIFY2(r1.finished && r1.exitCode == 0, r1.out + r1.err);
+        QString diff = compareGroups(plain + "/results.h5", one + "/results.h5", "weights");
+        QVERIFY2(diff.isEmpty(), qPrintable(diff));
+        // Two ranks: each trains 50 rows of every batch; the averaged model is the same on every
+        // invocation, differs from the one-process model, and learns.
+        QString a = m_dir.filePath("dp-2a"), b = m_dir.filePath("dp-2b");
+        for (const QString& out : {a, b}) {
+            const Mpi r = runMpi(mpiArgs(2, {}, QStringList{"train", randmanExp(), "--out", out, "--data-parallel",
+                                                            "--json"} + run));
+            QVERIFY2(r.finished && r.exitCode == 0, r.out + r.err);
+            QVERIFY2(r.out.contains("\"ranks\":2"), r.out.constData());
+        }
+        diff = compareGroups(a + "/results.h5", b + "/results.h5", "weights");
+        QVERIFY2(diff.isEmpty(), qPrintable(diff));
+        QVERIFY(!compareGroups(plain + "/results.h5", a + "/results.h5", "weights").isEmpty());
+        QString error;
+        const QJsonObject m = readJsonFile(a + "/metrics.json", &error);
+        QVERIFY2(m["best_test_accuracy"].toDouble() > 0.25, qPrintable(error));  // chance 0.1
+        // Outside mpirun, or with a batch the ranks cannot split, it is an input error.
+        const CliResult alone = runCli(QStringList{"train", randmanExp(), "--data-parallel"} + run);
+        QVERIFY2(alone.exitedWith(2) && alone.err.contains("mpirun"), alone.describe().constData());
+        const Mpi odd = runMpi(mpiArgs(2, {}, QStringList{"train", randmanExp(), "--data-parallel"} + run +
+                                                  QStringList{"--set", "run.batch=3"}));
+        QVERIFY2(odd.finished && odd.exitCode == 2 && odd.err.contains("run.batch"), odd.out + odd.err);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestSweepCli)

@@ -9,6 +9,7 @@
 
 #include "core/errors.h"
 #include "core/rng.h"
+#include "train/data_parallel.h"
 #include "train/finetune.h"
 #include "train/sweep.h"
 
@@ -279,6 +280,32 @@ private slots:
         QCOMPARE(d.dropped_classes, std::vector<int>{0});
         QCOMPARE(d.support.size(), std::size_t(5));
         QCOMPARE(d.query.size(), std::size_t(2));  // one of class 0 (round 0.6), one of class 1 (round 1.4)
+    }
+
+    void batchSlicesPartitionEveryGlobalBatch()
+    {
+        const BlockEvents data(70, 8);  // 70 rows: 4 whole batches of 16, 6 rows dropped
+        for (const int ranks : {1, 2, 4}) {
+            std::vector<std::unique_ptr<BatchSliceDataset>> views;
+            for (int r = 0; r < ranks; ++r)
+                views.push_back(std::make_unique<BatchSliceDataset>(data, ranks, r, 16, 9, true));
+            const std::size_t slice = std::size_t(16 / ranks);
+            QCOMPARE(views[0]->size(Split::Train), std::size_t(4) * slice);
+            QCOMPARE(views[0]->size(Split::Test), std::size_t(8));
+            for (int epoch : {0, 3}) {
+                const auto order = epochOrder(70, 9, epoch, true);
+                for (std::size_t b = 0; b < 4; ++b)
+                    for (int r = 0; r < ranks; ++r)
+                        for (std::size_t k = 0; k < slice; ++k)  // rank r holds rows [r*slice, (r+1)*slice) of batch b
+                            QCOMPARE(views[std::size_t(r)]->baseIndex(b * slice + k, epoch),
+                                     order[b * 16 + std::size_t(r) * slice + k]);
+            }
+            const Sample s = views[ranks - 1]->trainingSample(1, 9, 2);
+            QCOMPARE(s.units, data.sample(Split::Train, views[ranks - 1]->baseIndex(1, 2)).units);
+        }
+        QVERIFY_THROWS_EXCEPTION(ConfigError, BatchSliceDataset(data, 3, 0, 16, 9, true));  // 16 % 3
+        QVERIFY_THROWS_EXCEPTION(ConfigError, BatchSliceDataset(data, 16, 0, 16, 9, true)); // 1 row each
+        QVERIFY_THROWS_EXCEPTION(ConfigError, BatchSliceDataset(data, 2, 2, 16, 9, true));  // no rank 2
     }
 
     void finetuningLearnsNewClassesFromTheSupportSet()
