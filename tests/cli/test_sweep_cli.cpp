@@ -227,7 +227,7 @@ private slots:
         QProcess p;
         p.setProcessEnvironment(mpiEnvironment());
         p.start(QStandardPaths::findExecutable("mpirun"),
-                mpiArgs(3, {"--enable-recovery"}, {"sweep", m_sweep, "--out", out, "--lost-after", "3"}));
+                mpiArgs(3, {"--enable-recovery"}, {"sweep", m_sweep, "--out", out, "--lost-after", "5"}));
         QVERIFY(p.waitForStarted(30'000));
         const QString killed = killAWorker(out, p);
         QVERIFY2(!killed.isEmpty(), "no worker rank was seen training a run");
