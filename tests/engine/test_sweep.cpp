@@ -117,6 +117,14 @@ private slots:
         QCOMPARE(c.runs[0].group, c.runs[1].group);
     }
 
+    void shippedSweepsLoad()
+    {
+        const SweepSpec s = loadSweep(TP_RESOURCES_DIR "/sweeps/randman-seeds.json");
+        QCOMPARE(s.runs.size(), std::size_t(20));
+        QCOMPARE(sweepExperiment(s, s.runs[19]).run.epochs, 10);
+        QCOMPARE(summarize(s, {}).size(), std::size_t(2));  // two learning rates, ten seeds each
+    }
+
     void badSweepFilesNameTheField()
     {
         QVERIFY(configErrorOf(json::parse(R"({"grid": {"run.seed": [1]}})")).contains("experiment"));
