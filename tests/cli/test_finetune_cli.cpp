@@ -5,7 +5,11 @@
 
 #include <QTemporaryDir>
 
+#include <cmath>
+#include <fstream>
+
 #include "cli_test_support.h"
+#include "gsc.h"
 
 using namespace tp_cli_test;
 
@@ -72,6 +76,57 @@ private slots:
                                                    "--support", shots, "--seeds", "5", "--lr", "0.0005", "--json"} +
                                        data());
         QCOMPARE(again.out, r.out);
+    }
+
+    void speechCommandsHeldOutSpeaker()
+    {
+        // A tiny Speech Commands tree: "no" is a low tone, "yes" a high one; four training
+        // speakers say each word twice, test speaker tt99 five times (testing_list.txt).
+        const QString root = m_dir.filePath("gsc");
+        QString testing;
+        auto clip = [&](const QString& word, const QString& speaker, int k, double hz) {
+            std::vector<float> x(8000);
+            for (std::size_t i = 0; i < x.size(); ++i)
+                x[i] = float(0.4 * std::sin(2 * 3.14159265358979 * (hz + 15 * k) * double(i) / 16000));
+            QDir().mkpath(root + "/" + word);
+            const QString rel = word + "/" + speaker + "_nohash_" + QString::number(k) + ".wav";
+            tp::writeWav((root + "/" + rel).toStdString(), x);
+            return rel;
+        };
+        for (const QString word : {"no", "yes"}) {
+            const double hz = word == "no" ? 300 : 1500;
+            for (const QString speaker : {"aa11", "bb22", "cc33", "dd44"})
+                for (int k = 0; k < 2; ++k)
+                    clip(word, speaker, k, hz);
+            for (int k = 0; k < 5; ++k)
+                testing += clip(word, "tt99", k, hz + 40) + "\n";
+        }
+        std::ofstream((root + "/validation_list.txt").toStdString()) << "";
+        std::ofstream((root + "/testing_list.txt").toStdString()) << testing.toStdString();
+        const QString exp = resource("experiments/gsc-rec.json");
+        const QStringList set{"--set", "dataset.path=" + root, "--set", "dataset.cache_dir=", "--set",
+                              "network.layers.0.size=32"};
+        const QString pre = m_dir.filePath("gsc-pre");
+        const CliResult train = runCli(QStringList{"train", exp, "--out", pre, "--set", "run.epochs=3", "--set",
+                                                   "run.batch=8", "--set", "run.lr=0.002"} + set);
+        QVERIFY2(train.exitedWith(0), train.describe().constData());
+        for (const auto& [shots, support] : {std::pair{QString("1"), 2}, std::pair{QString("all"), 8}}) {
+            const CliResult r = runCli(QStringList{"finetune", exp, "--from", pre + "/results.h5", "--speaker", "tt99",
+                                                   "--support", shots, "--json"} + set);
+            QVERIFY2(r.exitedWith(0), r.describe().constData());
+            QString error;
+            const QList<QJsonObject> lines = jsonLines(r.out, &error);
+            QVERIFY2(error.isEmpty() && lines.size() == 2, r.out.constData());
+            QCOMPARE(lines[0]["pool"].toInt(), 10);
+            QCOMPARE(lines[0]["query"].toInt(), 2);  // round(5 * 0.2) per word
+            QCOMPARE(lines[0]["support"].toInt(), support);
+            const double after = lines[0]["after_accuracy"].toDouble();
+            QVERIFY(after >= 0 && after <= 1);
+        }
+        // A training speaker of the training split works the same way.
+        const CliResult train2 = runCli(QStringList{"finetune", exp, "--from", pre + "/results.h5", "--speaker", "aa11",
+                                                    "--split", "train", "--json"} + set);
+        QVERIFY2(train2.exitedWith(0) && train2.out.contains("\"pool\":4"), train2.describe().constData());
     }
 
     void badPoolsAreInputErrors()
