@@ -130,7 +130,7 @@ Runner addSweep(CLI::App& app)
     app.add_option("SWEEP", o->file, "sweep file (JSON): base experiment + grid/list of overrides")->required();
     app.add_option("--out", o->out, "sweep folder: one folder per run, summary.csv/json/md")->required();
     app.add_option("--set", o->sets, "override a field of every run: key.path=value (repeatable)");
-    app.add_option("--threads", o->threads, "worker threads per rank (0 = all cores, divided among local ranks)")
+    app.add_option("--threads", o->threads, "threads per run (0 = all cores; default: the experiment's, under mpirun the node's cores / its ranks)")
         ->check(CLI::Range(0, 1024));
     app.add_option("--lost-after", o->lost_after_s,
                    "under mpirun: seconds without a heartbeat after which a rank is lost and its run retried")
