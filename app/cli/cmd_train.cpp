@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "core/errors.h"
 #include "registry.h"
+#include "sweep_driver.h"
 #include "train/run_files.h"
 #include "train/trainer.h"
 
@@ -88,7 +89,7 @@ Runner addTrain(CLI::App& app)
         std::string file, out;
         std::vector<std::string> sets;
         int threads = -1;
-        bool resume = false, json = false;
+        bool resume = false, json = false, dataParallel = false;
     };
     auto o = std::make_shared<Options>();
     app.add_option("EXP", o->file, "experiment file (JSON), e.g. resources/experiments/randman.json")->required();
@@ -98,8 +99,16 @@ Runner addTrain(CLI::App& app)
         ->check(CLI::Range(0, 1024));
     app.add_flag("--resume", o->resume, "continue from the last checkpoint in --out");
     app.add_flag("--json", o->json, "one JSON object per epoch on stdout");
+    app.add_flag("--data-parallel", o->dataParallel,
+                 "under mpirun: each rank trains a slice of every batch, weights averaged after every batch");
     return [o] {
         const Experiment exp = loadWithOverrides(o->file, o->sets, o->threads);
+        if (o->dataParallel) {
+            if (!launchedUnderMpi() || o->resume)
+                throw ConfigError("--data-parallel runs under mpirun (mpirun -n N traceprop-cli train ... "
+                                  "--data-parallel) and without --resume");
+            return trainDataParallel(exp, o->file, o->out, o->json);
+        }
         if (o->resume)  // fail before generating or reading any data
             RunFiles(o->out, exp, true);
         const auto t0 = std::chrono::steady_clock::now();

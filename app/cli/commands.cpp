@@ -21,6 +21,8 @@ int run(int argc, char** argv)
     add("verify-golden", "replay a golden-vector file and compare every recorded array", addVerifyGolden);
     add("bench", "training throughput on synthetic inputs of a named shape", addBench);
     add("dataset", "inspect a dataset: info, frames", addDataset);
+    add("sweep", "run a grid/list of experiment overrides (serially, or spread over MPI ranks) + statistics", addSweep);
+    add("finetune", "few-shot fine-tuning of a trained network on a held-out speaker or class subset", addFinetune);
     add("memory", "analytic vs measured rule-state memory of TP, BPTT, e-prop and an aux-matrix rule", addMemory);
     add("report", "write a self-contained report (HTML, PDF, CSV, JSON, HDF5) of a finished run", addReport);
     try {

@@ -21,6 +21,8 @@ Runner addBench(CLI::App& app);
 Runner addDataset(CLI::App& app);
 Runner addMemory(CLI::App& app);
 Runner addReport(CLI::App& app);
+Runner addSweep(CLI::App& app);
+Runner addFinetune(CLI::App& app);
 
 } // namespace tp::cli
 

@@ -2,6 +2,7 @@
 /// A trainable network of either precision behind one interface (the trainer, the CLI and,
 /// later, the GUI do not care whether state is float32 or float64).
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -33,6 +34,9 @@ public:
     virtual void save(h5::File& file, bool withOptimizer) const = 0;
     /// Read what save() wrote; throws FormatError on a missing dataset or a shape mismatch.
     virtual void load(const h5::File& file, bool withOptimizer) = 0;
+    /// Every trainable array (weights, Adam m and v; frozen matrices excluded) in a fixed order,
+    /// as fn(data, count) over contiguous scalars of precision(). For data-parallel averaging.
+    virtual void forEachTrainable(const std::function<void(void* data, std::size_t count)>& fn) = 0;
     /// Multiply every trainable weight by `gain` (benchmarks of higher activity).
     virtual void scaleWeights(double gain) = 0;
     virtual const TpConfig& config() const = 0;

@@ -34,6 +34,16 @@ public:
     {
         forEachMatrix(m_net, [gain](const std::string&, WMat& w, Param*) { w *= Scalar(gain); });
     }
+    void forEachTrainable(const std::function<void(void*, std::size_t)>& fn) override
+    {
+        forEachMatrix(m_net, [&](const std::string&, WMat& w, Param* p) {
+            if (!p)
+                return;
+            fn(w.data(), std::size_t(w.size()));
+            fn(p->m.data(), std::size_t(p->m.size()));
+            fn(p->v.data(), std::size_t(p->v.size()));
+        });
+    }
     Precision precision() const override { return sizeof(Scalar) == 8 ? Precision::Float64 : Precision::Float32; }
     std::pair<std::int64_t, std::int64_t> pathCounts() const override
     {
