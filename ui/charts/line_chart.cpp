@@ -112,6 +112,8 @@ LineChart::LineChart(const QString& title, const QString& xTitle, const QString&
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(d->view);
     setContextMenuPolicy(Qt::DefaultContextMenu);
+    setFocusPolicy(Qt::StrongFocus);  // reachable by Tab; the menu key opens the chart's menu
+    d->view->setFocusPolicy(Qt::NoFocus);
     applyTheme();
 }
 

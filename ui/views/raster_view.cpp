@@ -23,6 +23,7 @@ constexpr int kHeader = 24, kTitle = 16, kLeft = 46, kBottom = 30, kGap = 12, kR
 RasterView::RasterView(QWidget* parent) : QWidget(parent)
 {
     setMouseTracking(true);
+    setFocusPolicy(Qt::StrongFocus);  // reachable by Tab; the menu key opens the export menu
     setMinimumSize(320, 240);
     setAccessibleName(tr("Spike raster"));
     m_emptyText = tr("No spikes yet: the raster shows one sample of the batch being trained while this view is open.");
@@ -237,6 +238,16 @@ bool RasterView::exportTo(const QString& file) const
     render(painter, size());
     painter.end();
     return image.save(file);
+}
+
+void RasterView::changeEvent(QEvent* event)
+{
+    if (event->type() == QEvent::PaletteChange) {  // light/dark theme switch
+        layoutPanels(size());
+        m_cache = QImage();
+        update();
+    }
+    QWidget::changeEvent(event);
 }
 
 void RasterView::contextMenuEvent(QContextMenuEvent* event)
