@@ -45,28 +45,42 @@ std::size_t Telemetry::drain(std::vector<StepSample>& out, std::size_t max)
 
 void Telemetry::setProbeRequest(std::optional<ProbeRequest> request, int every_steps)
 {
+    auto shared = request ? std::make_shared<const ProbeRequest>(std::move(*request)) : nullptr;
     m_probeEvery.store(std::max(1, every_steps));
-    m_request.store(request ? std::make_shared<const ProbeRequest>(std::move(*request)) : nullptr);
-}
+    std::lock_guard lock(m_slotMutex);
+    m_request.swap(shared);
+    m_hasRequest = bool(m_request);
+}  // `shared`, now the old request, is released after the lock (it was declared first)
 
 std::shared_ptr<const ProbeRequest> Telemetry::probeDue(std::int64_t step)
 {
-    auto request = m_request.load();
-    if (!request || (m_lastProbe >= 0 && step - m_lastProbe < m_probeEvery.load()))
+    if (!m_hasRequest.load() || (m_lastProbe >= 0 && step - m_lastProbe < m_probeEvery.load()))
         return nullptr;
-    m_lastProbe = step;
+    std::shared_ptr<const ProbeRequest> request;
+    {
+        std::lock_guard lock(m_slotMutex);
+        request = m_request;
+    }
+    if (request)
+        m_lastProbe = step;
     return request;
 }
 
 void Telemetry::publish(std::shared_ptr<const Probe> probe)
 {
-    m_slot.store(std::move(probe));
+    {
+        std::lock_guard lock(m_slotMutex);
+        m_slot.swap(probe);
+    }  // a probe the consumer never took is freed here, after the lock
     m_published.fetch_add(1, std::memory_order_relaxed);
 }
 
 std::shared_ptr<const Probe> Telemetry::takeProbe()
 {
-    return m_slot.exchange(nullptr);
+    std::shared_ptr<const Probe> probe;
+    std::lock_guard lock(m_slotMutex);
+    probe.swap(m_slot);
+    return probe;
 }
 
 void Telemetry::pause()

@@ -4,7 +4,8 @@
 ///  - per-step scalars go through a lock-free single-producer/single-consumer ring; when it is
 ///    full the sample is dropped and counted, the trainer never blocks;
 ///  - the heavy state of one sample (spikes, potentials, traces) goes through a latest-value-wins
-///    snapshot slot, filled only while the consumer has a probe request set, at most every N steps;
+///    snapshot slot (a shared pointer swapped under a short lock), filled only while the consumer
+///    has a probe request set, at most every N steps;
 ///  - pause / resume / step one batch / stop / set learning rate are applied by the trainer at
 ///    batch boundaries (Trainer::run with TrainOptions::telemetry).
 #include <array>
@@ -96,10 +97,14 @@ private:
     alignas(64) std::atomic<std::uint64_t> m_dropped{0};
     std::atomic<std::int64_t> m_steps{0};
 
-    std::atomic<std::shared_ptr<const ProbeRequest>> m_request;
+    // The request and the slot are shared pointers swapped under a short lock (never held while
+    // recording or drawing); libstdc++ 12's std::atomic<shared_ptr> is not ThreadSanitizer-clean.
+    mutable std::mutex m_slotMutex;
+    std::shared_ptr<const ProbeRequest> m_request;
+    std::shared_ptr<const Probe> m_slot;
+    std::atomic<bool> m_hasRequest{false};  // lets the trainer skip the lock when nothing is asked
     std::atomic<int> m_probeEvery{4};
     std::int64_t m_lastProbe = -1;  // producer only
-    std::atomic<std::shared_ptr<const Probe>> m_slot;
     std::atomic<std::int64_t> m_published{0};
 
     std::mutex m_mutex;  // only for the condition variable of pause; flags are atomics

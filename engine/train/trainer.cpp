@@ -270,6 +270,7 @@ TrainResult Trainer::run(const TrainOptions& opt)
                 p.epochs = epochs;
                 p.batch = bi + 1;
                 p.batches = batches;
+                p.steps = batch.steps;
                 p.elapsed_s = std::chrono::duration<double>(Clock::now() - runStart).count();
                 p.samples_per_second = double(end) / std::chrono::duration<double>(Clock::now() - epochStart).count();
                 p.eta_s = p.elapsed_s / double(batchesDone) * double(batchesTotal - batchesDone);

@@ -49,6 +49,7 @@ struct ConfusionMatrix {
 struct Progress {
     int epoch = 0, epochs = 0;
     std::size_t batch = 0, batches = 0;
+    int steps = 0;                       ///< time steps T of the batch just trained
     double elapsed_s = 0;                ///< since the run (or resume) started
     double eta_s = 0;                    ///< estimate for the remaining run
     double samples_per_second = 0;

@@ -5,6 +5,7 @@
 #include <QtTest>
 
 #include <QDoubleSpinBox>
+#include <QGraphicsView>
 #include <QSvgRenderer>
 #include <QTabWidget>
 #include <QTableWidget>
@@ -110,6 +111,17 @@ private Q_SLOTS:
                                  30000);
         // Two neurons x 100 steps: potentials (2 series) and traces (4 series).
         QTRY_COMPARE_WITH_TIMEOUT(panel.membranePointCount(), 6 * 100, 30000);
+        // Hovering the membrane chart puts the same time cursor on the traces chart.
+        auto* membrane = qobject_cast<LineChart*>(panel.view(QStringLiteral("membrane")));
+        auto* traces = qobject_cast<LineChart*>(panel.view(QStringLiteral("traces")));
+        auto* membraneView = membrane->findChild<QGraphicsView*>();
+        QVERIFY(membraneView);
+        QVERIFY(traces->cursorReadout().isEmpty());
+        QTest::mouseMove(membraneView->viewport(), membraneView->viewport()->rect().center());
+        QTRY_VERIFY(membrane->cursorReadout().startsWith(QStringLiteral("time step ")));
+        const QString step = membrane->cursorReadout().section(QLatin1Char(' '), 2, 2);
+        QVERIFY2(traces->cursorReadout().startsWith(QStringLiteral("time step %1 ").arg(step)), qPrintable(traces->cursorReadout()));
+        QVERIFY(traces->cursorReadout().contains(QStringLiteral("L1 n17 target (dashed): ")));
         QVERIFY(panel.grab().save(screenshotDir() + QStringLiteral("/charts_neurons.png")));
 
         panel.showView(QStringLiteral("memory"));
@@ -117,6 +129,16 @@ private Q_SLOTS:
         auto* table = qobject_cast<QTableWidget*>(panel.view(QStringLiteral("memory")));
         QTRY_COMPARE_WITH_TIMEOUT(table->rowCount(), 4, 10000);  // 3 parts + total
         QCOMPARE(table->item(0, 1)->data(Qt::UserRole).toLongLong(), qint64(200 * 40 * 4));
+        // TP against the other rules at this run's B = 32 and T = 100 (analytic), TP measured.
+        auto* rules = qobject_cast<QTableWidget*>(panel.view(QStringLiteral("rules")));
+        QTRY_COMPARE_WITH_TIMEOUT(rules->rowCount(), 4, 10000);
+        QCOMPARE(session.memoryBatch(), 32);
+        QCOMPARE(session.memorySteps(), 100);
+        const qint64 bptt = 4 * 2 * 100 * 32 * 200;  // u and s of every step, B x H, float32
+        QCOMPARE(rules->item(1, 1)->data(Qt::UserRole).toLongLong(), bptt);
+        QVERIFY(!rules->item(1, 3)->data(Qt::UserRole).isValid());  // BPTT is not the rule running
+        QVERIFY(rules->item(0, 3)->data(Qt::UserRole).toLongLong() > 0);
+        QVERIFY(rules->item(0, 1)->data(Qt::UserRole).toLongLong() < bptt / 10);
         QVERIFY(panel.grab().save(screenshotDir() + QStringLiteral("/charts_memory.png")));
         panel.hide();
         QVERIFY(!session.probeRequested());

@@ -73,6 +73,10 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(progress.count() > 0, 30000);  // batches are being trained
         QVERIFY(panel.progressBar()->value() > 0 || panel.progressBar()->format().contains(QStringLiteral("batch")));
         QVERIFY(panel.etaLabel()->text().contains(QStringLiteral("ETA")));
+        panel.resize(1000, 40);
+        const QString shots = QCoreApplication::applicationDirPath() + QStringLiteral("/screenshots");
+        QDir().mkpath(shots);
+        QVERIFY(panel.grab().save(shots + QStringLiteral("/run_panel.png")));
 
         panel.pauseAction()->trigger();
         Telemetry* tel = session.telemetry();

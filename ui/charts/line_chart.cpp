@@ -112,6 +112,8 @@ LineChart::LineChart(const QString& title, const QString& xTitle, const QString&
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(d->view);
     setContextMenuPolicy(Qt::DefaultContextMenu);
+    setFocusPolicy(Qt::StrongFocus);  // reachable by Tab; the menu key opens the chart's menu
+    d->view->setFocusPolicy(Qt::NoFocus);
     applyTheme();
 }
 
@@ -176,7 +178,7 @@ void LineChart::clear()
         d->reference = nullptr;
     }
     d->referenceY = kNaN;
-    rescale();
+    requestRescale();
 }
 
 int LineChart::seriesCount() const { return int(d->series.size()); }
@@ -195,7 +197,7 @@ void LineChart::setPoints(int i, const QVector<QPointF>& points)
     } else {
         d->series[i]->replace(points);
     }
-    rescale();
+    requestRescale();
 }
 
 QVector<QPointF> LineChart::points(int i) const
@@ -261,21 +263,21 @@ void LineChart::setReferenceLine(const QString& name, double y)
     d->reference->setName(name);
     d->referenceY = y;
     applyTheme();
-    rescale();
+    requestRescale();
 }
 
 void LineChart::setXRange(double lo, double hi)
 {
     d->xlo = lo;
     d->xhi = hi;
-    rescale();
+    requestRescale();
 }
 
 void LineChart::setYRange(double lo, double hi)
 {
     d->ylo = lo;
     d->yhi = hi;
-    rescale();
+    requestRescale();
 }
 
 void LineChart::setLogY(bool log)
@@ -308,11 +310,21 @@ void LineChart::setLogY(bool log)
         d->data[i].clear();  // force the refill
         setPoints(i, data[i]);
     }
-    rescale();
+    requestRescale();
+}
+
+void LineChart::requestRescale()
+{
+    // Several series change in one update: fit the axes once, after all of them.
+    if (m_rescalePending)
+        return;
+    m_rescalePending = true;
+    QMetaObject::invokeMethod(this, [this] { rescale(); }, Qt::QueuedConnection);
 }
 
 void LineChart::rescale()
 {
+    m_rescalePending = false;
     double x0 = d->xlo, x1 = d->xhi, y0 = kNaN, y1 = kNaN;
     bool autoX = !(std::isfinite(x0) && std::isfinite(x1));
     if (autoX)
@@ -368,17 +380,35 @@ int LineChart::plotWidth() const
     return w > 10 ? w : std::max(100, width() - 80);
 }
 
+/// The point of `pts` (x increasing) nearest to x.
+static const QPointF* nearest(const QList<QPointF>& pts, double x)
+{
+    if (pts.isEmpty())
+        return nullptr;
+    auto it = std::lower_bound(pts.begin(), pts.end(), x, [](const QPointF& p, double v) { return p.x() < v; });
+    if (it == pts.end() || (it != pts.begin() && std::abs((it - 1)->x() - x) < std::abs(it->x() - x)))
+        --it;
+    return &*it;
+}
+
+double LineChart::snap(double x) const
+{
+    for (auto* s : d->series) {
+        const auto pts = s->points();
+        if (const QPointF* p = nearest(pts, x))
+            return p->x();
+    }
+    return x;
+}
+
 QString LineChart::readoutAt(double x) const
 {
+    x = snap(x);  // read out at a data point's x (a whole step), not between points
     QStringList parts{QStringLiteral("%1 %2").arg(d->xTitle, number(x))};
     for (auto* s : d->series) {
-        const QVector<QPointF> pts = s->points();
-        if (pts.isEmpty())
-            continue;
-        auto it = std::lower_bound(pts.begin(), pts.end(), x, [](const QPointF& p, double v) { return p.x() < v; });
-        if (it == pts.end() || (it != pts.begin() && std::abs((it - 1)->x() - x) < std::abs(it->x() - x)))
-            --it;
-        parts.append(QStringLiteral("%1: %2").arg(s->name(), number(it->y())));
+        const auto pts = s->points();
+        if (const QPointF* p = nearest(pts, x))
+            parts.append(QStringLiteral("%1: %2").arg(s->name(), number(p->y())));
     }
     return parts.join(QStringLiteral("   "));
 }
@@ -389,20 +419,41 @@ void LineChart::showReadout(const QPointF& viewPos)
     const QPointF chartPos = d->chart->mapFromScene(scenePos);
     const QRectF area = d->chart->plotArea();
     if (viewPos.x() < 0 || !area.contains(chartPos) || d->series.isEmpty()) {
+        setCursorX(kNaN);
+        Q_EMIT hovered(kNaN);
+        return;
+    }
+    const double x = d->chart->mapToValue(chartPos, d->series.first()).x();
+    setCursorX(x);
+    Q_EMIT hovered(x);
+}
+
+QString LineChart::cursorReadout() const
+{
+    return d->readout->isVisible() ? d->readout->text() : QString();
+}
+
+void LineChart::setCursorX(double x)
+{
+    const QRectF area = d->chart->plotArea();
+    if (std::isnan(x) || d->series.isEmpty()) {
         d->readout->hide();
         d->cursor->hide();
         return;
     }
-    const double x = d->chart->mapToValue(chartPos, d->series.first()).x();
+    x = snap(x);
+    const double px = d->chart->mapToPosition(QPointF(x, 0), d->series.first()).x();
     d->readout->setText(readoutAt(x));
     d->readout->setPos(area.left() + 6, area.top() + 4);
-    d->cursor->setLine(chartPos.x(), area.top(), chartPos.x(), area.bottom());
+    d->cursor->setLine(px, area.top(), px, area.bottom());
     d->readout->show();
     d->cursor->show();
 }
 
 bool LineChart::exportTo(const QString& file) const
 {
+    if (m_rescalePending)
+        const_cast<LineChart*>(this)->rescale();
     const QString suffix = QFileInfo(file).suffix().toLower();
     if (suffix == QLatin1String("svg"))
         return exportSvg(file);

@@ -46,11 +46,20 @@ public:
     int pointCount() const;
     /// The read-out text for x (what hovering at x shows).
     QString readoutAt(double x) const;
+    /// Shows the hover cursor and read-out at x without the mouse (NaN hides them): links the
+    /// time cursor of charts that share an x axis.
+    void setCursorX(double x);
+    /// The read-out on show (empty when the cursor is hidden).
+    QString cursorReadout() const;
     /// Writes what is shown; the format by suffix: .png, .svg or .csv (series,x,y rows).
     bool exportTo(const QString& file) const;
     /// Renders the chart into an SVG file.
     bool exportSvg(const QString& file) const;
     bool exportCsv(const QString& file) const;
+
+Q_SIGNALS:
+    /// The mouse hovers x (NaN: left the plot area).
+    void hovered(double x);
 
 protected:
     void contextMenuEvent(QContextMenuEvent* event) override;
@@ -58,11 +67,14 @@ protected:
 
 private:
     struct Impl;
+    void requestRescale();
+    double snap(double x) const;
     void rescale();
     void applyTheme();
     void showReadout(const QPointF& viewPos);
     std::unique_ptr<Impl> d;
     bool m_logY = false;
+    bool m_rescalePending = false;
 };
 
 /// Opens a save dialog for `what` and exports through `exportFn` (PNG, SVG, CSV filters).

@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "datasets/registry.h"
+#include "train/memory_model.h"
 #include "train/trainer.h"
 
 namespace tp::ui {
@@ -81,6 +82,7 @@ bool TrainingSession::start(const tp::Experiment& experiment, const QString& out
     m_steps.clear();
     m_epochs.clear();
     m_memory.clear();
+    m_ruleMemory.clear();
     m_latestProbe.reset();
     m_telemetry = std::make_unique<tp::Telemetry>();
     if (m_probe)
@@ -115,8 +117,21 @@ bool TrainingSession::start(const tp::Experiment& experiment, const QString& out
             opt.on_progress = [&](const tp::Progress& p) {
                 if (!memoryTaken) {  // between batches on this thread: the model is not changing
                     memoryTaken = true;
-                    post([this, rows = memoryEntries(trainer.model().memory())] {
-                        m_memory = rows;
+                    const auto rows = trainer.model().memory();
+                    QVector<RuleMemoryEntry> rules;
+                    try {
+                        const auto net = tp::NetShape::fromConfig(trainer.model().config());
+                        for (const auto& r : tp::memoryModel(net, std::size_t(exp.run.batch), std::size_t(p.steps)))
+                            rules.push_back({QString::fromStdString(r.rule), qint64(r.model_bytes), qint64(r.paper_bytes),
+                                             r.rule == exp.rule.name ? qint64(tp::measuredRuleStateBytes(rows)) : -1});
+                    } catch (const tp::ConfigError&) {
+                        // conv layers: no analytic shape, the table stays empty
+                    }
+                    post([this, entries = memoryEntries(rows), rules, B = exp.run.batch, T = p.steps] {
+                        m_memory = entries;
+                        m_ruleMemory = rules;
+                        m_memoryBatch = B;
+                        m_memorySteps = T;
                         Q_EMIT memoryChanged();
                     });
                 }

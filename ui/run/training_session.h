@@ -26,6 +26,15 @@ struct MemoryEntry {
     qint64 total() const { return weights_bytes + optimizer_bytes + rule_state_bytes + buffer_bytes; }
 };
 
+/// Learning-rule state of one rule for this run's network, batch and sequence length
+/// (engine/train/memory_model.h), with the engine's measurement for the rule that runs.
+struct RuleMemoryEntry {
+    QString rule;              ///< "tp", "bptt", "eprop", "aux"
+    qint64 model_bytes = 0;    ///< analytic model
+    qint64 paper_bytes = 0;    ///< the paper's formula
+    qint64 measured_bytes = -1;  ///< measured by the engine (-1: this rule is not the one running)
+};
+
 class TrainingSession : public QObject {
     Q_OBJECT
 public:
@@ -79,6 +88,12 @@ public:
     const QVector<EpochPoint>& epochs() const { return m_epochs; }
     /// Measured after the first batch (empty before).
     const QVector<MemoryEntry>& memory() const { return m_memory; }
+    /// TP, BPTT, e-prop and aux-matrix rule state at this run's B and T, after the first batch
+    /// (empty before, and for conv networks, whose shape the analytic model does not derive).
+    const QVector<RuleMemoryEntry>& ruleMemory() const { return m_ruleMemory; }
+    /// B and T the rule memory is computed for.
+    int memoryBatch() const { return m_memoryBatch; }
+    int memorySteps() const { return m_memorySteps; }
     /// Learning rate of the last step drained (the experiment's before the first).
     double currentLearningRate() const;
     QString outDir() const { return m_outDir; }
@@ -119,6 +134,8 @@ private:
     std::shared_ptr<const tp::Probe> m_latestProbe;
     QVector<EpochPoint> m_epochs;
     QVector<MemoryEntry> m_memory;
+    QVector<RuleMemoryEntry> m_ruleMemory;
+    int m_memoryBatch = 0, m_memorySteps = 0;
 };
 
 } // namespace tp::ui

@@ -6,6 +6,7 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QMap>
 #include <QPainter>
 #include <QSpinBox>
 #include <QSvgGenerator>
@@ -28,6 +29,9 @@ namespace tp::ui {
 namespace {
 
 constexpr int kProbeEverySteps = 4;
+/// Live charts redraw at most this often (the data is drained at ~30 Hz; Qt Charts repaints
+/// cost a few ms each, and 10 frames a second reads as live).
+constexpr qint64 kMinRedrawMs = 100;
 
 QWidget* page(QWidget* content, QWidget* top = nullptr)
 {
@@ -126,6 +130,9 @@ ChartsPanel::ChartsPanel(TrainingSession* session, QWidget* parent) : QWidget(pa
     row->addWidget(m_neuronNote, 1);
     m_membrane = new LineChart(tr("Membrane potential (pre-reset) and threshold"), tr("time step"), tr("potential"));
     m_traces = new LineChart(tr("Eligibility traces: input path (solid) and target path (dashed)"), tr("time step"), tr("trace"));
+    // One time cursor for both: hovering either shows the same time step in the other.
+    connect(m_membrane, &LineChart::hovered, m_traces, &LineChart::setCursorX);
+    connect(m_traces, &LineChart::hovered, m_membrane, &LineChart::setCursorX);
     auto* charts = new QWidget;
     auto* col = new QVBoxLayout(charts);
     col->setContentsMargins(0, 0, 0, 0);
@@ -146,9 +153,31 @@ ChartsPanel::ChartsPanel(TrainingSession* session, QWidget* parent) : QWidget(pa
     m_memory->verticalHeader()->hide();
     m_memory->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_memory->setAccessibleName(tr("Memory per layer"));
-    m_memoryPage = page(m_memory, new QLabel(tr("Bytes the engine allocated, measured after the first batch.")));
+    m_rules = new QTableWidget(0, 4);
+    m_rules->setHorizontalHeaderLabels({tr("Learning rule"), tr("Rule state, model (KiB)"), tr("Paper's formula (KiB)"),
+                                        tr("Measured (KiB)")});
+    m_rules->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    m_rules->verticalHeader()->hide();
+    m_rules->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_rules->setAccessibleName(tr("Learning-rule memory"));
+    m_rules->setToolTip(tr("The state each learning rule keeps for this network, batch and sequence length "
+                           "(TP: traces of both paths + S; BPTT: u and s of every step; e-prop: one trace per synapse; "
+                           "aux: one trace per neuron + a C x H matrix per layer). Measured: what this run allocated."));
+    m_rulesNote = new QLabel;
+    m_rulesNote->setWordWrap(true);
+    auto* memoryBox = new QWidget;
+    auto* memoryCol = new QVBoxLayout(memoryBox);
+    memoryCol->setContentsMargins(0, 0, 0, 0);
+    memoryCol->addWidget(m_memory, 3);
+    memoryCol->addSpacing(8);
+    memoryCol->addWidget(m_rulesNote);
+    memoryCol->addWidget(m_rules, 2);
+    m_memoryPage = page(memoryBox, new QLabel(tr("Bytes the engine allocated per part, measured after the first batch.")));
     m_tabs->addTab(m_memoryPage, tr("&Memory"));
 
+    m_redraw.setSingleShot(true);
+    connect(&m_redraw, &QTimer::timeout, this, &ChartsPanel::refreshVisible);
+    m_lastDraw.start();
     connect(m_tabs, &QTabWidget::currentChanged, this, [this] {
         updateProbeRequest();
         refreshVisible();
@@ -156,19 +185,19 @@ ChartsPanel::ChartsPanel(TrainingSession* session, QWidget* parent) : QWidget(pa
     connect(session, &TrainingSession::runStarted, this, &ChartsPanel::resetForRun);
     connect(session, &TrainingSession::stepsArrived, this, [this] {
         m_lossDirty = m_firingDirty = m_accuracyDirty = true;
-        refreshVisible();
+        scheduleRefresh();
     });
     connect(session, &TrainingSession::epochFinished, this, [this] {
         m_accuracyDirty = true;
-        refreshVisible();
+        scheduleRefresh();
     });
     connect(session, &TrainingSession::probeArrived, this, [this] {
         m_rasterDirty = m_neuronDirty = true;
-        refreshVisible();
+        scheduleRefresh();
     });
     connect(session, &TrainingSession::memoryChanged, this, [this] {
         m_memoryDirty = true;
-        refreshVisible();
+        scheduleRefresh();
     });
     resetForRun();
 }
@@ -176,19 +205,20 @@ ChartsPanel::ChartsPanel(TrainingSession* session, QWidget* parent) : QWidget(pa
 QStringList ChartsPanel::viewNames() const
 {
     return {QStringLiteral("loss"), QStringLiteral("accuracy"), QStringLiteral("raster"), QStringLiteral("membrane"),
-            QStringLiteral("traces"), QStringLiteral("firing"), QStringLiteral("memory")};
+            QStringLiteral("traces"), QStringLiteral("firing"), QStringLiteral("memory"), QStringLiteral("rules")};
 }
 
 QWidget* ChartsPanel::view(const QString& name) const
 {
-    const QList<QWidget*> views{m_loss, m_accuracy, m_raster, m_membrane, m_traces, m_firing, m_memory};
+    const QList<QWidget*> views{m_loss, m_accuracy, m_raster, m_membrane, m_traces, m_firing, m_memory, m_rules};
     const auto i = viewNames().indexOf(name);
     return i < 0 ? nullptr : views[i];
 }
 
 void ChartsPanel::showView(const QString& name)
 {
-    const QList<QWidget*> pages{m_lossPage, m_accuracyPage, m_rasterPage, m_neuronPage, m_neuronPage, m_firingPage, m_memoryPage};
+    const QList<QWidget*> pages{m_lossPage,   m_accuracyPage, m_rasterPage, m_neuronPage,
+                                m_neuronPage, m_firingPage,   m_memoryPage, m_memoryPage};
     const auto i = viewNames().indexOf(name);
     if (i >= 0)
         m_tabs->setCurrentWidget(pages[i]);
@@ -201,8 +231,8 @@ bool ChartsPanel::exportView(const QString& name, const QString& file) const
         return chart->exportTo(file);
     if (w == m_raster)
         return m_raster->exportTo(file);
-    if (w == m_memory)
-        return exportTable(m_memory, file);
+    if (w == m_memory || w == m_rules)
+        return exportTable(static_cast<QTableWidget*>(w), file);
     return false;
 }
 
@@ -267,6 +297,8 @@ void ChartsPanel::resetForRun()
     }
     m_raster->setProbe(nullptr, names);
     m_memory->setRowCount(0);
+    m_rules->setRowCount(0);
+    m_rulesNote->clear();
     m_stepsShown = 0;
     m_lossDirty = m_firingDirty = m_accuracyDirty = m_rasterDirty = m_neuronDirty = m_memoryDirty = true;
     updateProbeRequest();
@@ -302,10 +334,20 @@ void ChartsPanel::updateProbeRequest()
     m_probeWanted = wanted;
 }
 
+void ChartsPanel::scheduleRefresh()
+{
+    const qint64 since = m_lastDraw.elapsed();
+    if (since >= kMinRedrawMs)
+        refreshVisible();
+    else if (!m_redraw.isActive())
+        m_redraw.start(int(kMinRedrawMs - since));
+}
+
 void ChartsPanel::refreshVisible()
 {
     if (!isVisible())
         return;
+    m_lastDraw.restart();
     if (m_lossDirty && shown(m_lossPage))
         updateLoss();
     if (m_firingDirty && shown(m_firingPage))
@@ -455,6 +497,30 @@ void ChartsPanel::updateMemory()
     }
     if (!rows.isEmpty())
         setRow(int(rows.size()), total);
+
+    const auto& rules = m_session->ruleMemory();
+    m_rules->setRowCount(int(rules.size()));
+    static const QMap<QString, QString> names{{QStringLiteral("tp"), tr("TP (traces propagation)")},
+                                              {QStringLiteral("bptt"), tr("BPTT (surrogate gradient)")},
+                                              {QStringLiteral("eprop"), tr("e-prop (model only)")},
+                                              {QStringLiteral("aux"), tr("aux-matrix local rule (model only)")}};
+    for (int r = 0; r < rules.size(); ++r) {
+        m_rules->setItem(r, 0, new QTableWidgetItem(names.value(rules[r].rule, rules[r].rule)));
+        const qint64 values[] = {rules[r].model_bytes, rules[r].paper_bytes, rules[r].measured_bytes};
+        for (int c = 0; c < 3; ++c) {
+            auto* item = new QTableWidgetItem(values[c] < 0 ? QStringLiteral("—") : QString::number(double(values[c]) / 1024.0, 'f', 1));
+            if (values[c] >= 0)
+                item->setData(Qt::UserRole, values[c]);
+            item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+            m_rules->setItem(r, c + 1, item);
+        }
+    }
+    m_rulesNote->setText(rules.isEmpty() && !rows.isEmpty()
+                             ? tr("No learning-rule comparison for this network (the analytic model covers dense LIF layers).")
+                             : rules.isEmpty() ? QString()
+                                               : tr("Learning-rule state for this network at batch B = %1 and T = %2 time steps:")
+                                                     .arg(m_session->memoryBatch())
+                                                     .arg(m_session->memorySteps()));
 }
 
 } // namespace tp::ui

@@ -4,7 +4,9 @@
 /// potential and traces of picked neurons, firing rate per layer, memory per layer.
 /// Only what is visible costs anything: hidden tabs neither redraw nor ask the trainer for
 /// probes. Data comes from the TrainingSession, which drains the trainer at ~30 Hz.
+#include <QElapsedTimer>
 #include <QStringList>
+#include <QTimer>
 #include <QWidget>
 
 #include "ui/run/training_session.h"
@@ -24,7 +26,8 @@ class ChartsPanel : public QWidget {
 public:
     explicit ChartsPanel(TrainingSession* session, QWidget* parent = nullptr);
 
-    /// Names of the views: "loss", "accuracy", "raster", "membrane", "traces", "firing", "memory".
+    /// Names of the views: "loss", "accuracy", "raster", "membrane", "traces", "firing", "memory"
+    /// (bytes per part), "rules" (learning-rule state: TP against BPTT, e-prop, aux).
     QStringList viewNames() const;
     /// The widget of a view (null for an unknown name).
     QWidget* view(const QString& name) const;
@@ -54,6 +57,8 @@ protected:
 
 private:
     void resetForRun();
+    /// Redraws now, or once the minimum interval since the last redraw has passed.
+    void scheduleRefresh();
     void refreshVisible();
     void updateLoss();
     void updateFiring();
@@ -69,13 +74,16 @@ private:
     LineChart *m_loss, *m_accuracy, *m_firing, *m_membrane, *m_traces;
     RasterView* m_raster;
     QWidget *m_lossPage, *m_accuracyPage, *m_rasterPage, *m_neuronPage, *m_firingPage, *m_memoryPage;
-    QTableWidget* m_memory;
+    QTableWidget *m_memory, *m_rules;
+    QLabel* m_rulesNote;
     QLabel* m_neuronNote;
     QSpinBox *m_sampleBox, *m_layerBox, *m_neuronBox, *m_compareBox;
     // What changed since each view last drew it (views draw only while shown).
     bool m_lossDirty = false, m_firingDirty = false, m_accuracyDirty = false, m_rasterDirty = false,
          m_neuronDirty = false, m_memoryDirty = false;
     int m_stepsShown = 0;
+    QTimer m_redraw;
+    QElapsedTimer m_lastDraw;
     bool m_probeWanted = false;
     int m_neuronSeriesFor = -1;  // neurons the membrane/trace series were built for
 };

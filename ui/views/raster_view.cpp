@@ -23,6 +23,7 @@ constexpr int kHeader = 24, kTitle = 16, kLeft = 46, kBottom = 30, kGap = 12, kR
 RasterView::RasterView(QWidget* parent) : QWidget(parent)
 {
     setMouseTracking(true);
+    setFocusPolicy(Qt::StrongFocus);  // reachable by Tab; the menu key opens the export menu
     setMinimumSize(320, 240);
     setAccessibleName(tr("Spike raster"));
     m_emptyText = tr("No spikes yet: the raster shows one sample of the batch being trained while this view is open.");
@@ -63,20 +64,26 @@ void RasterView::layoutPanels(QSize size)
     const double total = inputWeight + rowWeight * (rows - 1);
     const double avail = std::max(40.0, double(size.height() - kHeader - kBottom - rows * (kTitle + kGap)));
     const double colW = (size.width() - kLeft - kRight - kGap - kLeft) / 2.0;
+    auto count = [](const std::vector<std::uint8_t>& v) {
+        qint64 n = 0;
+        for (auto x : v)
+            n += x;
+        return n;
+    };
     double y = kHeader;
     for (int r = 0; r < rows; ++r) {
         const double h = avail * (r == 0 ? inputWeight : rowWeight) / total;
         y += kTitle;
         if (r == 0) {
-            m_panels.append({QRectF(kLeft, y, colW, h), tr("Input frames (%1 channels)").arg(p.inputs), &p.input, p.inputs,
+            m_panels.append({QRectF(kLeft, y, colW, h), tr("Input frames (%1 channels, %2 events)").arg(p.inputs).arg(count(p.input)), &p.input, p.inputs,
                              palette().color(QPalette::WindowText), tr("input"), tr("input")});
         } else {
             const auto& L = p.layers[std::size_t(r - 1)];
             const QString name = r - 1 < m_layerNames.size() ? m_layerNames[r - 1] : tr("Layer %1").arg(r);
-            m_panels.append({QRectF(kLeft, y, colW, h), tr("%1 · input path (%2 neurons)").arg(name).arg(L.size),
+            m_panels.append({QRectF(kLeft, y, colW, h), tr("%1 · input path (%2 neurons, %3 spikes)").arg(name).arg(L.size).arg(count(L.in_spikes)),
                              &L.in_spikes, L.size, paletteColor(0), name, tr("input path")});
             m_panels.append({QRectF(2 * kLeft + colW + kGap, y, colW, h),
-                             tr("%1 · target path, class %2").arg(name).arg(p.label), &L.tgt_spikes, L.size,
+                             tr("%1 · target path, class %2 (%3 spikes)").arg(name).arg(p.label).arg(count(L.tgt_spikes)), &L.tgt_spikes, L.size,
                              paletteColor(1), name, tr("target path")});
         }
         y += h + kGap;
@@ -237,6 +244,16 @@ bool RasterView::exportTo(const QString& file) const
     render(painter, size());
     painter.end();
     return image.save(file);
+}
+
+void RasterView::changeEvent(QEvent* event)
+{
+    if (event->type() == QEvent::PaletteChange) {  // light/dark theme switch
+        layoutPanels(size());
+        m_cache = QImage();
+        update();
+    }
+    QWidget::changeEvent(event);
 }
 
 void RasterView::contextMenuEvent(QContextMenuEvent* event)
