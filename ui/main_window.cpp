@@ -20,7 +20,10 @@
 #include <QStyleFactory>
 #include <QTimer>
 #include <QThread>
+#include <QTextBrowser>
 #include <QToolBar>
+#include <QPushButton>
+#include <QVBoxLayout>
 #include <QUndoStack>
 
 #include "registry.h"
@@ -103,6 +106,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     connect(m_doc, &ExperimentDocument::modifiedChanged, this, [this](bool) { updateTitle(); });
     connect(m_doc, &ExperimentDocument::filePathChanged, this, [this](const QString&) { updateTitle(); });
     connect(m_doc, &ExperimentDocument::changed, this, [this] { updateTitle(); });
+    connect(m_doc, &ExperimentDocument::documentReset, this, &MainWindow::applyLesson);
+    connect(m_doc, &ExperimentDocument::editRefused, this,
+            [this](const QString&, const QString& why) { statusBar()->showMessage(why, 4000); });
 
     m_statusRun = new QLabel(tr("Ready"));
     m_statusRun->setAccessibleName(tr("Run status"));
@@ -119,6 +125,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     m_welcome->setRecoverableFiles(ExperimentDocument::recoverableFiles());
     showWorkspace(false);
     updateTitle();
+    applyLesson();
 }
 
 MainWindow::~MainWindow()
@@ -149,6 +156,23 @@ void MainWindow::buildDocks()
     m_log->setMaximumBlockCount(5000);
     m_log->setAccessibleName(tr("Log"));
 
+    m_lesson = new QWidget;
+    {
+        auto* box = new QVBoxLayout(m_lesson);
+        auto* title = new QLabel;
+        title->setObjectName(QStringLiteral("lessonTitle"));
+        title->setWordWrap(true);
+        auto* text = new QTextBrowser;
+        text->setObjectName(QStringLiteral("lessonText"));
+        text->setAccessibleName(tr("Lesson text"));
+        auto* reset = new QPushButton(tr("Reset to lesson start"));
+        reset->setToolTip(tr("Discard your changes and reopen the lesson as it was given"));
+        connect(reset, &QPushButton::clicked, this, [this] { resetToLessonStart(); });
+        box->addWidget(title);
+        box->addWidget(text, 1);
+        box->addWidget(reset);
+    }
+    auto* lesson = addDock(tr("Lesson"), QStringLiteral("dockLesson"), m_lesson, Qt::LeftDockWidgetArea);
     auto* layers = addDock(tr("Layers"), QStringLiteral("dockLayers"), m_layers, Qt::LeftDockWidgetArea);
     auto* props = addDock(tr("Properties"), QStringLiteral("dockProperties"), m_properties, Qt::LeftDockWidgetArea);
     auto* run = addDock(tr("Run"), QStringLiteral("dockRun"), m_run, Qt::RightDockWidgetArea);
@@ -157,6 +181,7 @@ void MainWindow::buildDocks()
     m_runs = new RunCompareView;
     auto* runs = addDock(tr("Runs"), QStringLiteral("dockRuns"), m_runs, Qt::RightDockWidgetArea);
     auto* log = addDock(tr("Log"), QStringLiteral("dockLog"), m_log, Qt::BottomDockWidgetArea);
+    splitDockWidget(lesson, layers, Qt::Vertical);
     splitDockWidget(layers, props, Qt::Vertical);
     splitDockWidget(run, charts, Qt::Vertical);
     tabifyDockWidget(charts, data);  // data before training, charts while it runs
@@ -337,6 +362,7 @@ bool MainWindow::openFile(const QString& path, QString* error)
         return false;
     }
     addRecentFile(QFileInfo(path).absoluteFilePath());
+    m_docSource = path;
     showWorkspace(true);
     appendLog(tr("opened %1").arg(path));
     return true;
@@ -353,6 +379,7 @@ bool MainWindow::openTemplate(const QString& templatePath, QString* error)
             *error = message;
         return false;
     }
+    m_docSource = templatePath;
     showWorkspace(true);
     appendLog(tr("new experiment from %1").arg(QFileInfo(templatePath).fileName()));
     return true;
@@ -560,6 +587,66 @@ void MainWindow::resetLayout()
     restoreState(m_defaultState);
     for (QDockWidget* dock : findChildren<QDockWidget*>())
         dock->show();
+    applyLesson();  // what the lesson hides stays hidden
+}
+
+QDockWidget* MainWindow::panelDock(const QString& lessonName) const
+{
+    static const QHash<QString, QString> docks = {
+        {QStringLiteral("layers"), QStringLiteral("dockLayers")},   {QStringLiteral("properties"), QStringLiteral("dockProperties")},
+        {QStringLiteral("dataset"), QStringLiteral("dockDataset")}, {QStringLiteral("run"), QStringLiteral("dockRun")},
+        {QStringLiteral("charts"), QStringLiteral("dockCharts")},   {QStringLiteral("log"), QStringLiteral("dockLog")}};
+    return findChild<QDockWidget*>(docks.value(lessonName));
+}
+
+void MainWindow::applyLesson()
+{
+    const auto& doc = m_doc->json();
+    const auto it = doc.find("lesson");
+    const bool lesson = it != doc.end() && it->is_object();
+    QStringList hidden;
+    if (lesson && it->contains("hidden_panels") && (*it)["hidden_panels"].is_array())
+        for (const auto& name : (*it)["hidden_panels"])
+            if (name.is_string())
+                hidden << QString::fromStdString(name.get<std::string>());
+    for (const QString& name : {QStringLiteral("layers"), QStringLiteral("properties"), QStringLiteral("dataset"),
+                                QStringLiteral("run"), QStringLiteral("charts"), QStringLiteral("log")}) {
+        QDockWidget* dock = panelDock(name);
+        const bool hide = hidden.contains(name);
+        dock->toggleViewAction()->setEnabled(!hide);  // a lesson's hidden panel stays hidden
+        if (hide)
+            dock->hide();
+        else if (dock->property("hiddenByLesson").toBool())
+            dock->show();
+        dock->setProperty("hiddenByLesson", hide);
+    }
+    auto* dock = findChild<QDockWidget*>(QStringLiteral("dockLesson"));
+    dock->setVisible(lesson);
+    dock->toggleViewAction()->setEnabled(lesson);
+    if (!lesson)
+        return;
+    const auto text = [&](const char* key) {
+        return it->contains(key) && (*it)[key].is_string() ? QString::fromStdString((*it)[key].get<std::string>()) : QString();
+    };
+    m_lesson->findChild<QLabel*>(QStringLiteral("lessonTitle"))->setText(QStringLiteral("<h3>%1</h3>").arg(text("title").toHtmlEscaped()));
+    QString html;
+    for (const QString& paragraph : text("text").split(QStringLiteral("\n\n"), Qt::SkipEmptyParts))
+        html += QStringLiteral("<p>%1</p>").arg(paragraph.toHtmlEscaped());
+    m_lesson->findChild<QTextBrowser*>(QStringLiteral("lessonText"))->setHtml(html);
+}
+
+bool MainWindow::resetToLessonStart()
+{
+    if (m_docSource.isEmpty())
+        return false;
+    QString message;
+    const bool ok = m_docSource.startsWith(QLatin1String(":/")) ? m_doc->newFromTemplate(m_docSource, &message)
+                                                                 : m_doc->load(m_docSource, &message);
+    if (!ok)
+        showMessage(tr("Cannot reset the lesson"), message);
+    else
+        appendLog(tr("lesson reset to its start"));
+    return ok;
 }
 
 void MainWindow::addRecentFile(const QString& path)

@@ -71,6 +71,10 @@ public:
     void setTheme(Theme theme);
     Theme theme() const { return m_theme; }
     void resetLayout();
+    /// Lesson mode: replace the document by the lesson file as it was opened (no prompt).
+    bool resetToLessonStart();
+    /// The dock of a lesson panel name ("layers", "properties", "dataset", "run", "charts", "log").
+    QDockWidget* panelDock(const QString& lessonName) const;
 
     ExperimentDocument* document() const { return m_doc; }
     TrainingSession* session() const { return m_session; }
@@ -108,6 +112,7 @@ private:
     void open();
     bool saveAs();
     void applyTheme();
+    void applyLesson();
 
     ExperimentDocument* m_doc = nullptr;
     TrainingSession* m_session = nullptr;
@@ -120,6 +125,8 @@ private:
     QStringList m_comparisonRules;    ///< rules still to run in a comparison
     QStringList m_comparisonDirs;     ///< run folders of the comparison so far
     QPlainTextEdit* m_log = nullptr;
+    QWidget* m_lesson = nullptr;
+    QString m_docSource;              ///< file or example the document was opened from (lesson reset)
     WelcomePage* m_welcome = nullptr;
     QLabel* m_statusRun = nullptr;
     QMenu* m_recentMenu = nullptr;

@@ -4,6 +4,8 @@
 #include <QDockWidget>
 #include <QFile>
 #include <QImage>
+#include <QLabel>
+#include <QSpinBox>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -18,6 +20,7 @@
 
 #include "io/h5.h"
 #include "ui/designer/layer_stack_editor.h"
+#include "ui/designer/properties_panel.h"
 #include "ui/document/experiment_document.h"
 #include "ui/main_window.h"
 #include "ui/run/run_panel.h"
@@ -244,6 +247,54 @@ private Q_SLOTS:
         QFile html(guiReport + QStringLiteral("/index.html"));
         QVERIFY(html.open(QIODevice::ReadOnly));
         QVERIFY(html.readAll().count("<svg") >= 4);
+    }
+
+    void lessonLocksWhatItSaysAndResets()
+    {
+        MainWindow w;
+        w.show();
+        QVERIFY(w.openTemplate(QStringLiteral(":/lessons/what-a-trace-remembers.json")));
+        auto* lessonDock = w.findChild<QDockWidget*>(QStringLiteral("dockLesson"));
+        QVERIFY(lessonDock->isVisible());
+        QVERIFY(lessonDock->findChild<QLabel*>(QStringLiteral("lessonTitle"))->text().contains(QLatin1String("What a trace remembers")));
+        QVERIFY(!w.panelDock(QStringLiteral("log"))->isVisible());           // hidden_panels: log
+        QVERIFY(!w.panelDock(QStringLiteral("log"))->toggleViewAction()->isEnabled());
+        w.resetLayout();
+        QVERIFY(!w.panelDock(QStringLiteral("log"))->isVisible());           // stays hidden
+
+        // Locked: run.epochs (widget disabled, typing does nothing, the document refuses).
+        auto* epochs = qobject_cast<QSpinBox*>(w.propertiesPanel()->editor(QStringLiteral("run.epochs")));
+        QVERIFY(epochs);
+        QVERIFY(!epochs->isEnabled());
+        QVERIFY(epochs->toolTip().contains(QLatin1String("Locked by the lesson")));
+        epochs->setFocus();
+        QTest::keyClicks(epochs, QStringLiteral("99"));
+        QTest::keyClick(epochs, Qt::Key_Return);
+        QCOMPARE(w.document()->value(QStringLiteral("run.epochs")).toInt(), 5);
+        QString refused;
+        connect(w.document(), &tp::ui::ExperimentDocument::editRefused, this, [&](const QString& path, const QString&) { refused = path; });
+        w.document()->setValue(QStringLiteral("run.epochs"), 99);
+        QCOMPARE(refused, QStringLiteral("run.epochs"));
+        QCOMPARE(w.document()->value(QStringLiteral("run.epochs")).toInt(), 5);
+        QCOMPARE(w.document()->undoStack()->count(), 0);
+        w.layerEditor()->addLayer(QStringLiteral("lif"));                     // network.layers locked
+        QCOMPARE(w.document()->layerCount(), 1);
+        QVERIFY(!w.document()->isModified());
+
+        // Not locked: the trace leak beta.
+        auto* beta = w.propertiesPanel()->editor(QStringLiteral("neuron.beta"));
+        QVERIFY(beta && beta->isEnabled());
+        w.document()->setValue(QStringLiteral("neuron.beta"), 0.5);
+        QCOMPARE(w.document()->value(QStringLiteral("neuron.beta")).toDouble(), 0.5);
+        QVERIFY(w.resetToLessonStart());
+        QCOMPARE(w.document()->value(QStringLiteral("neuron.beta")).toDouble(), 0.95);
+        QVERIFY(!w.document()->isModified());
+
+        // An ordinary experiment brings every panel back.
+        QVERIFY(w.openTemplate(QStringLiteral(":/experiments/randman.json")));
+        QVERIFY(!lessonDock->isVisible());
+        QVERIFY(w.panelDock(QStringLiteral("log"))->isVisible());
+        QVERIFY(w.propertiesPanel()->editor(QStringLiteral("run.epochs"))->isEnabled());
     }
 
     void resetLayoutAndThemes()

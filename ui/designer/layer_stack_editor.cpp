@@ -254,9 +254,13 @@ void LayerStackEditor::refresh()
     m_errors->setText(network.join(QLatin1Char('\n')));
     m_errors->setVisible(!network.isEmpty());
     const int current = currentLayer();
-    m_remove->setEnabled(current >= 0);
-    m_up->setEnabled(current > 0);
-    m_down->setEnabled(current >= 0 && current + 1 < layerCount());
+    const bool locked = m_doc->isLocked(QStringLiteral("network.layers"));  // lesson mode
+    m_remove->setEnabled(!locked && current >= 0);
+    m_up->setEnabled(!locked && current > 0);
+    m_down->setEnabled(!locked && current >= 0 && current + 1 < layerCount());
+    m_add->setEnabled(!locked);
+    m_palette->setEnabled(!locked);
+    m_palette->setToolTip(locked ? tr("The lesson locks the layer stack.") : QString());
 }
 
 } // namespace tp::ui

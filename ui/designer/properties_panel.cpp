@@ -491,8 +491,11 @@ void PropertiesPanel::sync()
         }
         }
         const QStringList errors = fieldErrors(f->key);
+        const bool locked = m_doc->isLocked(pathOf(f->key));
+        f->editor->setEnabled(!locked);
         f->editor->setProperty("hasError", !errors.isEmpty());
-        f->editor->setToolTip(errors.isEmpty() ? f->tip : f->tip + QStringLiteral("\n\n\u26a0 ") + errors.join(QStringLiteral("\n\u26a0 ")));
+        f->editor->setToolTip((locked ? tr("Locked by the lesson.\n\n") : QString()) +
+                              (errors.isEmpty() ? f->tip : f->tip + QStringLiteral("\n\n\u26a0 ") + errors.join(QStringLiteral("\n\u26a0 "))));
         f->editor->setAccessibleName(f->labelText);
         f->editor->setAccessibleDescription(f->editor->toolTip());
         f->label->setText(errors.isEmpty() ? f->labelText

@@ -321,8 +321,34 @@ void ExperimentDocument::setValue(const QString& path, const QVariant& value, bo
     setJson(path, jsonFromVariant(value), mergeable);
 }
 
+bool ExperimentDocument::isLocked(const QString& path) const
+{
+    const auto lesson = m_doc.find("lesson");
+    if (lesson == m_doc.end() || !lesson->is_object() || !lesson->contains("locked") || !(*lesson)["locked"].is_array())
+        return false;
+    LessonSpec spec;
+    for (const Json& lock : (*lesson)["locked"])
+        if (lock.is_string())
+            spec.locked.push_back(lock.get<std::string>());
+    if (path == QLatin1String("lesson") || path.startsWith(QLatin1String("lesson.")))
+        return !spec.locked.empty();  // a lesson does not edit its own rules
+    QString dotted = path;
+    dotted.replace(QLatin1Char('['), QLatin1Char('.')).remove(QLatin1Char(']'));
+    return spec.isLocked(dotted.toStdString());
+}
+
+bool ExperimentDocument::refuseLocked(const QString& path)
+{
+    if (!isLocked(path))
+        return false;
+    Q_EMIT editRefused(path, tr("%1 is locked by the lesson").arg(path));
+    return true;
+}
+
 void ExperimentDocument::setJson(const QString& path, const std::optional<Json>& value, bool mergeable)
 {
+    if (refuseLocked(path))
+        return;
     std::optional<Json> before;
     if (contains(path))
         before = m_doc.at(pointer(path));
@@ -371,20 +397,22 @@ Json ExperimentDocument::layerTemplate(const QString& kind)
 
 void ExperimentDocument::addLayer(int index, const QString& kind)
 {
+    if (refuseLocked(QStringLiteral("network.layers")))
+        return;
     index = std::clamp(index, 0, layerCount());
     m_undo->push(new AddLayerCommand(this, index, layerTemplate(kind)));
 }
 
 void ExperimentDocument::removeLayer(int index)
 {
-    if (index >= 0 && index < layerCount())
+    if (index >= 0 && index < layerCount() && !refuseLocked(QStringLiteral("network.layers")))
         m_undo->push(new RemoveLayerCommand(this, index));
 }
 
 void ExperimentDocument::moveLayer(int from, int to)
 {
     const int n = layerCount();
-    if (from >= 0 && from < n && to >= 0 && to < n && from != to)
+    if (from >= 0 && from < n && to >= 0 && to < n && from != to && !refuseLocked(QStringLiteral("network.layers")))
         m_undo->push(new MoveLayerCommand(this, from, to));
 }
 

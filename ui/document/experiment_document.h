@@ -79,6 +79,9 @@ public:
 
     // --- layers (network.layers) ---
     int layerCount() const;
+    /// Lesson mode: true when the document's "lesson.locked" covers `path` (document form,
+    /// "network.layers[1].size"); edits of locked paths are refused with editRefused().
+    bool isLocked(const QString& path) const;
     /// Layer JSON for a palette kind: "lif", "recurrent" (lif, recurrent: true), "conv".
     static Json layerTemplate(const QString& kind);
     void addLayer(int index, const QString& kind);
@@ -133,12 +136,15 @@ Q_SIGNALS:
     void layerAboutToBeMoved(int from, int to);
     void layerMoved(int from, int to);
     void datasetShapeChanged();
+    /// An edit of a path the lesson locks was refused (nothing changed).
+    void editRefused(const QString& path, const QString& reason);
 
 private:
     void replace(Json doc, const QString& filePath, bool modified);
     void setFilePath(const QString& path);
     void contentChanged();
     void updateModified();
+    bool refuseLocked(const QString& path);  ///< emits editRefused for a locked path
     void removeAutosaveFile();
 
     Json m_doc;
