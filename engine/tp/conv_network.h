@@ -43,6 +43,19 @@ struct MapShape {
     int size() const { return c * h * w; }
 };
 
+/// The shapes and pooling windows of one conv block: 3x3 conv (pad 1) of in_shape to map_shape
+/// (full resolution, where the LIF neurons live), pooled to pooled_shape. Window q of a plane
+/// covers the positions win_idx[win_off[q] .. win_off[q+1]) in row-major order (the max-pool
+/// tie rule relies on that order).
+struct ConvGeometry {
+    MapShape in_shape, map_shape, pooled_shape;
+    PoolKind pool = PoolKind::None;
+    std::vector<int> win_off, win_idx;
+
+    /// Throws ConfigError (naming `where`) for a bad spec or a map too small for its pooling.
+    static ConvGeometry make(const LayerSpec& spec, MapShape in, const std::string& where);
+};
+
 /// Everything the conv engine needs to build a network.
 struct ConvTpConfig {
     MapShape input;                 ///< C_in, H, W of an input frame (flattened (c, h, w) in a Batch)
@@ -83,10 +96,7 @@ public:
         Mat delta;         ///< full map: psi * (dE/d trace unpooled); target path: class-summed
     };
 
-    struct Block {
-        MapShape in_shape, map_shape, pooled_shape;
-        PoolKind pool = PoolKind::None;
-        std::vector<int> win_off, win_idx;  ///< pooling windows over one plane: positions of window q
+    struct Block : ConvGeometry {
         Param W;                             ///< (C_out, C_in*9)
         PathState in, tgt;
         Mat z;   ///< (B, K) logits / P against the class target traces
@@ -110,6 +120,10 @@ public:
 
     /// Throws DivergenceError naming the matrix if any weight is NaN or Inf.
     void checkFinite() const;
+
+    /// Bytes allocated per part ("block l", "readout", "target projection S"), measured from
+    /// the containers; model_bytes = 2*B*pooled traces per block (B = max_batch) and S.
+    std::vector<MemoryRow> memory() const;
 
     const ConvTpConfig& config() const { return m_cfg; }
     std::vector<Block>& blocks() { return m_blocks; }

@@ -1,0 +1,279 @@
+#pragma once
+/// Conv kernels shared by the conv TP engine (tp/conv_network) and the conv BPTT baseline
+/// (bptt/conv_bptt_network): im2col / col2im, the 3x3 pad-1 convolution of a batch of rows and
+/// its two adjoints (weight gradient, input gradient), scaled weight standardisation and its
+/// Jacobian, and pooling of a spike map with its backward routing.
+///
+/// Layout as in conv_network.h: a map is one row of a row-major matrix, flattened (c, h, w);
+/// weights are (C_out, C_in*9) row-major. Parallel over fixed chunks of rows (parallel.h);
+/// reductions over rows run in chunk order, so results do not depend on the thread count.
+/// Include from .cpp files only (pulls in oneTBB).
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numbers>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include "core/rng.h"
+#include "core/sample.h"
+#include "tp/conv_network.h"
+#include "tp/parallel.h"
+
+namespace tp::conv {
+
+constexpr std::size_t kRowGrain = 2;  // rows per conv task
+
+template <typename M>
+void zeroed(M& m, Eigen::Index rows, Eigen::Index cols)
+{
+    m.resize(rows, cols);
+    m.setZero();
+}
+
+/// Kaiming normal N(0, 2/fan_in) (fan_in = columns) by Box-Muller on tp::Rng(seed, stream),
+/// element order (out, in) as PyTorch fills a weight.
+template <typename M>
+void kaimingNormal(M& w, std::uint64_t seed, std::uint64_t stream)
+{
+    using S = typename M::Scalar;
+    Rng rng(seed, stream);
+    const double sd = std::sqrt(2.0 / double(w.cols()));
+    const Eigen::Index n = w.size();
+    for (Eigen::Index i = 0; i < n; i += 2) {
+        const double u1 = 1.0 - rng.uniform();  // (0, 1]
+        const double u2 = rng.uniform();
+        const double r = std::sqrt(-2.0 * std::log(u1));
+        w.data()[i] = S(sd * r * std::cos(2.0 * std::numbers::pi * u2));
+        if (i + 1 < n)
+            w.data()[i + 1] = S(sd * r * std::sin(2.0 * std::numbers::pi * u2));
+    }
+}
+
+/// frame (B, channels) = the dense input frame t of the batch (event counts summed).
+template <typename M>
+void denseFrame(const Batch& batch, int t, M& frame)
+{
+    using S = typename M::Scalar;
+    frame.setZero();
+    const auto& off = batch.row_offsets[std::size_t(t)];
+    const auto& units = batch.units[std::size_t(t)];
+    const auto& values = batch.values[std::size_t(t)];
+    for (Eigen::Index b = 0; b < frame.rows(); ++b)
+        for (auto e = off[std::size_t(b)]; e < off[std::size_t(b) + 1]; ++e)
+            frame(b, units[std::size_t(e)]) += S(values[std::size_t(e)]);
+}
+
+/// col (C_in*9, H*W) row-major: col[(c*3+i)*3+j][h*W+w] = a[c, h+i-1, w+j-1] (0 outside).
+template <typename S>
+void im2col(const S* a, const MapShape& in, S* col)
+{
+    const int H = in.h, W = in.w, HW = in.plane();
+    for (int c = 0; c < in.c; ++c)
+        for (int i = 0; i < 3; ++i)
+            for (int j = 0; j < 3; ++j) {
+                S* dst = col + std::ptrdiff_t((c * 3 + i) * 3 + j) * HW;
+                for (int h = 0; h < H; ++h) {
+                    const int hh = h + i - 1;
+                    S* d = dst + h * W;
+                    if (hh < 0 || hh >= H) {
+                        std::fill(d, d + W, S(0));
+                        continue;
+                    }
+                    const S* src = a + std::ptrdiff_t(c) * HW + hh * W;
+                    for (int w = 0; w < W; ++w) {
+                        const int ww = w + j - 1;
+                        d[w] = (ww >= 0 && ww < W) ? src[ww] : S(0);
+                    }
+                }
+            }
+}
+
+/// The adjoint of im2col: a[c, h+i-1, w+j-1] += col[(c*3+i)*3+j][h*W+w] (inside the map).
+template <typename S>
+void col2imAdd(const S* col, const MapShape& in, S* a)
+{
+    const int H = in.h, W = in.w, HW = in.plane();
+    for (int c = 0; c < in.c; ++c)
+        for (int i = 0; i < 3; ++i)
+            for (int j = 0; j < 3; ++j) {
+                const S* srcPlane = col + std::ptrdiff_t((c * 3 + i) * 3 + j) * HW;
+                for (int h = 0; h < H; ++h) {
+                    const int hh = h + i - 1;
+                    if (hh < 0 || hh >= H)
+                        continue;
+                    const S* src = srcPlane + h * W;
+                    S* d = a + std::ptrdiff_t(c) * HW + hh * W;
+                    const int w0 = std::max(0, 1 - j), w1 = std::min(W, W + 1 - j);
+                    for (int w = w0; w < w1; ++w)
+                        d[w + j - 1] += src[w];
+                }
+            }
+}
+
+/// Scaled weight standardisation of each row (in double):
+/// w_hat = gain * (w - mean) / sqrt(var * n + eps), var biased over the row's n entries.
+template <typename M>
+void standardiseRows(const M& w, M& w_hat, double gain, double eps)
+{
+    using S = typename M::Scalar;
+    w_hat.resize(w.rows(), w.cols());
+    const Eigen::Index n = w.cols();
+    for (Eigen::Index o = 0; o < w.rows(); ++o) {
+        double mean = 0;
+        for (Eigen::Index k = 0; k < n; ++k)
+            mean += double(w(o, k));
+        mean /= double(n);
+        double var = 0;
+        for (Eigen::Index k = 0; k < n; ++k) {
+            const double d = double(w(o, k)) - mean;
+            var += d * d;
+        }
+        var /= double(n);
+        const double scale = gain / std::sqrt(var * double(n) + eps);
+        for (Eigen::Index k = 0; k < n; ++k)
+            w_hat(o, k) = S((double(w(o, k)) - mean) * scale);
+    }
+}
+
+/// dE/dW from a = dE/dW_hat through the standardisation, per row: with d = w - mean and
+/// sigma = sqrt(var*n + eps), g_d = gain*(a/sigma - (a.d) d/sigma^3), g = g_d - mean(g_d).
+template <typename M>
+void standardiseBackward(const M& w, const M& a, M& g, double gain, double eps)
+{
+    using S = typename M::Scalar;
+    g.resize(w.rows(), w.cols());
+    const Eigen::Index n = w.cols();
+    std::vector<double> d(static_cast<std::size_t>(n)), gd(static_cast<std::size_t>(n));
+    for (Eigen::Index o = 0; o < w.rows(); ++o) {
+        double mean = 0;
+        for (Eigen::Index k = 0; k < n; ++k)
+            mean += double(w(o, k));
+        mean /= double(n);
+        double var = 0;
+        for (Eigen::Index k = 0; k < n; ++k) {
+            d[k] = double(w(o, k)) - mean;
+            var += d[k] * d[k];
+        }
+        var /= double(n);
+        const double sigma = std::sqrt(var * double(n) + eps);
+        double ad = 0;
+        for (Eigen::Index k = 0; k < n; ++k)
+            ad += double(a(o, k)) * d[k];
+        const double s3 = sigma * sigma * sigma;
+        double gmean = 0;
+        for (Eigen::Index k = 0; k < n; ++k) {
+            gd[k] = gain * (double(a(o, k)) / sigma - ad * d[k] / s3);
+            gmean += gd[k];
+        }
+        gmean /= double(n);
+        for (Eigen::Index k = 0; k < n; ++k)
+            g(o, k) = S(gd[k] - gmean);
+    }
+}
+
+/// out.row(b) (C_out, H*W) = w_hat (C_out, C_in*9) * im2col(a.row(b)), for each row.
+template <typename M>
+void convRows(const M& a, const MapShape& in, const M& wHat, M& out)
+{
+    const Eigen::Index rows = a.rows(), n = Eigen::Index(in.c) * 9, hw = in.plane(), cout = wHat.rows();
+    parallelChunks(std::size_t(rows), kRowGrain, [&](std::size_t b0, std::size_t b1) {
+        M col(n, hw);
+        for (std::size_t b = b0; b < b1; ++b) {
+            im2col(a.data() + std::ptrdiff_t(b) * a.cols(), in, col.data());
+            Eigen::Map<M> o(out.data() + std::ptrdiff_t(b) * out.cols(), cout, hw);
+            o.noalias() = wHat * col;
+        }
+    });
+}
+
+/// Adds sum_b delta.row(b) (C_out, H*W) * im2col(a.row(b))^T to g: one partial per fixed chunk
+/// of rows, summed in chunk order (deterministic for any thread count).
+template <typename M>
+void convGradRows(const M& delta, const M& a, const MapShape& in, M& g)
+{
+    const Eigen::Index rows = a.rows(), n = Eigen::Index(in.c) * 9, hw = in.plane(), cout = g.rows();
+    const std::size_t chunks = (std::size_t(rows) + kRowGrain - 1) / kRowGrain;
+    std::vector<M> partial(chunks);
+    parallelChunks(std::size_t(rows), kRowGrain, [&](std::size_t b0, std::size_t b1) {
+        M& p = partial[b0 / kRowGrain];
+        zeroed(p, cout, n);
+        M col(n, hw);
+        for (std::size_t b = b0; b < b1; ++b) {
+            im2col(a.data() + std::ptrdiff_t(b) * a.cols(), in, col.data());
+            Eigen::Map<const M> d(delta.data() + std::ptrdiff_t(b) * delta.cols(), cout, hw);
+            p.noalias() += d * col.transpose();
+        }
+    });
+    for (const auto& p : partial)
+        g += p;
+}
+
+/// dA.row(b) (C_in, H*W) = col2im(w_hat^T * delta.row(b)): the gradient of the conv input
+/// (adjoint of convRows), for each row. Overwrites dA.
+template <typename M>
+void convInputGradRows(const M& delta, const M& wHat, const MapShape& in, M& dA)
+{
+    const Eigen::Index rows = delta.rows(), n = Eigen::Index(in.c) * 9, hw = in.plane(), cout = wHat.rows();
+    parallelChunks(std::size_t(rows), kRowGrain, [&](std::size_t b0, std::size_t b1) {
+        M col(n, hw);
+        for (std::size_t b = b0; b < b1; ++b) {
+            Eigen::Map<const M> d(delta.data() + std::ptrdiff_t(b) * delta.cols(), cout, hw);
+            col.noalias() = wHat.transpose() * d;
+            auto* out = dA.data() + std::ptrdiff_t(b) * dA.cols();
+            std::fill(out, out + dA.cols(), typename M::Scalar(0));
+            col2imAdd(col.data(), in, out);
+        }
+    });
+}
+
+/// out (C, P) = the pooled map of one row s (C, H*W): max or mean over each window.
+template <typename S>
+void poolRow(const ConvGeometry& g, const S* s, S* out)
+{
+    const int hw = g.map_shape.plane(), P = g.pooled_shape.plane();
+    for (int c = 0; c < g.map_shape.c; ++c) {
+        const S* plane = s + std::ptrdiff_t(c) * hw;
+        S* o = out + std::ptrdiff_t(c) * P;
+        for (int q = 0; q < P; ++q) {
+            const int e0 = g.win_off[q], e1 = g.win_off[q + 1];
+            S v = g.pool == PoolKind::Max2 ? -std::numeric_limits<S>::infinity() : S(0);
+            for (int e = e0; e < e1; ++e)
+                v = g.pool == PoolKind::Max2 ? std::max(v, plane[g.win_idx[e]]) : v + plane[g.win_idx[e]];
+            if (g.pool == PoolKind::AvgPool2x2)
+                v /= S(e1 - e0);
+            o[q] = v;
+        }
+    }
+}
+
+/// dst (C, H*W) += the gradient gp (C, P) of the pooled map routed back through the pooling of
+/// s: max -> the first maximum of the window in row-major order (PyTorch's CPU tie rule),
+/// average -> spread evenly, none -> identity.
+template <typename S>
+void unpoolRowAdd(const ConvGeometry& g, const S* s, const S* gp, S* dst)
+{
+    const int hw = g.map_shape.plane(), P = g.pooled_shape.plane();
+    for (int c = 0; c < g.map_shape.c; ++c) {
+        const S* spk = s + std::ptrdiff_t(c) * hw;
+        S* d = dst + std::ptrdiff_t(c) * hw;
+        const S* gq = gp + std::ptrdiff_t(c) * P;
+        for (int q = 0; q < P; ++q) {
+            const int e0 = g.win_off[q], e1 = g.win_off[q + 1];
+            if (g.pool == PoolKind::Max2) {
+                int best = e0;
+                for (int e = e0 + 1; e < e1; ++e)
+                    if (spk[g.win_idx[e]] > spk[g.win_idx[best]])
+                        best = e;
+                d[g.win_idx[best]] += gq[q];
+            } else {
+                const S share = g.pool == PoolKind::AvgPool2x2 ? gq[q] / S(e1 - e0) : gq[q];
+                for (int e = e0; e < e1; ++e)
+                    d[g.win_idx[e]] += share;
+            }
+        }
+    }
+}
+
+} // namespace tp::conv
