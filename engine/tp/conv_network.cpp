@@ -493,8 +493,10 @@ std::vector<MemoryRow> ConvTpNetwork<S>::memory() const
     rows.push_back(out);
     MemoryRow sp;
     sp.part = "target projection S";
-    sp.weights_bytes = 2 * bytes(m_S);  // S and its standardised form
+    sp.weights_bytes = bytes(m_S);
     sp.rule_state_bytes = bytes(m_labelTrace);
+    sp.trace_bytes = bytes(m_labelTrace);
+    sp.buffer_bytes = bytes(m_Shat);
     sp.model_bytes = bytes(m_S);
     rows.push_back(sp);
     return rows;
