@@ -83,10 +83,12 @@ template <typename S>
 void ConvBpttNetwork<S>::standardiseAll()
 {
     auto standardise = [&](Param& p) {
-        if (m_cfg.weight_norm)
-            conv::standardiseRows(p.w, p.w_hat, m_cfg.ws_gain, m_cfg.ws_eps);
-        else
+        if (m_cfg.weight_norm) {
+            conv::standardiseRows(p.w, p.w_hat, m_cfg.ws_gain, m_cfg.ws_eps, &p.w_hatT);
+        } else {
             p.w_hat = p.w;
+            p.w_hatT = p.w.transpose();
+        }
     };
     for (auto& blk : m_blocks)
         standardise(blk.W);
@@ -109,7 +111,9 @@ void ConvBpttNetwork<S>::forward(const Batch& batch, BatchStats& stats)
         conv::denseFrame(batch, t, m_frame);
         for (std::size_t l = 0; l < m_blocks.size(); ++l) {
             Block& blk = m_blocks[l];
-            conv::convRows(l == 0 ? m_frame : m_blocks[l - 1].pooled, blk.in_shape, blk.W.w_hat, blk.current);
+            const bool event = conv::convForward(l == 0 ? m_frame : m_blocks[l - 1].pooled, blk.in_shape, blk.W.w_hat,
+                                                 blk.W.w_hatT, m_cfg.path, blk.act, blk.current);
+            (event ? m_eventRows : m_denseRows) += m_B;
             const Eigen::Index n = blk.current.cols();
             parallelChunks(std::size_t(m_B), kRowGrain, [&](std::size_t r0, std::size_t r1) {
                 for (std::size_t b = r0; b < r1; ++b) {
@@ -171,6 +175,7 @@ void ConvBpttNetwork<S>::backward(const Batch& batch)
         blk.dI.resize(m_B, n);
         blk.dpooled.resize(m_B, blk.pooled_shape.size());
         blk.W.g_hat.setZero();
+        blk.W.g_hatT.setZero();
     }
     for (int t = m_T - 1; t >= 0; --t) {
         const S readScale = S(std::pow(leak, double(m_T - 1 - t)));
@@ -222,10 +227,13 @@ void ConvBpttNetwork<S>::backward(const Batch& batch)
                                       below.pooled.data() + std::ptrdiff_t(b) * below.pooled.cols());
                 });
             }
-            conv::convGradRows(blk.dI, l == 0 ? m_frame : m_blocks[std::size_t(l - 1)].pooled, blk.in_shape,
-                               blk.W.g_hat);
+            const Mat& a = l == 0 ? m_frame : m_blocks[std::size_t(l - 1)].pooled;
+            const bool event = conv::useEvents(a, blk.in_shape, m_cfg.path, blk.act);
+            conv::convWeightGradient(blk.dI, a, blk.in_shape, event, blk.act, blk.dIT, blk.W.g_hat, blk.W.g_hatT);
         }
     }
+    for (auto& blk : m_blocks)
+        conv::addTransposed(blk.W.g_hatT, blk.W.g_hat);
     auto toRaw = [&](Param& p) {
         if (m_cfg.weight_norm)
             conv::standardiseBackward(p.w, p.g_hat, p.g, m_cfg.ws_gain, m_cfg.ws_eps);
@@ -298,7 +306,9 @@ std::vector<MemoryRow> ConvBpttNetwork<S>::memory() const
 {
     auto bytes = [](const Mat& m) { return std::size_t(m.size()) * sizeof(S); };
     auto opt = [&](const Param& p) { return bytes(p.m) + bytes(p.v) + sizeof(p.step); };
-    auto grads = [&](const Param& p) { return bytes(p.w_hat) + bytes(p.g_hat) + bytes(p.g); };
+    auto grads = [&](const Param& p) {
+        return bytes(p.w_hat) + bytes(p.w_hatT) + bytes(p.g_hat) + bytes(p.g_hatT) + bytes(p.g);
+    };
     const std::size_t B = std::size_t(m_cfg.max_batch), T = std::size_t(m_T);
     std::vector<MemoryRow> rows;
     for (std::size_t l = 0; l < m_blocks.size(); ++l) {
@@ -310,7 +320,7 @@ std::vector<MemoryRow> ConvBpttNetwork<S>::memory() const
         row.trace_bytes = bytes(blk.u_hist) + bytes(blk.s_hist);
         row.rule_state_bytes = row.trace_bytes + bytes(blk.mem);
         row.buffer_bytes = grads(blk.W) + bytes(blk.current) + bytes(blk.pooled) + bytes(blk.dpooled) + bytes(blk.ds) +
-                           bytes(blk.dm) + bytes(blk.dI);
+                           bytes(blk.dm) + bytes(blk.dI) + bytes(blk.dIT) + blk.act.bytes();
         row.model_bytes = 2 * T * B * std::size_t(blk.map_shape.size()) * sizeof(S);
         rows.push_back(row);
     }

@@ -49,6 +49,8 @@ public:
         Mat ds;               ///< (B, map) dL/ds of the step (backward)
         Mat dm;               ///< (B, map) dL/dm, carried back to the previous step
         Mat dI;               ///< (B, map) dL/dI of the step
+        Mat dIT;              ///< (B, map) dI per row transposed to (H*W, C) (event-driven weight gradient)
+        ActiveInputs<S> act;  ///< the active entries of the block input of the step
     };
 
     explicit ConvBpttNetwork(const ConvTpConfig& config, const BpttOptions& options = {});
@@ -75,6 +77,9 @@ public:
     const Param& readout() const { return m_out; }
     const Mat& readoutMembrane() const { return m_mout; }  ///< (B, C) after the last step
     double lastLoss() const { return m_lastLoss; }        ///< CE at the last step, mean over rows
+    /// Rows convolved so far (forward) by im2col + GEMM and by the event-driven kernels.
+    std::int64_t denseProducts() const { return m_denseRows; }
+    std::int64_t eventProducts() const { return m_eventRows; }
 
     /// Bytes allocated per part, measured from the containers. trace_bytes = the per-step
     /// history (u, s); rule_state_bytes = history + membranes; model_bytes = 2*T*B*map values
@@ -102,6 +107,7 @@ private:
     Mat m_errW;       ///< (B, F) m_err * W_out_hat
     int m_B = 0, m_T = 0;
     double m_lastLoss = 0;
+    std::int64_t m_denseRows = 0, m_eventRows = 0;
 };
 
 extern template class ConvBpttNetwork<float>;

@@ -44,6 +44,7 @@ ConvTpConfig ConvTpConfig::fromExperiment(const Experiment& e, MapShape input, i
     c.readout_leak = e.network.readout_leak;
     c.weight_norm = e.network.norm == "weight";
     c.adam = {e.run.adam_beta1, e.run.adam_beta2, e.run.adam_eps};
+    c.path = e.run.path;
     return c;
 }
 
@@ -94,6 +95,7 @@ void ConvTpNetwork<S>::Param::resize(int out, int in)
     zeroed(m, out, in);
     zeroed(v, out, in);
     zeroed(g_hat, out, in);
+    zeroed(g_hatT, in, out);
     zeroed(g, out, in);
     step = 0;
 }
@@ -196,10 +198,12 @@ template <typename S>
 void ConvTpNetwork<S>::standardiseAll()
 {
     for (auto& blk : m_blocks) {
-        if (m_cfg.weight_norm)
-            standardiseRows(blk.W.w, blk.W.w_hat, m_cfg.ws_gain, m_cfg.ws_eps);
-        else
+        if (m_cfg.weight_norm) {
+            standardiseRows(blk.W.w, blk.W.w_hat, m_cfg.ws_gain, m_cfg.ws_eps, &blk.W.w_hatT);
+        } else {
             blk.W.w_hat = blk.W.w;
+            blk.W.w_hatT = blk.W.w.transpose();
+        }
     }
     if (m_cfg.weight_norm)
         standardiseRows(m_out.w, m_out.w_hat, m_cfg.ws_gain, m_cfg.ws_eps);
@@ -232,6 +236,13 @@ void ConvTpNetwork<S>::lifPath(PathState& st, const Block& blk, double vth)
 }
 
 template <typename S>
+void ConvTpNetwork<S>::convForward(const Mat& a, Block& blk, PathState& st)
+{
+    st.event = conv::convForward(a, blk.in_shape, blk.W.w_hat, blk.W.w_hatT, m_cfg.path, st.act, st.current);
+    (st.event ? m_eventRows : m_denseRows) += a.rows();
+}
+
+template <typename S>
 void ConvTpNetwork<S>::forwardStep(const Batch& batch, int t, bool withTarget)
 {
     standardiseAll();
@@ -245,14 +256,14 @@ void ConvTpNetwork<S>::forwardStep(const Batch& batch, int t, bool withTarget)
     for (std::size_t l = 0; l < m_blocks.size(); ++l) {
         Block& blk = m_blocks[l];
         const Mat& a = l == 0 ? m_frame : m_blocks[l - 1].in.pooled;
-        convRows(a, blk.in_shape, blk.W.w_hat, blk.in.current);
+        convForward(a, blk, blk.in);
         lifPath(blk.in, blk, m_cfg.neuron.v_th);
         if (!withTarget)
             continue;
         if (l == 0) {
             lifPath(blk.tgt, blk, m_cfg.target_v_th);  // current = S_hat column of the class, set in beginBatch
         } else {
-            convRows(m_blocks[l - 1].tgt.pooled, blk.in_shape, blk.W.w_hat, blk.tgt.current);
+            convForward(m_blocks[l - 1].tgt.pooled, blk, blk.tgt);
             lifPath(blk.tgt, blk, m_cfg.neuron.v_th);
         }
     }
@@ -270,19 +281,25 @@ void ConvTpNetwork<S>::lossAndGradients(Block& blk, int l, double lr)
 
     // Soft targets: D = mean over positions of the channel-vector distance between previous-layer
     // target traces; y = softmax(-D) over the B columns (class rows weighted by their counts).
-    for (int k = 0; k < K; ++k) {
+    // Per position the squares are summed over channels in channel order (a vector over the
+    // positions, read contiguously), then the roots over positions in position order.
+    parallelChunks(std::size_t(K), 1, [&](std::size_t k0, std::size_t k1) {
+    std::vector<S> acc(static_cast<std::size_t>(prevP));
+    for (int k = int(k0); k < int(k1); ++k) {
         S dmin = std::numeric_limits<S>::infinity();
         for (int k2 = 0; k2 < K; ++k2) {
-            S dist = 0;
-            for (int p = 0; p < prevP; ++p) {
-                S acc = 0;
-                for (int c = 0; c < prevC; ++c) {
-                    const int j = c * prevP + p;
-                    const S d = prev(k, j) - prev(k2, j) + S(1e-9);
-                    acc += d * d;
+            std::fill(acc.begin(), acc.end(), S(0));
+            for (int c = 0; c < prevC; ++c) {
+                const S* a = &prev(k, c * prevP);
+                const S* b = &prev(k2, c * prevP);
+                for (int p = 0; p < prevP; ++p) {
+                    const S d = a[p] - b[p] + S(1e-9);
+                    acc[std::size_t(p)] += d * d;
                 }
-                dist += std::sqrt(acc);
             }
+            S dist = 0;
+            for (int p = 0; p < prevP; ++p)
+                dist += std::sqrt(acc[std::size_t(p)]);
             blk.y(k, k2) = dist / S(prevP);
             dmin = std::min(dmin, blk.y(k, k2));
         }
@@ -294,6 +311,7 @@ void ConvTpNetwork<S>::lossAndGradients(Block& blk, int l, double lr)
         for (int k2 = 0; k2 < K; ++k2)
             blk.y(k, k2) /= denom;
     }
+    });
 
     // Logits (flattened dot product / P), log-softmax with max subtraction, loss, class-summed G.
     const S invP = S(1.0 / double(blk.pooled_shape.plane()));
@@ -343,9 +361,13 @@ void ConvTpNetwork<S>::lossAndGradients(Block& blk, int l, double lr)
     // Conv weight gradient (input path, plus the target path for blocks >= 2), then the
     // standardisation Jacobian, then Adam.
     blk.W.g_hat.setZero();
-    convGradRows(blk.in.delta, l == 0 ? m_frame : m_blocks[l - 1].in.pooled, blk.in_shape, blk.W.g_hat);
+    blk.W.g_hatT.setZero();
+    conv::convWeightGradient(blk.in.delta, l == 0 ? m_frame : m_blocks[l - 1].in.pooled, blk.in_shape, blk.in.event,
+                             blk.in.act, blk.in.deltaT, blk.W.g_hat, blk.W.g_hatT);
     if (l >= 1)
-        convGradRows(blk.tgt.delta, m_blocks[l - 1].tgt.pooled, blk.in_shape, blk.W.g_hat);
+        conv::convWeightGradient(blk.tgt.delta, m_blocks[l - 1].tgt.pooled, blk.in_shape, blk.tgt.event, blk.tgt.act,
+                                 blk.tgt.deltaT, blk.W.g_hat, blk.W.g_hatT);
+    conv::addTransposed(blk.W.g_hatT, blk.W.g_hat);
     if (m_cfg.weight_norm)
         standardiseBackward(blk.W.w, blk.W.g_hat, blk.W.g, m_cfg.ws_gain, m_cfg.ws_eps);
     else
@@ -479,9 +501,10 @@ std::vector<MemoryRow> ConvTpNetwork<S>::memory() const
         r.optimizer_bytes = bytes(b.W.m) + bytes(b.W.v);
         r.rule_state_bytes = path(b.in) + path(b.tgt);
         r.trace_bytes = bytes(b.in.trace) + bytes(b.tgt.trace);
-        r.buffer_bytes = bytes(b.W.w_hat) + bytes(b.W.g_hat) + bytes(b.W.g) + bytes(b.in.current) +
-                         bytes(b.tgt.current) + bytes(b.in.delta) + bytes(b.tgt.delta) + bytes(b.z) + bytes(b.y) +
-                         bytes(b.gc);
+        r.buffer_bytes = bytes(b.W.w_hat) + bytes(b.W.w_hatT) + bytes(b.W.g_hat) + bytes(b.W.g_hatT) + bytes(b.W.g) +
+                         bytes(b.in.current) + bytes(b.tgt.current) + bytes(b.in.delta) + bytes(b.tgt.delta) +
+                         bytes(b.in.deltaT) + bytes(b.tgt.deltaT) + b.in.act.bytes() + b.tgt.act.bytes() + bytes(b.z) +
+                         bytes(b.y) + bytes(b.gc);
         r.model_bytes = 2 * std::size_t(m_cfg.max_batch) * std::size_t(b.pooled_shape.size()) * sizeof(S);
         rows.push_back(r);
     }

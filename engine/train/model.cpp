@@ -52,6 +52,7 @@ public:
         cc.readout_leak = c.readout_leak;
         cc.weight_norm = c.norm == "weight";
         cc.adam = c.adam;
+        cc.path = c.path;
         return cc;
     }
 
@@ -59,25 +60,22 @@ public:
     BatchStats trainBatch(const Batch& b, double lr) { return perNeuron(m_net.trainBatch(b, lr), b); }
     BatchStats evaluateBatch(const Batch& b) { return perNeuron(m_net.evaluateBatch(b), b); }
     const TpConfig& config() const { return m_cfg; }
-    std::int64_t denseProducts() const { return m_dense; }
-    std::int64_t eventProducts() const { return 0; }
+    std::int64_t denseProducts() const { return m_net.denseProducts(); }
+    std::int64_t eventProducts() const { return m_net.eventProducts(); }
     std::vector<MemoryRow> memory() const { return m_net.memory(); }
     Inner& inner() { return m_net; }
 
 private:
-    BatchStats perNeuron(BatchStats s, const Batch& b)
+    BatchStats perNeuron(BatchStats s, const Batch&)
     {
         const auto& blocks = m_net.blocks();
         for (std::size_t l = 0; l < blocks.size() && l < s.spike_count.size(); ++l)
             s.spike_count[l] /= double(blocks[l].map_shape.plane());
-        // Dense conv products: every block input of every row at every step.
-        m_dense += std::int64_t(b.size) * b.steps * std::int64_t(blocks.size());
         return s;
     }
 
     TpConfig m_cfg;
     Inner m_net;
-    std::int64_t m_dense = 0;
 };
 
 /// Conv checkpoints: "W<l>" per block (C_out, C_in*9), "S" (TP only, frozen) and "W_out".
