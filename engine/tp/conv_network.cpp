@@ -218,20 +218,23 @@ void ConvTpNetwork<S>::lifPath(PathState& st, const Block& blk, double vth)
 {
     const S alpha = S(m_cfg.neuron.alpha), beta = S(m_cfg.neuron.beta), th = S(vth);
     const bool soft = m_cfg.neuron.resetKind() == ResetKind::Soft;
-    const Eigen::Index n = st.u.size();
-    S* mem = st.mem.data();
-    S* u = st.u.data();
-    S* s = st.s.data();
-    const S* cur = st.current.data();
-    for (Eigen::Index i = 0; i < n; ++i) {
-        const S ui = alpha * mem[i] + cur[i];
-        const S si = ui >= th ? S(1) : S(0);
-        u[i] = ui;
-        s[i] = si;
-        mem[i] = soft ? ui - th * si : ui * (S(1) - si);
-    }
-    for (Eigen::Index r = 0; r < st.s.rows(); ++r)
-        conv::poolRow(blk, st.s.data() + r * st.s.cols(), st.pooled.data() + r * st.pooled.cols());
+    const Eigen::Index n = st.u.cols();
+    parallelChunks(std::size_t(st.u.rows()), conv::kRowGrain, [&](std::size_t r0, std::size_t r1) {
+        for (Eigen::Index r = Eigen::Index(r0); r < Eigen::Index(r1); ++r) {
+            S* mem = st.mem.data() + r * n;
+            S* u = st.u.data() + r * n;
+            S* s = st.s.data() + r * n;
+            const S* cur = st.current.data() + r * n;
+            for (Eigen::Index i = 0; i < n; ++i) {
+                const S ui = alpha * mem[i] + cur[i];
+                const S si = ui >= th ? S(1) : S(0);
+                u[i] = ui;
+                s[i] = si;
+                mem[i] = soft ? ui - th * si : ui * (S(1) - si);
+            }
+            conv::poolRow(blk, s, st.pooled.data() + r * st.pooled.cols());
+        }
+    });
     st.trace = beta * st.trace + st.pooled;
 }
 
@@ -345,14 +348,19 @@ void ConvTpNetwork<S>::lossAndGradients(Block& blk, int l, double lr)
     const Mat gTeps = (blk.gc.transpose() * eps) * invP;
     const S kappa = S(m_cfg.neuron.surrogate_scale), pi = S(std::numbers::pi);
     auto backward = [&](PathState& st, const Mat& gPool, double vth) {
-        st.delta.setZero();
-        for (Eigen::Index r = 0; r < st.delta.rows(); ++r)
-            conv::unpoolRowAdd(blk, st.s.data() + r * st.s.cols(), gPool.data() + r * gPool.cols(),
-                               st.delta.data() + r * st.delta.cols());
         const S th = S(vth);
-        st.delta.array() *= st.u.array().unaryExpr([&](S u) {
-            const S x = pi * (u - th);
-            return kappa / (S(1) + x * x);
+        const Eigen::Index n = st.delta.cols();
+        parallelChunks(std::size_t(st.delta.rows()), conv::kRowGrain, [&](std::size_t r0, std::size_t r1) {
+            for (Eigen::Index r = Eigen::Index(r0); r < Eigen::Index(r1); ++r) {
+                S* d = st.delta.data() + r * n;
+                const S* u = st.u.data() + r * n;
+                std::fill(d, d + n, S(0));
+                conv::unpoolRowAdd(blk, st.s.data() + r * n, gPool.data() + r * gPool.cols(), d);
+                for (Eigen::Index i = 0; i < n; ++i) {
+                    const S x = pi * (u[i] - th);
+                    d[i] *= kappa / (S(1) + x * x);
+                }
+            }
         });
     };
     backward(blk.in, gEps, m_cfg.neuron.v_th);
