@@ -228,7 +228,7 @@ void ConvBpttNetwork<S>::backward(const Batch& batch)
                 });
             }
             const Mat& a = l == 0 ? m_frame : m_blocks[std::size_t(l - 1)].pooled;
-            const bool event = conv::useEvents(a, blk.in_shape, m_cfg.path, blk.act);
+            const bool event = conv::useEvents(a, blk.in_shape, blk.map_shape.c, m_cfg.path, blk.act);
             conv::convWeightGradient(blk.dI, a, blk.in_shape, event, blk.act, blk.dIT, blk.W.g_hat, blk.W.g_hatT);
         }
     }

@@ -287,33 +287,33 @@ void ConvTpNetwork<S>::lossAndGradients(Block& blk, int l, double lr)
     // Per position the squares are summed over channels in channel order (a vector over the
     // positions, read contiguously), then the roots over positions in position order.
     parallelChunks(std::size_t(K), 1, [&](std::size_t k0, std::size_t k1) {
-    std::vector<S> acc(static_cast<std::size_t>(prevP));
-    for (int k = int(k0); k < int(k1); ++k) {
-        S dmin = std::numeric_limits<S>::infinity();
-        for (int k2 = 0; k2 < K; ++k2) {
-            std::fill(acc.begin(), acc.end(), S(0));
-            for (int c = 0; c < prevC; ++c) {
-                const S* a = &prev(k, c * prevP);
-                const S* b = &prev(k2, c * prevP);
-                for (int p = 0; p < prevP; ++p) {
-                    const S d = a[p] - b[p] + S(1e-9);
-                    acc[std::size_t(p)] += d * d;
+        std::vector<S> acc(static_cast<std::size_t>(prevP));
+        for (int k = int(k0); k < int(k1); ++k) {
+            S dmin = std::numeric_limits<S>::infinity();
+            for (int k2 = 0; k2 < K; ++k2) {
+                std::fill(acc.begin(), acc.end(), S(0));
+                for (int c = 0; c < prevC; ++c) {
+                    const S* a = &prev(k, c * prevP);
+                    const S* b = &prev(k2, c * prevP);
+                    for (int p = 0; p < prevP; ++p) {
+                        const S d = a[p] - b[p] + S(1e-9);
+                        acc[std::size_t(p)] += d * d;
+                    }
                 }
+                S dist = 0;
+                for (int p = 0; p < prevP; ++p)
+                    dist += std::sqrt(acc[std::size_t(p)]);
+                blk.y(k, k2) = dist / S(prevP);
+                dmin = std::min(dmin, blk.y(k, k2));
             }
-            S dist = 0;
-            for (int p = 0; p < prevP; ++p)
-                dist += std::sqrt(acc[std::size_t(p)]);
-            blk.y(k, k2) = dist / S(prevP);
-            dmin = std::min(dmin, blk.y(k, k2));
+            S denom = 0;
+            for (int k2 = 0; k2 < K; ++k2) {
+                blk.y(k, k2) = std::exp(-(blk.y(k, k2) - dmin));
+                denom += S(m_classCount[k2]) * blk.y(k, k2);
+            }
+            for (int k2 = 0; k2 < K; ++k2)
+                blk.y(k, k2) /= denom;
         }
-        S denom = 0;
-        for (int k2 = 0; k2 < K; ++k2) {
-            blk.y(k, k2) = std::exp(-(blk.y(k, k2) - dmin));
-            denom += S(m_classCount[k2]) * blk.y(k, k2);
-        }
-        for (int k2 = 0; k2 < K; ++k2)
-            blk.y(k, k2) /= denom;
-    }
     });
 
     // Logits (flattened dot product / P), log-softmax with max subtraction, loss, class-summed G.

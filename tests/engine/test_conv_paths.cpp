@@ -127,6 +127,31 @@ private slots:
         }
         QVERIFY(relDiff(btEvent.readout().g, btDense.readout().g) < 1e-10);
     }
+
+    /// The event-driven kernels give bit-identical results for 1 and 2 threads (conv TP training
+    /// and conv BPTT gradients, float32).
+    void eventPathIsThreadCountIndependent()
+    {
+        const Batch batch = syntheticBatch(8, 5, 2 * 8 * 8, 4, 0.15, 6);
+        std::vector<float> tpW[2], btG[2];
+        for (int threads : {1, 2}) {
+            ConvTpNetwork<float> tpNet(netConfig(ComputePath::Event));
+            ConvBpttNetwork<float> bt(netConfig(ComputePath::Event));
+            tpNet.initWeights(4);
+            bt.initWeights(4);
+            tbb::task_arena arena(threads);
+            arena.execute([&] {
+                tpNet.trainBatch(batch, 1e-3);
+                bt.computeGradients(batch);
+            });
+            for (const auto& b : tpNet.blocks())
+                tpW[threads - 1].insert(tpW[threads - 1].end(), b.W.w.data(), b.W.w.data() + b.W.w.size());
+            for (const auto& b : bt.blocks())
+                btG[threads - 1].insert(btG[threads - 1].end(), b.W.g.data(), b.W.g.data() + b.W.g.size());
+        }
+        QVERIFY(tpW[0] == tpW[1]);
+        QVERIFY(btG[0] == btG[1]);
+    }
 };
 
 QTEST_APPLESS_MAIN(TestConvPaths)
