@@ -255,9 +255,9 @@ void convInputGradRows(const M& delta, const M& wHat, const MapShape& in, M& dA)
 
 /// Inputs at or below this fraction of non-zero entries take the event-driven kernels (scatter
 /// of the active positions) instead of im2col + GEMM. The scatter does density x the GEMM's
-/// multiply-adds at a lower rate; on the VGG-9 bench every block input (hidden maps at 0.5-5%,
-/// target-path maps above 25%) ran faster event-driven (8.5 s against 9.1 s CPU per batch with
-/// only the denser target maps on GEMM).
+/// multiply-adds at a lower rate; on the VGG-9 bench every block input (input frames 2%, hidden
+/// maps ~0.5% firing, target-path maps above 25%) ran faster event-driven (8.5 s against 9.1 s
+/// CPU per batch with only the denser target maps on GEMM).
 constexpr double kEventDensity = 0.5;
 /// ... and only for at least this many output channels (the length of the scattered vectors):
 /// with 4-8 channels (conv-small) GEMM was ~10% faster at 0.5% density.
