@@ -1,5 +1,6 @@
 #include <array>
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <iostream>
 
@@ -63,7 +64,7 @@ Runner addBench(CLI::App& app)
     auto o = std::make_shared<Options>();
     app.add_option("--workload", o->workload,
                    "nmnist-mlp (2312-200-10, density 0.6%), shd-rec (700-450r-20, 1%), randman, dvsgesture-vgg9 "
-                   "(VGG-9 conv TP on 2x32x32, B 16, T 21), conv-small (conv blocks 4/6/8 on 2x32x32)")
+                   "(VGG-9 conv on 2x32x32, B 16, T 21), conv-small (conv blocks 4/6/8 on 2x32x32)")
         ->check(CLI::IsMember({"nmnist-mlp", "shd-rec", "randman", "dvsgesture-vgg9", "conv-small"}));
     app.add_option("--rule", o->rule, "learning rule: tp or bptt (the baseline)")->check(CLI::IsMember({"tp", "bptt"}));
     app.add_option("--threads", o->threads, "worker threads (0 = all cores)")->check(CLI::Range(0, 1024));
@@ -111,6 +112,7 @@ Runner addBench(CLI::App& app)
             arena.execute([&] { model->train(batches[std::size_t(i) % batches.size()], 1e-4); });
         using Clock = std::chrono::steady_clock;
         const auto start = Clock::now();
+        const std::clock_t cpuStart = std::clock();  // process CPU time, all threads
         std::size_t done = 0;
         for (; done < std::size_t(timed); ++done) {
             BatchStats s;
@@ -119,20 +121,23 @@ Runner addBench(CLI::App& app)
             neuronSteps += double(s.samples) * s.steps * w->layers[0].size;
         }
         const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+        const double cpu = double(std::clock() - cpuStart) / CLOCKS_PER_SEC;
         const double sps = double(done * std::size_t(w->batch)) / elapsed;
         const auto [dense, event] = model->pathCounts();
         if (o->json) {
             std::cout << nlohmann::json{{"workload", w->name}, {"threads", threads}, {"samples_per_second", sps},
                                         {"rule", o->rule}, {"path", o->path}, {"precision", o->precision}, {"batches", done},
-                                        {"seconds", elapsed}, {"hidden_firing_rate", firing / neuronSteps},
+                                        {"seconds", elapsed}, {"cpu_seconds", cpu},
+                                        {"samples_per_cpu_second", double(done * std::size_t(w->batch)) / cpu},
+                                        {"hidden_firing_rate", firing / neuronSteps},
                                         {"dense_products", dense}, {"event_products", event}}
                              .dump()
                       << std::endl;
         } else {
-            std::printf("%s: %.3g samples/s (%d threads, path %s, %s; %zu batches of %d x %d steps in %.1f s; "
-                        "hidden firing rate %.4f; products dense %lld / event %lld)\n",
+            std::printf("%s: %.3g samples/s (%d threads, path %s, %s; %zu batches of %d x %d steps in %.1f s, "
+                        "%.1f CPU-s; hidden firing rate %.4f; products dense %lld / event %lld)\n",
                         w->name, sps, threads, o->path.c_str(), o->precision.c_str(), done, w->batch, w->steps,
-                        elapsed, firing / neuronSteps, (long long)dense, (long long)event);
+                        elapsed, cpu, firing / neuronSteps, (long long)dense, (long long)event);
         }
         return kExitOk;
     };

@@ -1,3 +1,4 @@
+#include <array>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -59,10 +60,16 @@ Runner addMemory(CLI::App& app)
         const Experiment exp = loadWithOverrides(o->file, o->sets, -1);
         const std::vector<int> classes = parseList(o->classes, "classes"), steps = parseList(o->steps, "steps");
         int inputs = exp.network.inputs;
-        if (inputs == 0)
-            inputs = openExperimentData(exp, o->file)->channels();
+        std::array<int, 3> shape = {inputs, 1, 1};
+        const bool conv = !exp.network.layers.empty() && exp.network.layers[0].type == "conv";
+        if (inputs == 0 || conv) {  // conv blocks are sized from the dataset's (C, H, W)
+            const auto data = openExperimentData(exp, o->file);
+            inputs = data->channels();
+            shape = data->inputShape();
+        }
         const int B = o->batch > 0 ? o->batch : exp.run.batch;
         TpConfig cfg = TpConfig::fromExperiment(exp, inputs, classes.front());
+        cfg.input_shape = shape;
         std::vector<MemoryTableRow> rows;
         for (int T : steps)
             for (int C : classes) {

@@ -5,6 +5,7 @@
 #include <limits>
 #include <numbers>
 
+#include "bptt/readout_loss.h"
 #include "core/errors.h"
 #include "core/rng.h"
 #include "tp/adam.h"
@@ -183,17 +184,7 @@ void BpttNetwork<S>::forward(const Batch& batch, BatchStats& stats)
             for (int j = 0; j < h; ++j)
                 tr[j] = leak * tr[j] + s[j];
             gatherDense(mo, s, h, m_out.w, C);
-            S mx = -std::numeric_limits<S>::infinity();
-            for (int c = 0; c < C; ++c)
-                mx = std::max(mx, mo[c]);
-            double sum = 0;
-            for (int c = 0; c < C; ++c)
-                sum += std::exp(double(mo[c] - mx));
-            const int label = batch.labels[b];
-            loss += double(mx) + std::log(sum) - double(mo[label]);
-            if (t == m_T - 1)
-                for (int c = 0; c < C; ++c)
-                    m_err(b, c) = S((std::exp(double(mo[c] - mx)) / sum - (c == label ? 1.0 : 0.0)) / m_B);
+            loss += softmaxCrossEntropy(mo, C, batch.labels[b], t == m_T - 1 ? &m_err(b, 0) : nullptr, 1.0 / m_B);
         }
         stats.readout_loss_sum += loss / m_B;
         if (t == m_T - 1)

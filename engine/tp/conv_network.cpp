@@ -7,144 +7,19 @@
 
 #include "core/errors.h"
 #include "core/rng.h"
+#include "tp/conv_ops.h"
 #include "tp/parallel.h"
 
 namespace tp {
 
+using conv::convGradRows;
+using conv::convRows;
+using conv::standardiseBackward;
+using conv::standardiseRows;
+using conv::zeroed;
+
 namespace {
-constexpr std::size_t kRowGrain = 2;       // rows per forward / weight-gradient task
 constexpr std::size_t kChunkElems = 8192;  // weight elements per Adam task
-
-template <typename M>
-void zeroed(M& m, Eigen::Index rows, Eigen::Index cols)
-{
-    m.resize(rows, cols);
-    m.setZero();
-}
-
-/// col (C_in*9, H*W) row-major: col[(c*3+i)*3+j][h*W+w] = a[c, h+i-1, w+j-1] (0 outside).
-template <typename S>
-void im2col(const S* a, const MapShape& in, S* col)
-{
-    const int H = in.h, W = in.w, HW = in.plane();
-    for (int c = 0; c < in.c; ++c)
-        for (int i = 0; i < 3; ++i)
-            for (int j = 0; j < 3; ++j) {
-                S* dst = col + std::ptrdiff_t((c * 3 + i) * 3 + j) * HW;
-                for (int h = 0; h < H; ++h) {
-                    const int hh = h + i - 1;
-                    S* d = dst + h * W;
-                    if (hh < 0 || hh >= H) {
-                        std::fill(d, d + W, S(0));
-                        continue;
-                    }
-                    const S* src = a + std::ptrdiff_t(c) * HW + hh * W;
-                    for (int w = 0; w < W; ++w) {
-                        const int ww = w + j - 1;
-                        d[w] = (ww >= 0 && ww < W) ? src[ww] : S(0);
-                    }
-                }
-            }
-}
-
-/// Scaled weight standardisation of each row (in double):
-/// w_hat = gain * (w - mean) / sqrt(var * n + eps), var biased over the row's n entries.
-template <typename M>
-void standardiseRows(const M& w, M& w_hat, double gain, double eps)
-{
-    using S = typename M::Scalar;
-    w_hat.resize(w.rows(), w.cols());
-    const Eigen::Index n = w.cols();
-    for (Eigen::Index o = 0; o < w.rows(); ++o) {
-        double mean = 0;
-        for (Eigen::Index k = 0; k < n; ++k)
-            mean += double(w(o, k));
-        mean /= double(n);
-        double var = 0;
-        for (Eigen::Index k = 0; k < n; ++k) {
-            const double d = double(w(o, k)) - mean;
-            var += d * d;
-        }
-        var /= double(n);
-        const double scale = gain / std::sqrt(var * double(n) + eps);
-        for (Eigen::Index k = 0; k < n; ++k)
-            w_hat(o, k) = S((double(w(o, k)) - mean) * scale);
-    }
-}
-
-/// dE/dW from a = dE/dW_hat through the standardisation, per row: with d = w - mean and
-/// sigma = sqrt(var*n + eps), g_d = gain*(a/sigma - (a.d) d/sigma^3), g = g_d - mean(g_d).
-template <typename M>
-void standardiseBackward(const M& w, const M& a, M& g, double gain, double eps)
-{
-    using S = typename M::Scalar;
-    g.resize(w.rows(), w.cols());
-    const Eigen::Index n = w.cols();
-    std::vector<double> d(static_cast<std::size_t>(n)), gd(static_cast<std::size_t>(n));
-    for (Eigen::Index o = 0; o < w.rows(); ++o) {
-        double mean = 0;
-        for (Eigen::Index k = 0; k < n; ++k)
-            mean += double(w(o, k));
-        mean /= double(n);
-        double var = 0;
-        for (Eigen::Index k = 0; k < n; ++k) {
-            d[k] = double(w(o, k)) - mean;
-            var += d[k] * d[k];
-        }
-        var /= double(n);
-        const double sigma = std::sqrt(var * double(n) + eps);
-        double ad = 0;
-        for (Eigen::Index k = 0; k < n; ++k)
-            ad += double(a(o, k)) * d[k];
-        const double s3 = sigma * sigma * sigma;
-        double gmean = 0;
-        for (Eigen::Index k = 0; k < n; ++k) {
-            gd[k] = gain * (double(a(o, k)) / sigma - ad * d[k] / s3);
-            gmean += gd[k];
-        }
-        gmean /= double(n);
-        for (Eigen::Index k = 0; k < n; ++k)
-            g(o, k) = S(gd[k] - gmean);
-    }
-}
-
-/// out.row(b) (C_out, H*W) = w_hat (C_out, C_in*9) * im2col(a.row(b)), for each row.
-template <typename M>
-void convRows(const M& a, const MapShape& in, const M& wHat, M& out)
-{
-    const Eigen::Index rows = a.rows(), n = Eigen::Index(in.c) * 9, hw = in.plane(), cout = wHat.rows();
-    parallelChunks(std::size_t(rows), kRowGrain, [&](std::size_t b0, std::size_t b1) {
-        M col(n, hw);
-        for (std::size_t b = b0; b < b1; ++b) {
-            im2col(a.data() + std::ptrdiff_t(b) * a.cols(), in, col.data());
-            Eigen::Map<M> o(out.data() + std::ptrdiff_t(b) * out.cols(), cout, hw);
-            o.noalias() = wHat * col;
-        }
-    });
-}
-
-/// Adds sum_b delta.row(b) (C_out, H*W) * im2col(a.row(b))^T to g: one partial per fixed chunk
-/// of rows, summed in chunk order (deterministic for any thread count).
-template <typename M>
-void convGradRows(const M& delta, const M& a, const MapShape& in, M& g)
-{
-    const Eigen::Index rows = a.rows(), n = Eigen::Index(in.c) * 9, hw = in.plane(), cout = g.rows();
-    const std::size_t chunks = (std::size_t(rows) + kRowGrain - 1) / kRowGrain;
-    std::vector<M> partial(chunks);
-    parallelChunks(std::size_t(rows), kRowGrain, [&](std::size_t b0, std::size_t b1) {
-        M& p = partial[b0 / kRowGrain];
-        zeroed(p, cout, n);
-        M col(n, hw);
-        for (std::size_t b = b0; b < b1; ++b) {
-            im2col(a.data() + std::ptrdiff_t(b) * a.cols(), in, col.data());
-            Eigen::Map<const M> d(delta.data() + std::ptrdiff_t(b) * delta.cols(), cout, hw);
-            p.noalias() += d * col.transpose();
-        }
-    });
-    for (const auto& p : partial)
-        g += p;
-}
-
 } // namespace
 
 PoolKind parsePoolKind(const std::string& name)
@@ -169,7 +44,47 @@ ConvTpConfig ConvTpConfig::fromExperiment(const Experiment& e, MapShape input, i
     c.readout_leak = e.network.readout_leak;
     c.weight_norm = e.network.norm == "weight";
     c.adam = {e.run.adam_beta1, e.run.adam_beta2, e.run.adam_eps};
+    c.path = e.run.path;
     return c;
+}
+
+ConvGeometry ConvGeometry::make(const LayerSpec& spec, MapShape in, const std::string& where)
+{
+    if (spec.type != "conv")
+        throw ConfigError(where + ": type '" + spec.type + "' in a conv network (expected conv)");
+    if (spec.size < 1)
+        throw ConfigError(where + ": needs >= 1 output channel");
+    ConvGeometry g;
+    g.in_shape = in;
+    g.map_shape = {spec.size, in.h, in.w};
+    g.pool = parsePoolKind(spec.pool);
+    const int H = in.h, W = in.w;
+    int Hp = H, Wp = W;
+    if (g.pool == PoolKind::Max2) {
+        if (H < 2 || W < 2)
+            throw ConfigError(where + ": max2 pooling of a " + std::to_string(H) + "x" + std::to_string(W) + " map");
+        Hp = H / 2;
+        Wp = W / 2;
+    } else if (g.pool == PoolKind::AvgPool2x2) {
+        Hp = Wp = 2;
+    }
+    g.pooled_shape = {spec.size, Hp, Wp};
+    g.win_off.push_back(0);
+    for (int i = 0; i < Hp; ++i)
+        for (int j = 0; j < Wp; ++j) {
+            int r0 = i, r1 = i + 1, c0 = j, c1 = j + 1;
+            if (g.pool == PoolKind::Max2) {
+                r0 = 2 * i, r1 = 2 * i + 2, c0 = 2 * j, c1 = 2 * j + 2;
+            } else if (g.pool == PoolKind::AvgPool2x2) {
+                r0 = (i * H) / Hp, r1 = ((i + 1) * H + Hp - 1) / Hp;
+                c0 = (j * W) / Wp, c1 = ((j + 1) * W + Wp - 1) / Wp;
+            }
+            for (int r = r0; r < r1; ++r)
+                for (int c = c0; c < c1; ++c)
+                    g.win_idx.push_back(r * W + c);
+            g.win_off.push_back(int(g.win_idx.size()));
+        }
+    return g;
 }
 
 template <typename S>
@@ -180,6 +95,7 @@ void ConvTpNetwork<S>::Param::resize(int out, int in)
     zeroed(m, out, in);
     zeroed(v, out, in);
     zeroed(g_hat, out, in);
+    zeroed(g_hatT, in, out);
     zeroed(g, out, in);
     step = 0;
 }
@@ -193,41 +109,8 @@ ConvTpNetwork<S>::ConvTpNetwork(const ConvTpConfig& config) : m_cfg(config)
     for (std::size_t l = 0; l < m_cfg.blocks.size(); ++l) {
         const LayerSpec& spec = m_cfg.blocks[l];
         const std::string where = "block " + std::to_string(l + 1);
-        if (spec.type != "conv")
-            throw ConfigError(where + ": type '" + spec.type + "' in a conv network (expected conv)");
-        if (spec.size < 1)
-            throw ConfigError(where + ": needs >= 1 output channel");
         Block blk;
-        blk.in_shape = in;
-        blk.map_shape = {spec.size, in.h, in.w};
-        blk.pool = parsePoolKind(spec.pool);
-        const int H = in.h, W = in.w;
-        int Hp = H, Wp = W;
-        if (blk.pool == PoolKind::Max2) {
-            if (H < 2 || W < 2)
-                throw ConfigError(where + ": max2 pooling of a " + std::to_string(H) + "x" + std::to_string(W) + " map");
-            Hp = H / 2;
-            Wp = W / 2;
-        } else if (blk.pool == PoolKind::AvgPool2x2) {
-            Hp = Wp = 2;
-        }
-        blk.pooled_shape = {spec.size, Hp, Wp};
-        // Windows over one plane, each in row-major order (the max-pool tie rule relies on it).
-        blk.win_off.push_back(0);
-        for (int i = 0; i < Hp; ++i)
-            for (int j = 0; j < Wp; ++j) {
-                int r0 = i, r1 = i + 1, c0 = j, c1 = j + 1;
-                if (blk.pool == PoolKind::Max2) {
-                    r0 = 2 * i, r1 = 2 * i + 2, c0 = 2 * j, c1 = 2 * j + 2;
-                } else if (blk.pool == PoolKind::AvgPool2x2) {
-                    r0 = (i * H) / Hp, r1 = ((i + 1) * H + Hp - 1) / Hp;
-                    c0 = (j * W) / Wp, c1 = ((j + 1) * W + Wp - 1) / Wp;
-                }
-                for (int r = r0; r < r1; ++r)
-                    for (int c = c0; c < c1; ++c)
-                        blk.win_idx.push_back(r * W + c);
-                blk.win_off.push_back(int(blk.win_idx.size()));
-            }
+        static_cast<ConvGeometry&>(blk) = ConvGeometry::make(spec, in, where);
         blk.W.resize(spec.size, in.c * 9);
         m_blocks.push_back(std::move(blk));
         in = m_blocks.back().pooled_shape;
@@ -240,20 +123,6 @@ ConvTpNetwork<S>::ConvTpNetwork(const ConvTpConfig& config) : m_cfg(config)
 template <typename S>
 void ConvTpNetwork<S>::initWeights(std::uint64_t seed)
 {
-    // Kaiming normal (fan_in, gain sqrt 2), element order (out, in) as PyTorch fills a weight.
-    auto fill = [seed](Mat& w, std::uint64_t stream) {
-        Rng rng(seed, stream);
-        const double sd = std::sqrt(2.0 / double(w.cols()));
-        const Eigen::Index n = w.size();
-        for (Eigen::Index i = 0; i < n; i += 2) {
-            const double u1 = 1.0 - rng.uniform();  // (0, 1]
-            const double u2 = rng.uniform();
-            const double r = std::sqrt(-2.0 * std::log(u1));
-            w.data()[i] = S(sd * r * std::cos(2.0 * std::numbers::pi * u2));
-            if (i + 1 < n)
-                w.data()[i + 1] = S(sd * r * std::sin(2.0 * std::numbers::pi * u2));
-        }
-    };
     auto reset = [](Param& p) {
         p.m.setZero();
         p.v.setZero();
@@ -262,11 +131,11 @@ void ConvTpNetwork<S>::initWeights(std::uint64_t seed)
         p.step = 0;
     };
     for (std::size_t l = 0; l < m_blocks.size(); ++l) {
-        fill(m_blocks[l].W.w, 10 + l);
+        conv::kaimingNormal(m_blocks[l].W.w, seed, 10 + l);
         reset(m_blocks[l].W);
     }
-    fill(m_S, 1);
-    fill(m_out.w, 3);
+    conv::kaimingNormal(m_S, seed, 1);
+    conv::kaimingNormal(m_out.w, seed, 3);
     reset(m_out);
 }
 
@@ -329,10 +198,12 @@ template <typename S>
 void ConvTpNetwork<S>::standardiseAll()
 {
     for (auto& blk : m_blocks) {
-        if (m_cfg.weight_norm)
-            standardiseRows(blk.W.w, blk.W.w_hat, m_cfg.ws_gain, m_cfg.ws_eps);
-        else
+        if (m_cfg.weight_norm) {
+            standardiseRows(blk.W.w, blk.W.w_hat, m_cfg.ws_gain, m_cfg.ws_eps, &blk.W.w_hatT);
+        } else {
             blk.W.w_hat = blk.W.w;
+            blk.W.w_hatT = blk.W.w.transpose();
+        }
     }
     if (m_cfg.weight_norm)
         standardiseRows(m_out.w, m_out.w_hat, m_cfg.ws_gain, m_cfg.ws_eps);
@@ -347,34 +218,31 @@ void ConvTpNetwork<S>::lifPath(PathState& st, const Block& blk, double vth)
 {
     const S alpha = S(m_cfg.neuron.alpha), beta = S(m_cfg.neuron.beta), th = S(vth);
     const bool soft = m_cfg.neuron.resetKind() == ResetKind::Soft;
-    const Eigen::Index n = st.u.size();
-    S* mem = st.mem.data();
-    S* u = st.u.data();
-    S* s = st.s.data();
-    const S* cur = st.current.data();
-    for (Eigen::Index i = 0; i < n; ++i) {
-        const S ui = alpha * mem[i] + cur[i];
-        const S si = ui >= th ? S(1) : S(0);
-        u[i] = ui;
-        s[i] = si;
-        mem[i] = soft ? ui - th * si : ui * (S(1) - si);
-    }
-    const int C = blk.map_shape.c, hw = blk.map_shape.plane(), P = blk.pooled_shape.plane();
-    for (Eigen::Index r = 0; r < st.s.rows(); ++r)
-        for (int c = 0; c < C; ++c) {
-            const S* plane = st.s.data() + r * st.s.cols() + std::ptrdiff_t(c) * hw;
-            S* out = st.pooled.data() + r * st.pooled.cols() + std::ptrdiff_t(c) * P;
-            for (int q = 0; q < P; ++q) {
-                const int e0 = blk.win_off[q], e1 = blk.win_off[q + 1];
-                S v = blk.pool == PoolKind::Max2 ? -std::numeric_limits<S>::infinity() : S(0);
-                for (int e = e0; e < e1; ++e)
-                    v = blk.pool == PoolKind::Max2 ? std::max(v, plane[blk.win_idx[e]]) : v + plane[blk.win_idx[e]];
-                if (blk.pool == PoolKind::AvgPool2x2)
-                    v /= S(e1 - e0);
-                out[q] = v;
+    const Eigen::Index n = st.u.cols();
+    parallelChunks(std::size_t(st.u.rows()), conv::kRowGrain, [&](std::size_t r0, std::size_t r1) {
+        for (Eigen::Index r = Eigen::Index(r0); r < Eigen::Index(r1); ++r) {
+            S* mem = st.mem.data() + r * n;
+            S* u = st.u.data() + r * n;
+            S* s = st.s.data() + r * n;
+            const S* cur = st.current.data() + r * n;
+            for (Eigen::Index i = 0; i < n; ++i) {
+                const S ui = alpha * mem[i] + cur[i];
+                const S si = ui >= th ? S(1) : S(0);
+                u[i] = ui;
+                s[i] = si;
+                mem[i] = soft ? ui - th * si : ui * (S(1) - si);
             }
+            conv::poolRow(blk, s, st.pooled.data() + r * st.pooled.cols());
         }
+    });
     st.trace = beta * st.trace + st.pooled;
+}
+
+template <typename S>
+void ConvTpNetwork<S>::convForward(const Mat& a, Block& blk, PathState& st)
+{
+    st.event = conv::convForward(a, blk.in_shape, blk.W.w_hat, blk.W.w_hatT, m_cfg.path, st.act, st.current);
+    (st.event ? m_eventRows : m_denseRows) += a.rows();
 }
 
 template <typename S>
@@ -386,25 +254,19 @@ void ConvTpNetwork<S>::forwardStep(const Batch& batch, int t, bool withTarget)
         for (int k = 0; k < m_K; ++k)
             m_labelTrace(k, m_classLabel[k]) += S(1);
     }
-    m_frame.setZero();
-    const auto& off = batch.row_offsets[std::size_t(t)];
-    const auto& units = batch.units[std::size_t(t)];
-    const auto& values = batch.values[std::size_t(t)];
-    for (int b = 0; b < m_B; ++b)
-        for (auto e = off[b]; e < off[b + 1]; ++e)
-            m_frame(b, units[e]) += S(values[e]);
+    conv::denseFrame(batch, t, m_frame);
 
     for (std::size_t l = 0; l < m_blocks.size(); ++l) {
         Block& blk = m_blocks[l];
         const Mat& a = l == 0 ? m_frame : m_blocks[l - 1].in.pooled;
-        convRows(a, blk.in_shape, blk.W.w_hat, blk.in.current);
+        convForward(a, blk, blk.in);
         lifPath(blk.in, blk, m_cfg.neuron.v_th);
         if (!withTarget)
             continue;
         if (l == 0) {
             lifPath(blk.tgt, blk, m_cfg.target_v_th);  // current = S_hat column of the class, set in beginBatch
         } else {
-            convRows(m_blocks[l - 1].tgt.pooled, blk.in_shape, blk.W.w_hat, blk.tgt.current);
+            convForward(m_blocks[l - 1].tgt.pooled, blk, blk.tgt);
             lifPath(blk.tgt, blk, m_cfg.neuron.v_th);
         }
     }
@@ -422,30 +284,37 @@ void ConvTpNetwork<S>::lossAndGradients(Block& blk, int l, double lr)
 
     // Soft targets: D = mean over positions of the channel-vector distance between previous-layer
     // target traces; y = softmax(-D) over the B columns (class rows weighted by their counts).
-    for (int k = 0; k < K; ++k) {
-        S dmin = std::numeric_limits<S>::infinity();
-        for (int k2 = 0; k2 < K; ++k2) {
-            S dist = 0;
-            for (int p = 0; p < prevP; ++p) {
-                S acc = 0;
+    // Per position the squares are summed over channels in channel order (a vector over the
+    // positions, read contiguously), then the roots over positions in position order.
+    parallelChunks(std::size_t(K), 1, [&](std::size_t k0, std::size_t k1) {
+        std::vector<S> acc(static_cast<std::size_t>(prevP));
+        for (int k = int(k0); k < int(k1); ++k) {
+            S dmin = std::numeric_limits<S>::infinity();
+            for (int k2 = 0; k2 < K; ++k2) {
+                std::fill(acc.begin(), acc.end(), S(0));
                 for (int c = 0; c < prevC; ++c) {
-                    const int j = c * prevP + p;
-                    const S d = prev(k, j) - prev(k2, j) + S(1e-9);
-                    acc += d * d;
+                    const S* a = &prev(k, c * prevP);
+                    const S* b = &prev(k2, c * prevP);
+                    for (int p = 0; p < prevP; ++p) {
+                        const S d = a[p] - b[p] + S(1e-9);
+                        acc[std::size_t(p)] += d * d;
+                    }
                 }
-                dist += std::sqrt(acc);
+                S dist = 0;
+                for (int p = 0; p < prevP; ++p)
+                    dist += std::sqrt(acc[std::size_t(p)]);
+                blk.y(k, k2) = dist / S(prevP);
+                dmin = std::min(dmin, blk.y(k, k2));
             }
-            blk.y(k, k2) = dist / S(prevP);
-            dmin = std::min(dmin, blk.y(k, k2));
+            S denom = 0;
+            for (int k2 = 0; k2 < K; ++k2) {
+                blk.y(k, k2) = std::exp(-(blk.y(k, k2) - dmin));
+                denom += S(m_classCount[k2]) * blk.y(k, k2);
+            }
+            for (int k2 = 0; k2 < K; ++k2)
+                blk.y(k, k2) /= denom;
         }
-        S denom = 0;
-        for (int k2 = 0; k2 < K; ++k2) {
-            blk.y(k, k2) = std::exp(-(blk.y(k, k2) - dmin));
-            denom += S(m_classCount[k2]) * blk.y(k, k2);
-        }
-        for (int k2 = 0; k2 < K; ++k2)
-            blk.y(k, k2) /= denom;
-    }
+    });
 
     // Logits (flattened dot product / P), log-softmax with max subtraction, loss, class-summed G.
     const S invP = S(1.0 / double(blk.pooled_shape.plane()));
@@ -478,34 +347,20 @@ void ConvTpNetwork<S>::lossAndGradients(Block& blk, int l, double lr)
     const Mat gEps = (blk.gc * teps) * invP;
     const Mat gTeps = (blk.gc.transpose() * eps) * invP;
     const S kappa = S(m_cfg.neuron.surrogate_scale), pi = S(std::numbers::pi);
-    const int C = blk.map_shape.c, hw = blk.map_shape.plane(), P = blk.pooled_shape.plane();
     auto backward = [&](PathState& st, const Mat& gPool, double vth) {
-        st.delta.setZero();
-        for (Eigen::Index r = 0; r < st.delta.rows(); ++r)
-            for (int c = 0; c < C; ++c) {
-                const std::ptrdiff_t full = r * st.delta.cols() + std::ptrdiff_t(c) * hw;
-                S* dst = st.delta.data() + full;
-                const S* spk = st.s.data() + full;
-                const S* g = gPool.data() + r * gPool.cols() + std::ptrdiff_t(c) * P;
-                for (int q = 0; q < P; ++q) {
-                    const int e0 = blk.win_off[q], e1 = blk.win_off[q + 1];
-                    if (blk.pool == PoolKind::Max2) {
-                        int best = e0;  // first maximum in row-major order (PyTorch CPU tie rule)
-                        for (int e = e0 + 1; e < e1; ++e)
-                            if (spk[blk.win_idx[e]] > spk[blk.win_idx[best]])
-                                best = e;
-                        dst[blk.win_idx[best]] += g[q];
-                    } else {
-                        const S share = blk.pool == PoolKind::AvgPool2x2 ? g[q] / S(e1 - e0) : g[q];
-                        for (int e = e0; e < e1; ++e)
-                            dst[blk.win_idx[e]] += share;
-                    }
+        const S th = S(vth);
+        const Eigen::Index n = st.delta.cols();
+        parallelChunks(std::size_t(st.delta.rows()), conv::kRowGrain, [&](std::size_t r0, std::size_t r1) {
+            for (Eigen::Index r = Eigen::Index(r0); r < Eigen::Index(r1); ++r) {
+                S* d = st.delta.data() + r * n;
+                const S* u = st.u.data() + r * n;
+                std::fill(d, d + n, S(0));
+                conv::unpoolRowAdd(blk, st.s.data() + r * n, gPool.data() + r * gPool.cols(), d);
+                for (Eigen::Index i = 0; i < n; ++i) {
+                    const S x = pi * (u[i] - th);
+                    d[i] *= kappa / (S(1) + x * x);
                 }
             }
-        const S th = S(vth);
-        st.delta.array() *= st.u.array().unaryExpr([&](S u) {
-            const S x = pi * (u - th);
-            return kappa / (S(1) + x * x);
         });
     };
     backward(blk.in, gEps, m_cfg.neuron.v_th);
@@ -514,9 +369,13 @@ void ConvTpNetwork<S>::lossAndGradients(Block& blk, int l, double lr)
     // Conv weight gradient (input path, plus the target path for blocks >= 2), then the
     // standardisation Jacobian, then Adam.
     blk.W.g_hat.setZero();
-    convGradRows(blk.in.delta, l == 0 ? m_frame : m_blocks[l - 1].in.pooled, blk.in_shape, blk.W.g_hat);
+    blk.W.g_hatT.setZero();
+    conv::convWeightGradient(blk.in.delta, l == 0 ? m_frame : m_blocks[l - 1].in.pooled, blk.in_shape, blk.in.event,
+                             blk.in.act, blk.in.deltaT, blk.W.g_hat, blk.W.g_hatT);
     if (l >= 1)
-        convGradRows(blk.tgt.delta, m_blocks[l - 1].tgt.pooled, blk.in_shape, blk.W.g_hat);
+        conv::convWeightGradient(blk.tgt.delta, m_blocks[l - 1].tgt.pooled, blk.in_shape, blk.tgt.event, blk.tgt.act,
+                                 blk.tgt.deltaT, blk.W.g_hat, blk.W.g_hatT);
+    conv::addTransposed(blk.W.g_hatT, blk.W.g_hat);
     if (m_cfg.weight_norm)
         standardiseBackward(blk.W.w, blk.W.g_hat, blk.W.g, m_cfg.ws_gain, m_cfg.ws_eps);
     else
@@ -632,6 +491,46 @@ void ConvTpNetwork<S>::checkFinite() const
         check(m_blocks[l].W.w, "W" + std::to_string(l + 1));
     check(m_out.w, "W_out");
     check(m_S, "S");
+}
+
+template <typename S>
+std::vector<MemoryRow> ConvTpNetwork<S>::memory() const
+{
+    auto bytes = [](const Mat& m) { return std::size_t(m.size()) * sizeof(S); };
+    auto path = [&](const PathState& p) {
+        return bytes(p.mem) + bytes(p.u) + bytes(p.s) + bytes(p.pooled) + bytes(p.trace);
+    };
+    std::vector<MemoryRow> rows;
+    for (std::size_t l = 0; l < m_blocks.size(); ++l) {
+        const Block& b = m_blocks[l];
+        MemoryRow r;
+        r.part = "block " + std::to_string(l + 1);
+        r.weights_bytes = bytes(b.W.w);
+        r.optimizer_bytes = bytes(b.W.m) + bytes(b.W.v);
+        r.rule_state_bytes = path(b.in) + path(b.tgt);
+        r.trace_bytes = bytes(b.in.trace) + bytes(b.tgt.trace);
+        r.buffer_bytes = bytes(b.W.w_hat) + bytes(b.W.w_hatT) + bytes(b.W.g_hat) + bytes(b.W.g_hatT) + bytes(b.W.g) +
+                         bytes(b.in.current) + bytes(b.tgt.current) + bytes(b.in.delta) + bytes(b.tgt.delta) +
+                         bytes(b.in.deltaT) + bytes(b.tgt.deltaT) + b.in.act.bytes() + b.tgt.act.bytes() + bytes(b.z) +
+                         bytes(b.y) + bytes(b.gc);
+        r.model_bytes = 2 * std::size_t(m_cfg.max_batch) * std::size_t(b.pooled_shape.size()) * sizeof(S);
+        rows.push_back(r);
+    }
+    MemoryRow out;
+    out.part = "readout";
+    out.weights_bytes = bytes(m_out.w);
+    out.optimizer_bytes = bytes(m_out.m) + bytes(m_out.v);
+    out.buffer_bytes = bytes(m_out.g) + bytes(m_mout);
+    rows.push_back(out);
+    MemoryRow sp;
+    sp.part = "target projection S";
+    sp.weights_bytes = bytes(m_S);
+    sp.rule_state_bytes = bytes(m_labelTrace);
+    sp.trace_bytes = bytes(m_labelTrace);
+    sp.buffer_bytes = bytes(m_Shat);
+    sp.model_bytes = bytes(m_S);
+    rows.push_back(sp);
+    return rows;
 }
 
 template class ConvTpNetwork<float>;

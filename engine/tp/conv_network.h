@@ -43,6 +43,64 @@ struct MapShape {
     int size() const { return c * h * w; }
 };
 
+/// The shapes and pooling windows of one conv block: 3x3 conv (pad 1) of in_shape to map_shape
+/// (full resolution, where the LIF neurons live), pooled to pooled_shape. Window q of a plane
+/// covers the positions win_idx[win_off[q] .. win_off[q+1]) in row-major order (the max-pool
+/// tie rule relies on that order).
+struct ConvGeometry {
+    MapShape in_shape, map_shape, pooled_shape;
+    PoolKind pool = PoolKind::None;
+    std::vector<int> win_off, win_idx;
+
+    /// Throws ConfigError (naming `where`) for a bad spec or a map too small for its pooling.
+    static ConvGeometry make(const LayerSpec& spec, MapShape in, const std::string& where);
+};
+
+/// The non-zero entries of a batch of maps, per row in (c, h, w) order, with the start of each
+/// channel: row b, channel c holds [chan[b*(C+1)+c], chan[b*(C+1)+c+1]) of pos / val.
+template <typename S>
+struct ActiveInputs {
+    std::vector<int> chan;  ///< rows*(C+1) offsets into pos / val
+    std::vector<int> pos;   ///< h*W + w of each active entry
+    std::vector<S> val;
+    std::size_t active = 0, total = 0;
+
+    double density() const { return total ? double(active) / double(total) : 0.0; }
+    std::size_t bytes() const { return (chan.size() + pos.size()) * sizeof(int) + val.size() * sizeof(S); }
+
+    template <typename M>
+    void build(const M& a, const MapShape& in)
+    {
+        const int C = in.c, HW = in.plane();
+        const Eigen::Index rows = a.rows();
+        chan.resize(std::size_t(rows) * std::size_t(C + 1));
+        pos.clear();
+        val.clear();
+        for (Eigen::Index b = 0; b < rows; ++b) {
+            const S* row = a.data() + b * a.cols();
+            for (int c = 0; c < C; ++c) {
+                chan[std::size_t(b) * std::size_t(C + 1) + std::size_t(c)] = int(pos.size());
+                const S* plane = row + std::ptrdiff_t(c) * HW;
+                for (int p = 0; p < HW; ++p)
+                    if (plane[p] != S(0)) {
+                        pos.push_back(p);
+                        val.push_back(plane[p]);
+                    }
+            }
+            chan[std::size_t(b) * std::size_t(C + 1) + std::size_t(C)] = int(pos.size());
+        }
+        active = pos.size();
+        total = std::size_t(rows) * std::size_t(a.cols());
+    }
+
+    /// The active entries of row b, channels [c0, c1).
+    std::pair<int, int> range(Eigen::Index b, int C, int c0, int c1) const
+    {
+        const std::size_t base = std::size_t(b) * std::size_t(C + 1);
+        return {chan[base + std::size_t(c0)], chan[base + std::size_t(c1)]};
+    }
+};
+
 /// Everything the conv engine needs to build a network.
 struct ConvTpConfig {
     MapShape input;                 ///< C_in, H, W of an input frame (flattened (c, h, w) in a Batch)
@@ -55,6 +113,7 @@ struct ConvTpConfig {
     bool weight_norm = true;        ///< scaled weight standardisation (norm "weight")
     double ws_gain = 1.8, ws_eps = 1e-5;
     AdamSettings adam;
+    ComputePath path = ComputePath::Auto;  ///< conv inputs: event-driven, im2col + GEMM, or by density
 
     static ConvTpConfig fromExperiment(const Experiment& e, MapShape input, int classes);
 };
@@ -68,8 +127,10 @@ public:
     struct Param {
         Mat w;      ///< raw weights
         Mat w_hat;  ///< standardised weights of the current forward pass (= w without weight norm)
+        Mat w_hatT; ///< w_hat transposed (in, out), for the event-driven conv
         Mat m, v;   ///< Adam moments
         Mat g_hat;  ///< dE/dW_hat (conv blocks; before the standardisation Jacobian)
+        Mat g_hatT; ///< the event-driven kernels' part of dE/dW_hat, transposed (in, out)
         Mat g;      ///< gradient given to Adam
         std::int64_t step = 0;
         void resize(int out, int in);
@@ -81,12 +142,12 @@ public:
         Mat pooled, trace; ///< pooled spikes (the block's output) and their trace
         Mat current;       ///< input current on the full map
         Mat delta;         ///< full map: psi * (dE/d trace unpooled); target path: class-summed
+        Mat deltaT;        ///< delta per row transposed to (H*W, C) (event-driven weight gradient)
+        ActiveInputs<S> act;  ///< the active entries of this path's block input at this step
+        bool event = false;   ///< this step's conv took the event-driven path
     };
 
-    struct Block {
-        MapShape in_shape, map_shape, pooled_shape;
-        PoolKind pool = PoolKind::None;
-        std::vector<int> win_off, win_idx;  ///< pooling windows over one plane: positions of window q
+    struct Block : ConvGeometry {
         Param W;                             ///< (C_out, C_in*9)
         PathState in, tgt;
         Mat z;   ///< (B, K) logits / P against the class target traces
@@ -111,6 +172,10 @@ public:
     /// Throws DivergenceError naming the matrix if any weight is NaN or Inf.
     void checkFinite() const;
 
+    /// Bytes allocated per part ("block l", "readout", "target projection S"), measured from
+    /// the containers; model_bytes = 2*B*pooled traces per block (B = max_batch) and S.
+    std::vector<MemoryRow> memory() const;
+
     const ConvTpConfig& config() const { return m_cfg; }
     std::vector<Block>& blocks() { return m_blocks; }
     const std::vector<Block>& blocks() const { return m_blocks; }
@@ -118,6 +183,10 @@ public:
     const Param& readout() const { return m_out; }
     Mat& targetProjection() { return m_S; }         ///< S (C_1*H_1*W_1, C), frozen
     int features() const { return m_blocks.back().pooled_shape.size(); }
+
+    /// Rows convolved so far by im2col + GEMM and by the event-driven kernels.
+    std::int64_t denseProducts() const { return m_denseRows; }
+    std::int64_t eventProducts() const { return m_eventRows; }
 
     int batchRows() const { return m_B; }
     int classRows() const { return m_K; }
@@ -134,6 +203,8 @@ private:
     void standardiseAll();
     void forwardStep(const Batch& batch, int t, bool withTarget);
     void lifPath(PathState& st, const Block& blk, double vth);
+    /// st.current = conv of the block input a (conv::convForward), counted.
+    void convForward(const Mat& a, Block& blk, PathState& st);
     void lossAndGradients(Block& blk, int l, double lr);
     void readoutStep(const Batch& batch, double lr, bool learn);
     void scorePredictions(const Batch& batch, BatchStats& stats) const;
@@ -148,6 +219,7 @@ private:
     std::vector<int> m_rowClass, m_classLabel, m_classCount;
     int m_B = 0, m_K = 0;
     double m_readoutLoss = 0;
+    std::int64_t m_denseRows = 0, m_eventRows = 0;
 };
 
 extern template class ConvTpNetwork<float>;

@@ -4,6 +4,7 @@
 
 #include "core/errors.h"
 #include "core/sample.h"
+#include "tp/conv_network.h"
 #include "train/model.h"
 
 namespace tp {
@@ -14,19 +15,31 @@ NetShape NetShape::fromConfig(const TpConfig& config)
     net.inputs = std::size_t(config.inputs);
     net.classes = std::size_t(config.classes);
     std::size_t prev = net.inputs;
+    MapShape map{config.input_shape[0], config.input_shape[1], config.input_shape[2]};
     for (std::size_t i = 0; i < config.layers.size(); ++i) {
         const LayerSpec& spec = config.layers[i];
-        if (spec.type != "lif")
-            throw ConfigError({{"network.layers[" + std::to_string(i) + "].type",
-                                "the memory model derives the shape of dense LIF layers only; give the feature-map "
-                                "size of a '" + spec.type + "' layer in a NetShape"}});
+        const std::string field = "network.layers[" + std::to_string(i) + "].type";
         Layer layer;
-        layer.neurons = std::size_t(spec.size);
-        layer.ff_weights = layer.neurons * prev;
-        layer.synapses = layer.ff_weights;
-        layer.recurrent = spec.recurrent;
+        if (spec.type == "conv") {
+            if (std::size_t(map.size()) != prev || map.h * map.w == 1)
+                throw ConfigError({{field, "the memory model sizes conv layers from a spatial input shape"}});
+            const ConvGeometry g = ConvGeometry::make(spec, map, "block " + std::to_string(i + 1));
+            layer.neurons = std::size_t(g.map_shape.size());
+            layer.traced = std::size_t(g.pooled_shape.size());
+            layer.ff_weights = std::size_t(g.map_shape.c) * std::size_t(map.c) * 9;
+            layer.synapses = layer.neurons * std::size_t(map.c) * 9;
+            map = g.pooled_shape;
+        } else if (spec.type == "lif") {
+            layer.neurons = layer.traced = std::size_t(spec.size);
+            layer.ff_weights = layer.neurons * prev;
+            layer.synapses = layer.ff_weights;
+            layer.recurrent = spec.recurrent;
+            map = {0, 1, 1};
+        } else {
+            throw ConfigError({{field, "the memory model sizes lif and conv layers only, not '" + spec.type + "'"}});
+        }
         net.layers.push_back(layer);
-        prev = layer.neurons;
+        prev = layer.traced;
     }
     return net;
 }
@@ -39,6 +52,14 @@ static std::size_t sumNeurons(const NetShape& net)
     return s;
 }
 
+static std::size_t sumTraced(const NetShape& net)
+{
+    std::size_t s = 0;
+    for (const auto& l : net.layers)
+        s += l.traced;
+    return s;
+}
+
 static std::size_t firstNeurons(const NetShape& net)
 {
     return net.layers.empty() ? 0 : net.layers.front().neurons;
@@ -48,12 +69,12 @@ std::size_t tpModelValues(const NetShape& net, std::size_t B)
 {
     const std::size_t K = std::min(B, net.classes), C = net.classes, H1 = firstNeurons(net);
     const bool rec1 = !net.layers.empty() && net.layers.front().recurrent;
-    return (B + K) * sumNeurons(net) + K * C + C * H1 + (rec1 ? H1 * H1 : 0);
+    return (B + K) * sumTraced(net) + K * C + C * H1 + (rec1 ? H1 * H1 : 0);
 }
 
 std::size_t tpPaperValues(const NetShape& net, std::size_t B)
 {
-    return 2 * B * sumNeurons(net) + net.classes * firstNeurons(net);
+    return 2 * B * sumTraced(net) + net.classes * firstNeurons(net);
 }
 
 std::size_t bpttModelValues(const NetShape& net, std::size_t B, std::size_t T)
@@ -71,7 +92,7 @@ std::size_t epropModelValues(const NetShape& net, std::size_t B)
 
 std::size_t auxModelValues(const NetShape& net, std::size_t B)
 {
-    return (B + net.classes) * sumNeurons(net);
+    return (B + net.classes) * sumTraced(net);
 }
 
 std::size_t weightValues(const NetShape& net)
@@ -80,7 +101,7 @@ std::size_t weightValues(const NetShape& net)
     for (const auto& l : net.layers)
         w += l.ff_weights + (l.recurrent ? l.neurons * l.neurons : 0);
     if (!net.layers.empty())
-        w += net.classes * net.layers.back().neurons;
+        w += net.classes * net.layers.back().traced;
     return w;
 }
 

@@ -10,6 +10,10 @@
 /// (Table 3's entries are per sample: multiply by B where the state is per sample).
 ///
 /// Rule state ("model_bytes"; the part that differs between the rules):
+/// Conv networks: sum_l H_l below counts the traced (pooled) maps in TP's and the aux rule's traces
+/// and in the readout's weights, and the full maps (where u and s live) in BPTT's history;
+/// H_1 of S is the full first map (tp-algorithm.md section 5.3).
+///
 ///   TP (paper, Eq. 25 reconstruction, Table 3 "LH" space + "OH" aux):
 ///       paper  = 2*B*sum_l H_l            two per-neuron traces per layer (input and target path)
 ///              + C*H_1                    the one fixed target projection S
@@ -60,7 +64,8 @@ class Model;
 /// fan-in times neurons; a conv layer gives its feature-map size and kernel weights here).
 struct NetShape {
     struct Layer {
-        std::size_t neurons = 0;      ///< H_l (a conv layer: channels * height * width)
+        std::size_t neurons = 0;      ///< H_l (a conv layer: channels * height * width of its full map)
+        std::size_t traced = 0;       ///< values of the layer's output, what TP traces (conv: the pooled map; dense: H_l)
         std::size_t ff_weights = 0;   ///< feed-forward synapses into the layer (dense: H_l * H_{l-1})
         std::size_t synapses = 0;     ///< per-synapse state for e-prop (dense: H_l * H_{l-1})
         bool recurrent = false;       ///< adds H_l^2 weights and synapses
@@ -68,8 +73,9 @@ struct NetShape {
     std::size_t inputs = 0, classes = 0;
     std::vector<Layer> layers;
 
-    /// The shape of the dense LIF network of `config`; throws ConfigError for a layer type
-    /// whose feature-map size it cannot derive (conv: build a NetShape by hand).
+    /// The shape of the network of `config`: dense LIF layers, or conv blocks on
+    /// config.input_shape (3x3 kernels; neurons = full map, traced = pooled map, e-prop synapses =
+    /// neurons * C_in * 9). Throws ConfigError for a layer type it cannot size.
     static NetShape fromConfig(const TpConfig& config);
 };
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "bptt/bptt_model.h"
+#include "bptt/conv_bptt_network.h"
 #include "core/errors.h"
 #include "tp/conv_network.h"
 #include "train/net_model.h"
@@ -27,17 +28,16 @@ void forEachMatrix(TpNetwork<S>& net, Fn&& fn)
     fn("W_out", net.readout().w, &net.readout());
 }
 
-/// The conv engine behind the NetModel interface: its config() is the TpConfig the model was
-/// made from, and its spike counts are per channel-plane (divided by H*W of the block's map),
-/// so that spike_count[l] / layers[l].size is spikes per neuron as for dense layers.
-template <typename S>
-class ConvTpNet {
+/// A conv engine (TP or BPTT) behind the NetModel interface: its config() is the TpConfig the
+/// model was made from, and its spike counts are per channel-plane (divided by H*W of the
+/// block's map), so that spike_count[l] / layers[l].size is spikes per neuron as for dense layers.
+template <typename Inner>
+class ConvNet {
 public:
-    using Inner = ConvTpNetwork<S>;
     using WMat = typename Inner::Mat;
     using Param = typename Inner::Param;
 
-    explicit ConvTpNet(const TpConfig& c) : m_cfg(c), m_net(convConfig(c)) {}
+    explicit ConvNet(const TpConfig& c) : m_cfg(c), m_net(convConfig(c)) {}
 
     static ConvTpConfig convConfig(const TpConfig& c)
     {
@@ -54,6 +54,7 @@ public:
         cc.readout_leak = c.readout_leak;
         cc.weight_norm = c.norm == "weight";
         cc.adam = c.adam;
+        cc.path = c.path;
         return cc;
     }
 
@@ -61,71 +62,33 @@ public:
     BatchStats trainBatch(const Batch& b, double lr) { return perNeuron(m_net.trainBatch(b, lr), b); }
     BatchStats evaluateBatch(const Batch& b) { return perNeuron(m_net.evaluateBatch(b), b); }
     const TpConfig& config() const { return m_cfg; }
-    std::int64_t denseProducts() const { return m_dense; }
-    std::int64_t eventProducts() const { return 0; }
+    std::int64_t denseProducts() const { return m_net.denseProducts(); }
+    std::int64_t eventProducts() const { return m_net.eventProducts(); }
+    std::vector<MemoryRow> memory() const { return m_net.memory(); }
     Inner& inner() { return m_net; }
 
-    std::vector<MemoryRow> memory() const
-    {
-        auto bytes = [](const WMat& m) { return std::size_t(m.size()) * sizeof(S); };
-        auto path = [&](const typename Inner::PathState& p) {
-            return bytes(p.mem) + bytes(p.u) + bytes(p.s) + bytes(p.pooled) + bytes(p.trace);
-        };
-        std::vector<MemoryRow> rows;
-        const auto& blocks = m_net.blocks();
-        for (std::size_t l = 0; l < blocks.size(); ++l) {
-            const auto& b = blocks[l];
-            MemoryRow r;
-            r.part = "block " + std::to_string(l + 1);
-            r.weights_bytes = bytes(b.W.w);
-            r.optimizer_bytes = bytes(b.W.m) + bytes(b.W.v);
-            r.rule_state_bytes = path(b.in) + path(b.tgt);
-            r.trace_bytes = bytes(b.in.trace) + bytes(b.tgt.trace);
-            r.buffer_bytes = bytes(b.W.w_hat) + bytes(b.W.g_hat) + bytes(b.W.g) + bytes(b.in.current) +
-                             bytes(b.tgt.current) + bytes(b.in.delta) + bytes(b.tgt.delta) + bytes(b.z) + bytes(b.y) +
-                             bytes(b.gc);
-            r.model_bytes = 2 * std::size_t(m_cfg.max_batch) * std::size_t(b.pooled_shape.size()) * sizeof(S);
-            rows.push_back(r);
-        }
-        MemoryRow out;
-        out.part = "readout";
-        out.weights_bytes = bytes(m_net.readout().w);
-        out.optimizer_bytes = bytes(m_net.readout().m) + bytes(m_net.readout().v);
-        out.buffer_bytes = bytes(m_net.readout().g) + bytes(m_net.readoutMembrane());
-        rows.push_back(out);
-        MemoryRow sp;
-        sp.part = "target projection S";
-        sp.weights_bytes = 2 * bytes(const_cast<Inner&>(m_net).targetProjection());  // S and its standardised form
-        sp.rule_state_bytes = bytes(m_net.labelTrace());
-        sp.model_bytes = bytes(const_cast<Inner&>(m_net).targetProjection());
-        rows.push_back(sp);
-        return rows;
-    }
-
 private:
-    BatchStats perNeuron(BatchStats s, const Batch& b)
+    BatchStats perNeuron(BatchStats s, const Batch&)
     {
         const auto& blocks = m_net.blocks();
         for (std::size_t l = 0; l < blocks.size() && l < s.spike_count.size(); ++l)
             s.spike_count[l] /= double(blocks[l].map_shape.plane());
-        // Dense conv products: every block input of every row at every step.
-        m_dense += std::int64_t(b.size) * b.steps * std::int64_t(blocks.size());
         return s;
     }
 
     TpConfig m_cfg;
     Inner m_net;
-    std::int64_t m_dense = 0;
 };
 
-/// Conv checkpoints: "W<l>" per block (C_out, C_in*9), "S" (frozen) and "W_out".
-template <typename S, typename Fn>
-void forEachMatrix(ConvTpNet<S>& net, Fn&& fn)
+/// Conv checkpoints: "W<l>" per block (C_out, C_in*9), "S" (TP only, frozen) and "W_out".
+template <typename Inner, typename Fn>
+void forEachMatrix(ConvNet<Inner>& net, Fn&& fn)
 {
     auto& inner = net.inner();
     for (std::size_t l = 0; l < inner.blocks().size(); ++l)
         fn("W" + std::to_string(l + 1), inner.blocks()[l].W.w, &inner.blocks()[l].W);
-    fn("S", inner.targetProjection(), nullptr);
+    if constexpr (requires { inner.targetProjection(); })
+        fn("S", inner.targetProjection(), nullptr);
     fn("W_out", inner.readout().w, &inner.readout());
 }
 
@@ -185,11 +148,19 @@ public:
     }
 };
 
-template <typename S>
-class ConvTpModel final : public NetModel<ConvTpNet<S>> {
+template <typename Inner>
+class ConvModel final : public NetModel<ConvNet<Inner>> {
 public:
-    explicit ConvTpModel(const TpConfig& c) : NetModel<ConvTpNet<S>>(c) {}
+    explicit ConvModel(const TpConfig& c) : NetModel<ConvNet<Inner>>(c) {}
 };
+
+template <template <typename> class Net>
+std::unique_ptr<Model> makeConvModel(const TpConfig& config, Precision precision)
+{
+    if (precision == Precision::Float64)
+        return std::make_unique<ConvModel<Net<double>>>(config);
+    return std::make_unique<ConvModel<Net<float>>>(config);
+}
 
 } // namespace
 
@@ -213,10 +184,8 @@ std::unique_ptr<Model> makeModel(const TpConfig& config, Precision precision)
 {
     if (isConvConfig(config)) {
         if (config.rule.name == "bptt")
-            throw ConfigError(std::vector<ConfigIssue>{{"rule.name", "BPTT for conv networks is not in this build yet (use tp)"}});
-        if (precision == Precision::Float64)
-            return std::make_unique<ConvTpModel<double>>(config);
-        return std::make_unique<ConvTpModel<float>>(config);
+            return makeConvModel<ConvBpttNetwork>(config, precision);
+        return makeConvModel<ConvTpNetwork>(config, precision);
     }
     if (config.rule.name == "bptt")
         return makeBpttModel(config, precision);

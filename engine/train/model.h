@@ -45,9 +45,9 @@ public:
     virtual std::pair<std::int64_t, std::int64_t> pathCounts() const = 0;
 };
 
-/// A dense model (TP or BPTT, by rule.name) for lif layers, the conv TP engine for conv layers
-/// (config.input_shape gives the frame's (C, H, W)). Throws ConfigError for conv layers mixed
-/// with lif ones and for BPTT with conv layers.
+/// A dense model (TP or BPTT, by rule.name) for lif layers, the conv TP or conv BPTT engine for
+/// conv layers (config.input_shape gives the frame's (C, H, W)). Throws ConfigError for conv
+/// layers mixed with lif ones.
 std::unique_ptr<Model> makeModel(const TpConfig& config, Precision precision);
 
 /// True when the layers are conv (all of them); throws ConfigError when conv and lif are mixed.

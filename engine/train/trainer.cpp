@@ -67,8 +67,6 @@ TpConfig modelConfig(const Experiment& e, const Dataset& d)
                                            "' layers: a conv network has only conv layers (the readout is "
                                            "fully connected), a dense one only lif layers"}});
     }
-    if (conv && e.rule.name == "bptt")
-        throw ConfigError(std::vector<ConfigIssue>{{"rule.name", "BPTT for conv networks is not in this build yet (use tp)"}});
     if (e.network.inputs != 0 && e.network.inputs != d.channels())
         throw ConfigError({{"network.inputs", "is " + std::to_string(e.network.inputs) + " but the dataset has " +
                                                   std::to_string(d.channels()) + " input channels (use 0 to take it from the dataset)"}});

@@ -322,6 +322,8 @@ private slots:
         QVERIFY(o.value(QLatin1String("samples_per_second")).toDouble() > 0);
         QCOMPARE(o.value(QLatin1String("batches")).toInt(), 3);
         QVERIFY(o.value(QLatin1String("seconds")).toDouble() > 0);
+        QVERIFY(o.value(QLatin1String("cpu_seconds")).toDouble() > 0);
+        QVERIFY(o.value(QLatin1String("samples_per_cpu_second")).toDouble() > 0);
 
         const CliResult bad = runCli({QStringLiteral("bench"), QStringLiteral("--workload"), QStringLiteral("mnist")});
         EXPECT_EXIT(bad, 2);

@@ -3,6 +3,7 @@
 // real datasets: they open with the paper's binning, augmentation is deterministic, and
 // `train` learns them (accuracy well above chance).
 #include <cmath>
+#include <map>
 
 #include <QDir>
 #include <QJsonDocument>
@@ -73,12 +74,32 @@ private slots:
         QVERIFY2(conv.exitCode == 0, conv.err.constData());
         const double convBest = bestTestAccuracy(conv.out);
         QVERIFY2(convBest >= 0.2, qPrintable(QString("conv best %1 (chance 1/11)").arg(convBest)));
-        // BPTT has no conv engine yet: a clear message once the data has loaded.
+        // The same file with the conv BPTT baseline (one Adam step per batch: a larger lr).
         QStringList bptt = convRun;
-        bptt << "--set" << "rule.name=bptt";
+        bptt << "--set" << "rule.name=bptt" << "--set" << "run.lr=0.01";
         const CliResult vgg = runCli(bptt);
-        QCOMPARE(vgg.exitCode, 2);
-        QVERIFY2(vgg.err.contains("BPTT for conv networks is not in this build yet"), vgg.err.constData());
+        QVERIFY2(vgg.exitCode == 0, vgg.err.constData());
+        const double bpttBest = bestTestAccuracy(vgg.out);
+        qInfo("conv TP best %.3f, conv BPTT best %.3f (chance 1/11)", convBest, bpttBest);
+        QVERIFY2(bpttBest >= 0.2, qPrintable(QString("conv BPTT best %1 (chance 1/11)").arg(bpttBest)));
+        // `memory` sizes the conv blocks from the dataset's (C, H, W): measured = model for TP and
+        // BPTT, and BPTT's history grows 4x from T = 5 to T = 20 while TP's state does not.
+        const CliResult mem = runCli({"memory", experiment("dvsgesture-vgg9.json"), "--json", "--set",
+                                      "dataset.path=" + root, "--set", convRun[6], "--steps", "5,20", "--classes",
+                                      "11", "--batch", "8"});
+        QVERIFY2(mem.exitCode == 0, mem.err.constData());
+        std::map<QString, double> measured;
+        for (const QByteArray& line : mem.out.split('\n')) {
+            const QJsonObject row = QJsonDocument::fromJson(line).object();
+            if (!row.contains("measured_bytes"))
+                continue;
+            QCOMPARE(row.value("measured_bytes").toDouble(), row.value("model_bytes").toDouble());
+            measured[row.value("rule").toString() + QString::number(row.value("steps").toInt())] =
+                row.value("measured_bytes").toDouble();
+        }
+        QCOMPARE(measured.size(), std::size_t(4));
+        QCOMPARE(measured["bptt20"], 4 * measured["bptt5"]);
+        QCOMPARE(measured["tp20"], measured["tp5"]);
     }
 
     void spokenDigitsLearnWithTheShdExperiment()

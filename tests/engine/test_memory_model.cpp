@@ -22,6 +22,19 @@ TpConfig mlp(int inputs, std::vector<int> sizes, bool recurrent = false)
     return c;
 }
 
+/// Conv blocks 4 (none) and 6 (max2) on 2x8x8 frames.
+TpConfig conv(int classes)
+{
+    TpConfig c;
+    c.inputs = 2 * 8 * 8;
+    c.input_shape = {2, 8, 8};
+    c.classes = classes;
+    c.max_batch = 8;
+    c.norm = "weight";
+    c.layers = {LayerSpec{"conv", 4, false, "none"}, LayerSpec{"conv", 6, false, "max2"}};
+    return c;
+}
+
 const MemoryTableRow& find(const std::vector<MemoryTableRow>& rows, const std::string& rule)
 {
     for (const auto& r : rows)
@@ -58,10 +71,38 @@ private slots:
         QCOMPARE(rules.size(), std::size_t(4));
         QCOMPARE(rules[1].model_bytes, 4 * bpttModelValues(net, 16, 50));
         QCOMPARE(rules[0].optimizer_bytes, 2 * rules[0].weights_bytes);
-        // Conv layers: the shape is not derived from the config.
-        TpConfig conv = mlp(40, {8});
-        conv.layers[0].type = "conv";
-        QVERIFY_THROWS_EXCEPTION(ConfigError, NetShape::fromConfig(conv));
+        // Conv layers need a spatial input shape.
+        TpConfig flat = mlp(40, {8});
+        flat.layers[0].type = "conv";
+        QVERIFY_THROWS_EXCEPTION(ConfigError, NetShape::fromConfig(flat));
+        // Conv blocks on 2x8x8: 4 none (4x8x8), 6 max2 (6x8x8 -> 6x4x4), readout on 6*16.
+        const TpConfig cv = conv(10);
+        const NetShape cn = NetShape::fromConfig(cv);
+        QCOMPARE(cn.layers[0].neurons, std::size_t(256));
+        QCOMPARE(cn.layers[0].traced, std::size_t(256));
+        QCOMPARE(cn.layers[1].neurons, std::size_t(384));
+        QCOMPARE(cn.layers[1].traced, std::size_t(96));
+        QCOMPARE(weightValues(cn), std::size_t(4 * 2 * 9 + 6 * 4 * 9 + 10 * 96));
+        QCOMPARE(bpttModelValues(cn, 8, 5), std::size_t(2 * 5 * 8 * (256 + 384)));
+        QCOMPARE(tpModelValues(cn, 8), std::size_t((8 + 8) * (256 + 96) + 8 * 10 + 10 * 256));
+        QCOMPARE(epropModelValues(cn, 8), std::size_t(8 * (256 * 18 + 384 * 36)));
+    }
+
+    /// Conv networks: measured (conv TP: pooled traces of both paths + label trace + S; conv
+    /// BPTT: u and s of every step on the full maps) equals the model; BPTT grows with T, TP not.
+    void convMeasuredEqualsModel()
+    {
+        const TpConfig c = conv(4);
+        const auto t5 = memoryTable(c, 8, 5, 4, 0.2);
+        const auto t20 = memoryTable(c, 8, 20, 4, 0.2);
+        for (const auto* rows : {&t5, &t20})
+            for (const char* rule : {"tp", "bptt"}) {
+                const auto& r = find(*rows, rule);
+                QVERIFY(r.measured_bytes);
+                QCOMPARE(*r.measured_bytes, r.model_bytes);
+            }
+        QCOMPARE(*find(t20, "bptt").measured_bytes, 4 * *find(t5, "bptt").measured_bytes);
+        QCOMPARE(*find(t20, "tp").measured_bytes, *find(t5, "tp").measured_bytes);
     }
 
     /// Measured parts compared with model_bytes: sum of MemoryRow::trace_bytes (TP: input and target

@@ -1,0 +1,340 @@
+#include "bptt/conv_bptt_network.h"
+
+#include <cmath>
+#include <numbers>
+
+#include "bptt/readout_loss.h"
+#include "core/errors.h"
+#include "tp/adam.h"
+#include "tp/conv_ops.h"
+#include "tp/parallel.h"
+
+namespace tp {
+
+namespace {
+constexpr std::size_t kRowGrain = 2;       // batch rows per LIF / backward task
+constexpr std::size_t kChunkElems = 8192;  // weight elements per Adam task
+} // namespace
+
+using conv::zeroed;
+
+template <typename S>
+ConvBpttNetwork<S>::ConvBpttNetwork(const ConvTpConfig& config, const BpttOptions& options)
+    : m_cfg(config), m_opt(options)
+{
+    if (m_cfg.blocks.empty() || m_cfg.classes < 1 || m_cfg.input.c < 1 || m_cfg.input.h < 1 || m_cfg.input.w < 1)
+        throw ConfigError("conv network needs >= 1 block, a positive input shape and classes > 0");
+    MapShape in = m_cfg.input;
+    for (std::size_t l = 0; l < m_cfg.blocks.size(); ++l) {
+        Block blk;
+        static_cast<ConvGeometry&>(blk) = ConvGeometry::make(m_cfg.blocks[l], in, "block " + std::to_string(l + 1));
+        blk.W.resize(blk.map_shape.c, in.c * 9);
+        m_blocks.push_back(std::move(blk));
+        in = m_blocks.back().pooled_shape;
+    }
+    m_out.resize(m_cfg.classes, in.size());
+    initWeights(0);
+}
+
+template <typename S>
+void ConvBpttNetwork<S>::initWeights(std::uint64_t seed)
+{
+    for (std::size_t l = 0; l < m_blocks.size(); ++l) {
+        m_blocks[l].W.resize(int(m_blocks[l].W.w.rows()), int(m_blocks[l].W.w.cols()));
+        conv::kaimingNormal(m_blocks[l].W.w, seed, 10 + l);
+    }
+    m_out.resize(int(m_out.w.rows()), int(m_out.w.cols()));
+    conv::kaimingNormal(m_out.w, seed, 3);
+}
+
+template <typename S>
+void ConvBpttNetwork<S>::beginBatch(const Batch& batch)
+{
+    if (batch.size < 1 || batch.size > m_cfg.max_batch)
+        throw ConfigError("batch of " + std::to_string(batch.size) + " rows (allowed 1.." +
+                          std::to_string(m_cfg.max_batch) + ")");
+    if (batch.channels != m_cfg.input.size())
+        throw ConfigError("batch has " + std::to_string(batch.channels) + " inputs per frame, the conv network expects " +
+                          std::to_string(m_cfg.input.size()) + " (C_in*H*W)");
+    if (batch.steps < 1)
+        throw ConfigError("batch has no time steps");
+    for (int label : batch.labels)
+        if (label < 0 || label >= m_cfg.classes)
+            throw ConfigError("label " + std::to_string(label) + " outside [0, " + std::to_string(m_cfg.classes) + ")");
+    m_B = batch.size;
+    m_T = batch.steps;
+    const Eigen::Index TB = Eigen::Index(m_T) * m_B;
+    for (auto& blk : m_blocks) {
+        const int n = blk.map_shape.size(), np = blk.pooled_shape.size();
+        zeroed(blk.mem, m_B, n);
+        blk.current.resize(m_B, n);
+        blk.pooled.resize(m_B, np);
+        blk.u_hist.resize(TB, n);  // every row is written by the forward pass
+        blk.s_hist.resize(TB, n);
+    }
+    zeroed(m_frame, m_B, m_cfg.input.size());
+    zeroed(m_mout, m_B, m_cfg.classes);
+    zeroed(m_outTrace, m_B, m_out.w.cols());
+    zeroed(m_err, m_B, m_cfg.classes);
+    standardiseAll();
+}
+
+template <typename S>
+void ConvBpttNetwork<S>::standardiseAll()
+{
+    auto standardise = [&](Param& p) {
+        if (m_cfg.weight_norm) {
+            conv::standardiseRows(p.w, p.w_hat, m_cfg.ws_gain, m_cfg.ws_eps, &p.w_hatT);
+        } else {
+            p.w_hat = p.w;
+            p.w_hatT = p.w.transpose();
+        }
+    };
+    for (auto& blk : m_blocks)
+        standardise(blk.W);
+    standardise(m_out);
+}
+
+template <typename S>
+void ConvBpttNetwork<S>::forward(const Batch& batch, BatchStats& stats)
+{
+    const S alpha = S(m_cfg.neuron.alpha), th = S(m_cfg.neuron.v_th), leak = S(m_cfg.readout_leak);
+    const bool soft = m_cfg.neuron.resetKind() == ResetKind::Soft;
+    const bool smooth = m_opt.smooth_spikes;
+    const S slope = S(m_opt.smooth_slope);
+    const int C = m_cfg.classes;
+    stats.samples = m_B;
+    stats.steps = m_T;
+    stats.layer_loss_sum.assign(m_blocks.size(), 0.0);
+    stats.spike_count.assign(m_blocks.size(), 0.0);
+    for (int t = 0; t < m_T; ++t) {
+        conv::denseFrame(batch, t, m_frame);
+        for (std::size_t l = 0; l < m_blocks.size(); ++l) {
+            Block& blk = m_blocks[l];
+            const bool event = conv::convForward(l == 0 ? m_frame : m_blocks[l - 1].pooled, blk.in_shape, blk.W.w_hat,
+                                                 blk.W.w_hatT, m_cfg.path, blk.act, blk.current);
+            (event ? m_eventRows : m_denseRows) += m_B;
+            const Eigen::Index n = blk.current.cols();
+            parallelChunks(std::size_t(m_B), kRowGrain, [&](std::size_t r0, std::size_t r1) {
+                for (std::size_t b = r0; b < r1; ++b) {
+                    const std::ptrdiff_t row = std::ptrdiff_t(b) * n, hist = (std::ptrdiff_t(t) * m_B + std::ptrdiff_t(b)) * n;
+                    S* mem = blk.mem.data() + row;
+                    const S* cur = blk.current.data() + row;
+                    S* u = blk.u_hist.data() + hist;
+                    S* s = blk.s_hist.data() + hist;
+                    for (Eigen::Index j = 0; j < n; ++j) {
+                        const S uj = alpha * mem[j] + cur[j];
+                        const S sj = smooth ? S(1) / (S(1) + std::exp(-slope * (uj - th))) : (uj >= th ? S(1) : S(0));
+                        u[j] = uj;
+                        s[j] = sj;
+                        mem[j] = soft ? uj - th * sj : uj * (S(1) - sj);
+                    }
+                    conv::poolRow(blk, s, blk.pooled.data() + std::ptrdiff_t(b) * blk.pooled.cols());
+                }
+            });
+            stats.spike_count[l] += double(blk.s_hist.middleRows(Eigen::Index(t) * m_B, m_B).sum());
+        }
+        // Readout: leaky integrator of the last block's pooled spikes, and the same-leak trace for dW_out.
+        const Mat& last = m_blocks.back().pooled;
+        m_mout *= leak;
+        m_mout.noalias() += last * m_out.w_hat.transpose();
+        m_outTrace = leak * m_outTrace + last;
+        double loss = 0;
+        for (int b = 0; b < m_B; ++b)
+            loss += softmaxCrossEntropy(&m_mout(b, 0), C, batch.labels[std::size_t(b)],
+                                        t == m_T - 1 ? &m_err(b, 0) : nullptr, 1.0 / m_B);
+        stats.readout_loss_sum += loss / m_B;
+        if (t == m_T - 1)
+            m_lastLoss = loss / m_B;
+    }
+    for (int b = 0; b < m_B; ++b) {
+        Eigen::Index best;
+        m_mout.row(b).maxCoeff(&best);
+        stats.predictions.push_back(std::int32_t(best));
+        stats.correct += int(best) == batch.labels[std::size_t(b)];
+    }
+}
+
+template <typename S>
+void ConvBpttNetwork<S>::backward(const Batch& batch)
+{
+    const S alpha = S(m_cfg.neuron.alpha), th = S(m_cfg.neuron.v_th);
+    const S kappa = S(m_cfg.neuron.surrogate_scale), pi = S(std::numbers::pi);
+    const bool soft = m_cfg.neuron.resetKind() == ResetKind::Soft;
+    const bool smooth = m_opt.smooth_spikes, detach = m_opt.detach_reset;
+    const S slope = S(m_opt.smooth_slope);
+    const double leak = m_cfg.readout_leak;
+    const int L = int(m_blocks.size());
+
+    m_out.g_hat.noalias() = m_err.transpose() * m_outTrace;  // m_err already carries 1/B
+    m_errW.noalias() = m_err * m_out.w_hat;
+    for (auto& blk : m_blocks) {
+        const int n = blk.map_shape.size();
+        zeroed(blk.dm, m_B, n);
+        blk.ds.resize(m_B, n);
+        blk.dI.resize(m_B, n);
+        blk.dpooled.resize(m_B, blk.pooled_shape.size());
+        blk.W.g_hat.setZero();
+        blk.W.g_hatT.setZero();
+    }
+    for (int t = m_T - 1; t >= 0; --t) {
+        const S readScale = S(std::pow(leak, double(m_T - 1 - t)));
+        for (int l = L - 1; l >= 0; --l) {
+            Block& blk = m_blocks[std::size_t(l)];
+            // dL/d(pooled spikes at t): from the readout or through the conv of the block above.
+            if (l == L - 1)
+                blk.dpooled = m_errW * readScale;
+            else
+                conv::convInputGradRows(m_blocks[std::size_t(l + 1)].dI, m_blocks[std::size_t(l + 1)].W.w_hat,
+                                        m_blocks[std::size_t(l + 1)].in_shape, blk.dpooled);
+            const Eigen::Index n = blk.dI.cols();
+            parallelChunks(std::size_t(m_B), kRowGrain, [&](std::size_t r0, std::size_t r1) {
+                for (std::size_t b = r0; b < r1; ++b) {
+                    const std::ptrdiff_t row = std::ptrdiff_t(b) * n, hist = (std::ptrdiff_t(t) * m_B + std::ptrdiff_t(b)) * n;
+                    const S* u = blk.u_hist.data() + hist;
+                    const S* s = blk.s_hist.data() + hist;
+                    S* ds = blk.ds.data() + row;
+                    std::fill(ds, ds + n, S(0));
+                    conv::unpoolRowAdd(blk, s, blk.dpooled.data() + std::ptrdiff_t(b) * blk.dpooled.cols(), ds);
+                    S* dm = blk.dm.data() + row;  // in: dL/dm^t (alpha * dL/du^{t+1}); out: dL/dm^{t-1}
+                    S* dI = blk.dI.data() + row;
+                    for (Eigen::Index j = 0; j < n; ++j) {
+                        S psi;
+                        if (smooth) {
+                            psi = slope * s[j] * (S(1) - s[j]);
+                        } else {
+                            const S x = pi * (u[j] - th);
+                            psi = kappa / (S(1) + x * x);
+                        }
+                        const S dmdu = soft ? S(1) : S(1) - s[j];
+                        const S dmds = detach ? S(0) : (soft ? -th : -u[j]);
+                        const S du = dm[j] * dmdu + (ds[j] + dm[j] * dmds) * psi;
+                        dI[j] = du;
+                        dm[j] = alpha * du;
+                    }
+                }
+            });
+            // dW_hat += dI^t (conv-adjoint) input^t; the input of block l >= 2 is the pooled
+            // spike map of the block below at t, pooled again from its stored spikes.
+            if (l == 0) {
+                conv::denseFrame(batch, t, m_frame);
+            } else {
+                Block& below = m_blocks[std::size_t(l - 1)];
+                const Eigen::Index nb = below.s_hist.cols();
+                parallelChunks(std::size_t(m_B), kRowGrain, [&](std::size_t r0, std::size_t r1) {
+                    for (std::size_t b = r0; b < r1; ++b)
+                        conv::poolRow(below, below.s_hist.data() + (std::ptrdiff_t(t) * m_B + std::ptrdiff_t(b)) * nb,
+                                      below.pooled.data() + std::ptrdiff_t(b) * below.pooled.cols());
+                });
+            }
+            const Mat& a = l == 0 ? m_frame : m_blocks[std::size_t(l - 1)].pooled;
+            const bool event = conv::useEvents(a, blk.in_shape, blk.map_shape.c, m_cfg.path, blk.act);
+            conv::convWeightGradient(blk.dI, a, blk.in_shape, event, blk.act, blk.dIT, blk.W.g_hat, blk.W.g_hatT);
+        }
+    }
+    for (auto& blk : m_blocks)
+        conv::addTransposed(blk.W.g_hatT, blk.W.g_hat);
+    auto toRaw = [&](Param& p) {
+        if (m_cfg.weight_norm)
+            conv::standardiseBackward(p.w, p.g_hat, p.g, m_cfg.ws_gain, m_cfg.ws_eps);
+        else
+            p.g = p.g_hat;
+    };
+    for (auto& blk : m_blocks)
+        toRaw(blk.W);
+    toRaw(m_out);
+}
+
+template <typename S>
+void ConvBpttNetwork<S>::adamStep(Param& p, double lr)
+{
+    const AdamStep adam = AdamStep::make(m_cfg.adam, lr, ++p.step);
+    parallelChunks(std::size_t(p.w.size()), kChunkElems, [&](std::size_t i0, std::size_t i1) {
+        adam.apply(p.w.data() + i0, p.m.data() + i0, p.v.data() + i0, p.g.data() + i0, i1 - i0);
+    });
+}
+
+template <typename S>
+BatchStats ConvBpttNetwork<S>::computeGradients(const Batch& batch)
+{
+    beginBatch(batch);
+    BatchStats stats;
+    forward(batch, stats);
+    if (!std::isfinite(m_lastLoss))
+        throw DivergenceError("BPTT readout loss became " + std::to_string(m_lastLoss) +
+                              " (lower the learning rate or check the input scale)");
+    backward(batch);
+    return stats;
+}
+
+template <typename S>
+BatchStats ConvBpttNetwork<S>::trainBatch(const Batch& batch, double lr)
+{
+    BatchStats stats = computeGradients(batch);
+    for (auto& blk : m_blocks)
+        adamStep(blk.W, lr);
+    adamStep(m_out, lr);
+    checkFinite();
+    return stats;
+}
+
+template <typename S>
+BatchStats ConvBpttNetwork<S>::evaluateBatch(const Batch& batch)
+{
+    beginBatch(batch);
+    BatchStats stats;
+    forward(batch, stats);
+    stats.layer_loss_sum.clear();
+    return stats;
+}
+
+template <typename S>
+void ConvBpttNetwork<S>::checkFinite() const
+{
+    auto check = [](const Mat& w, const std::string& name) {
+        if (!w.allFinite())
+            throw DivergenceError("weights " + name + " contain NaN or Inf: the run diverged "
+                                  "(lower the learning rate or check the input scale)");
+    };
+    for (std::size_t l = 0; l < m_blocks.size(); ++l)
+        check(m_blocks[l].W.w, "W" + std::to_string(l + 1));
+    check(m_out.w, "W_out");
+}
+
+template <typename S>
+std::vector<MemoryRow> ConvBpttNetwork<S>::memory() const
+{
+    auto bytes = [](const Mat& m) { return std::size_t(m.size()) * sizeof(S); };
+    auto opt = [&](const Param& p) { return bytes(p.m) + bytes(p.v) + sizeof(p.step); };
+    auto grads = [&](const Param& p) {
+        return bytes(p.w_hat) + bytes(p.w_hatT) + bytes(p.g_hat) + bytes(p.g_hatT) + bytes(p.g);
+    };
+    const std::size_t B = std::size_t(m_cfg.max_batch), T = std::size_t(m_T);
+    std::vector<MemoryRow> rows;
+    for (std::size_t l = 0; l < m_blocks.size(); ++l) {
+        const Block& blk = m_blocks[l];
+        MemoryRow row;
+        row.part = "block " + std::to_string(l + 1);
+        row.weights_bytes = bytes(blk.W.w);
+        row.optimizer_bytes = opt(blk.W);
+        row.trace_bytes = bytes(blk.u_hist) + bytes(blk.s_hist);
+        row.rule_state_bytes = row.trace_bytes + bytes(blk.mem);
+        row.buffer_bytes = grads(blk.W) + bytes(blk.current) + bytes(blk.pooled) + bytes(blk.dpooled) + bytes(blk.ds) +
+                           bytes(blk.dm) + bytes(blk.dI) + bytes(blk.dIT) + blk.act.bytes();
+        row.model_bytes = 2 * T * B * std::size_t(blk.map_shape.size()) * sizeof(S);
+        rows.push_back(row);
+    }
+    MemoryRow out;
+    out.part = "readout";
+    out.weights_bytes = bytes(m_out.w);
+    out.optimizer_bytes = opt(m_out);
+    out.rule_state_bytes = bytes(m_mout);
+    out.buffer_bytes = grads(m_out) + bytes(m_outTrace) + bytes(m_err) + bytes(m_errW) + bytes(m_frame);
+    rows.push_back(out);
+    return rows;
+}
+
+template class ConvBpttNetwork<float>;
+template class ConvBpttNetwork<double>;
+
+} // namespace tp
