@@ -261,6 +261,11 @@ private Q_SLOTS:
         QVERIFY(!w.panelDock(QStringLiteral("log"))->toggleViewAction()->isEnabled());
         w.resetLayout();
         QVERIFY(!w.panelDock(QStringLiteral("log"))->isVisible());           // stays hidden
+        if (const QByteArray dir = qgetenv("TP_SCREENSHOT_DIR"); !dir.isEmpty()) {
+            w.resize(1500, 950);
+            QTest::qWait(300);
+            w.grab().save(QString::fromUtf8(dir) + QStringLiteral("/main_window_lesson.png"));
+        }
 
         // Locked: run.epochs (widget disabled, typing does nothing, the document refuses).
         auto* epochs = qobject_cast<QSpinBox*>(w.propertiesPanel()->editor(QStringLiteral("run.epochs")));
