@@ -1,5 +1,6 @@
 #include "speakers.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "core/errors.h"
@@ -30,6 +31,33 @@ std::vector<std::string> sampleSpeakers(const DatasetSpec& spec, Split split)
     }
     throw ConfigError(std::vector<ConfigIssue>{
         {"dataset.kind", "'" + spec.kind + "' has no speaker ids (shd, ssc and gsc do); use a class subset"}});
+}
+
+std::vector<std::size_t> fewShotPool(const DatasetSpec& spec, const Dataset& data, Split split,
+                                     const std::string& speaker, const std::vector<int>& classes)
+{
+    if (speaker.empty() && classes.empty())
+        throw ConfigError("finetune needs a pool: a speaker and/or a list of classes");
+    std::vector<std::string> speakers;
+    if (!speaker.empty())
+        speakers = sampleSpeakers(spec, split);
+    if (!speakers.empty() && speakers.size() != data.size(split))
+        throw FormatError(spec.params.value("path", std::string()), "speakers",
+                          std::to_string(speakers.size()) + " speaker ids for " + std::to_string(data.size(split)) +
+                              " samples");
+    std::vector<std::size_t> pool;
+    for (std::size_t i = 0; i < data.size(split); ++i) {
+        if (!speakers.empty() && speakers[i] != speaker)
+            continue;
+        if (!classes.empty() && std::find(classes.begin(), classes.end(), data.sample(split, i).label) == classes.end())
+            continue;
+        pool.push_back(i);
+    }
+    if (pool.empty())
+        throw ConfigError(std::string("finetune: no ") + (split == Split::Train ? "train" : "test") + " sample matches" +
+                          (speaker.empty() ? "" : " speaker '" + speaker + "'") +
+                          (classes.empty() ? "" : " and the list of classes"));
+    return pool;
 }
 
 } // namespace tp

@@ -15,4 +15,10 @@ namespace tp {
 /// files without /extra/speaker, IoError/FormatError for unreadable files.
 std::vector<std::string> sampleSpeakers(const DatasetSpec& spec, Split split);
 
+/// The fine-tuning pool: indices of the samples of `split` spoken by `speaker` (empty: any) whose
+/// label is in `classes` (empty: any). Throws ConfigError when neither is given or nothing
+/// matches, FormatError when the speaker list does not cover the split.
+std::vector<std::size_t> fewShotPool(const DatasetSpec& spec, const Dataset& data, Split split,
+                                     const std::string& speaker, const std::vector<int>& classes);
+
 } // namespace tp

@@ -58,26 +58,7 @@ Runner addFinetune(CLI::App& app)
         const Experiment exp = loadWithOverrides(o->file, o->sets, o->threads);
         const auto data = openExperimentData(exp, o->file);
         const Split split = o->split == "train" ? Split::Train : Split::Test;
-        std::vector<std::string> speakers;
-        if (!o->speaker.empty())
-            speakers = sampleSpeakers(exp.dataset, split);
-        if (!speakers.empty() && speakers.size() != data->size(split))
-            throw FormatError(exp.dataset.params.value("path", std::string()), "speakers",
-                              std::to_string(speakers.size()) + " speaker ids for " +
-                                  std::to_string(data->size(split)) + " samples");
-        std::vector<std::size_t> pool;
-        for (std::size_t i = 0; i < data->size(split); ++i) {
-            if (!speakers.empty() && speakers[i] != o->speaker)
-                continue;
-            const int label = data->sample(split, i).label;
-            if (!o->classes.empty() && std::find(o->classes.begin(), o->classes.end(), label) == o->classes.end())
-                continue;
-            pool.push_back(i);
-        }
-        if (pool.empty())
-            throw ConfigError("finetune: no " + o->split + " sample matches" +
-                              (o->speaker.empty() ? "" : " speaker '" + o->speaker + "'") +
-                              (o->classes.empty() ? "" : " and the --classes list"));
+        const std::vector<std::size_t> pool = fewShotPool(exp.dataset, *data, split, o->speaker, o->classes);
         std::vector<double> before, after;
         for (int s = 0; s < o->seeds; ++s) {
             FinetuneOptions fo;
