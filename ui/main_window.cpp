@@ -35,6 +35,7 @@
 #include "ui/run/run_panel.h"
 #include "ui/run/training_session.h"
 #include "ui/views/charts_panel.h"
+#include "ui/views/finetune_dialog.h"
 #include "ui/views/run_compare_view.h"
 #include "ui/welcome_page.h"
 
@@ -246,6 +247,18 @@ void MainWindow::buildMenus()
     QAction* compare = run->addAction(tr("&Compare TP and BPTT"), this, [this] { startComparison(); });
     compare->setToolTip(tr("Train this experiment with TP, then with BPTT (same seed and data), and show both"));
     connect(m_session, &TrainingSession::stateChanged, compare, [this, compare] { compare->setEnabled(!m_session->isActive()); });
+    run->addAction(tr("&Fine-tune a Trained Run..."), this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Run Folder to Fine-tune"), m_lastRunDir.isEmpty() ? runsRoot() : m_lastRunDir);
+        if (dir.isEmpty())
+            return;
+        auto* dialog = new FinetuneDialog(dir, this);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        connect(dialog, &FinetuneDialog::finetuned, this, [this, dir](double before, double after, const QString& error) {
+            appendLog(error.isEmpty() ? tr("fine-tuned %1: query accuracy %2% -> %3%").arg(dir).arg(100 * before, 0, 'f', 2).arg(100 * after, 0, 'f', 2)
+                                      : tr("fine-tuning %1 failed: %2").arg(dir, error));
+        });
+        dialog->show();
+    });
 
     m_viewMenu = menuBar()->addMenu(tr("&View"));
     for (QDockWidget* dock : findChildren<QDockWidget*>())

@@ -3,7 +3,10 @@
 // during training (checkpoint intact), layout reset, themes, and the scripted `traceprop`.
 #include <QDockWidget>
 #include <QFile>
+#include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QImage>
+#include <QLineEdit>
 #include <QLabel>
 #include <QSpinBox>
 #include <QJsonArray>
@@ -27,6 +30,7 @@
 #include "ui/run/training_session.h"
 #include "ui/charts/line_chart.h"
 #include "ui/views/charts_panel.h"
+#include "ui/views/finetune_dialog.h"
 #include "ui/views/run_compare_view.h"
 
 using tp::ui::MainWindow;
@@ -300,6 +304,48 @@ private Q_SLOTS:
         QVERIFY(!lessonDock->isVisible());
         QVERIFY(w.panelDock(QStringLiteral("log"))->isVisible());
         QVERIFY(w.propertiesPanel()->editor(QStringLiteral("run.epochs"))->isEnabled());
+    }
+
+    void finetuneDialogMatchesTheCli()
+    {
+        // A trained run (CLI), then the same few-shot fine-tuning from the dialog and the CLI.
+        const QString run = m_tmp.filePath(QStringLiteral("ft-run"));
+        const QStringList sets = {QStringLiteral("--set"), QStringLiteral("run.epochs=2"), QStringLiteral("--set"),
+                                  QStringLiteral("dataset.samples_per_class=60")};
+        QProcess cli;
+        cli.start(QStringLiteral(TP_CLI_PATH), QStringList{QStringLiteral("train"), QStringLiteral(TP_RESOURCES_DIR "/experiments/randman.json"),
+                                                           QStringLiteral("--out"), run} + sets);
+        QVERIFY(cli.waitForFinished(60000) && cli.exitCode() == 0);
+
+        tp::ui::FinetuneDialog dialog(run);
+        dialog.classesEdit()->setText(QStringLiteral("0,1,2,3"));
+        dialog.shotsBox()->setCurrentIndex(1);  // 5 shots
+        dialog.lrBox()->setValue(2e-3);
+        double before = -1, after = -1;
+        QString error = QStringLiteral("none yet");
+        connect(&dialog, &tp::ui::FinetuneDialog::finetuned, this, [&](double b, double a, const QString& e) { before = b, after = a, error = e; });
+        dialog.start();
+        QTRY_VERIFY_WITH_TIMEOUT(error != QLatin1String("none yet"), 60000);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        QVERIFY(dialog.resultText().contains(QLatin1String("before")));
+
+        cli.start(QStringLiteral(TP_CLI_PATH), QStringList{QStringLiteral("finetune"), QStringLiteral(TP_RESOURCES_DIR "/experiments/randman.json"),
+                                                           QStringLiteral("--from"), run + QStringLiteral("/results.h5"),
+                                                           QStringLiteral("--classes"), QStringLiteral("0,1,2,3"), QStringLiteral("--support"),
+                                                           QStringLiteral("5"), QStringLiteral("--lr"), QStringLiteral("0.002"), QStringLiteral("--json")} + sets);
+        QVERIFY(cli.waitForFinished(60000));
+        QVERIFY2(cli.exitCode() == 0, cli.readAllStandardError().constData());
+        const QJsonObject first = QJsonDocument::fromJson(cli.readAllStandardOutput().split('\n').first()).object();
+        QCOMPARE(before, first.value(QStringLiteral("before_accuracy")).toDouble());
+        QCOMPARE(after, first.value(QStringLiteral("after_accuracy")).toDouble());
+
+        tp::ui::FinetuneDialog bad(m_tmp.filePath(QStringLiteral("no-run")));
+        bad.classesEdit()->setText(QStringLiteral("0"));
+        error = QStringLiteral("none yet");
+        connect(&bad, &tp::ui::FinetuneDialog::finetuned, this, [&](double, double, const QString& e) { error = e; });
+        bad.start();
+        QTRY_VERIFY_WITH_TIMEOUT(error != QLatin1String("none yet"), 20000);
+        QVERIFY2(error.contains(QLatin1String("metrics.json")), qPrintable(error));
     }
 
     void resetLayoutAndThemes()
