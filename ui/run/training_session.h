@@ -84,6 +84,8 @@ public:
         int epoch = 0;
         double lr = 0, trainAccuracy = 0, testAccuracy = 0;
         double samplesPerSecond = 0, trainSeconds = 0;  ///< training throughput of the epoch (evaluation excluded)
+        int classes = 0;
+        std::vector<std::int64_t> confusion;  ///< test split after the epoch: [true x predicted] counts
     };
     const QVector<EpochPoint>& epochs() const { return m_epochs; }
     /// Measured after the first batch (empty before).
