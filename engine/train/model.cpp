@@ -190,8 +190,7 @@ public:
                     g2 += L.R.g.row(n.neuron).squaredNorm();
                 n.update[std::size_t(t)] = float(std::sqrt(g2));
             }
-            if (t == T - 1)
-                recordSimilarity(batch, probe);
+            recordSimilarity(batch, t, probe);
         };
         const BatchStats stats = net.trainBatch(batch, lr, record);
         for (std::size_t l = 0; l < layers.size(); ++l) {
@@ -204,28 +203,36 @@ public:
     }
 
 private:
-    void recordSimilarity(const Batch& batch, Probe& probe)
+    void recordSimilarity(const Batch& batch, int t, Probe& probe)
     {
         const auto& net = this->network();
         const int B = net.batchRows(), K = net.classRows();
         const auto& cls = net.classOfRow();
-        for (const auto& L : net.layers()) {
-            Probe::Similarity s;
-            s.rows = B;
-            s.cols = K;
-            s.loss = L.loss;
-            s.col_label.assign(std::size_t(K), -1);
-            s.col_count.assign(std::size_t(K), 0);
-            for (int b = 0; b < B; ++b) {
-                s.row_label.push_back(batch.labels[std::size_t(b)]);
-                s.col_label[std::size_t(cls[std::size_t(b)])] = batch.labels[std::size_t(b)];
-                ++s.col_count[std::size_t(cls[std::size_t(b)])];
+        if (t == 0) {
+            probe.similarity.assign(net.layers().size(), {});
+            for (auto& s : probe.similarity) {
+                s.rows = B;
+                s.cols = K;
+                s.col_label.assign(std::size_t(K), -1);
+                s.col_count.assign(std::size_t(K), 0);
+                for (int b = 0; b < B; ++b) {
+                    s.row_label.push_back(batch.labels[std::size_t(b)]);
+                    s.col_label[std::size_t(cls[std::size_t(b)])] = batch.labels[std::size_t(b)];
+                    ++s.col_count[std::size_t(cls[std::size_t(b)])];
+                }
+                s.z.reserve(std::size_t(batch.steps) * std::size_t(B) * std::size_t(K));
+                s.y.reserve(s.z.capacity());
+            }
+        }
+        for (std::size_t l = 0; l < net.layers().size(); ++l) {
+            const auto& L = net.layers()[l];
+            auto& s = probe.similarity[l];
+            s.loss.push_back(L.loss);
+            for (int b = 0; b < B; ++b)
                 for (int k = 0; k < K; ++k) {
                     s.z.push_back(float(L.z(b, k)));
                     s.y.push_back(float(L.y(cls[std::size_t(b)], k)));
                 }
-            }
-            probe.similarity.push_back(std::move(s));
         }
     }
 };

@@ -33,17 +33,19 @@ struct Probe {
         /// gradient dE_l/dW_l[j,:] (Eq. 18, whole batch, both paths), before Adam.
         std::vector<float> update;
     };
-    /// One layer's contrastive loss at the last time step of the batch. The engine folds the
-    /// target path to one row per class present, so z is B x K (K <= C class rows); column k
-    /// stands for count[k] batch rows of class label[k].
+    /// One layer's contrastive loss at every time step of the batch. The engine folds the
+    /// target path to one row per class present, so z is B x K (K <= C class rows) per step;
+    /// column k stands for count[k] batch rows of class label[k].
     struct Similarity {
         int rows = 0, cols = 0;            ///< B, K
-        std::vector<float> z;              ///< [B x K] logits eps_l[b] . eps~_l[k]
-        std::vector<float> y;              ///< [B x K] soft target of row b towards ONE row of class k
+        std::vector<float> z;              ///< [T x B x K] logits eps_l[b] . eps~_l[k]
+        std::vector<float> y;              ///< [T x B x K] soft target of row b towards ONE row of class k
+        std::vector<double> loss;          ///< [T] E_l at each step
         std::vector<int> row_label;        ///< [B] class of each batch row
         std::vector<int> col_label;        ///< [K] class of each class row
         std::vector<int> col_count;        ///< [K] batch rows of that class
-        double loss = 0;                   ///< E_l at that step
+        /// Offset of step t's B x K matrix in z and y.
+        std::size_t at(int t) const { return std::size_t(t) * std::size_t(rows) * std::size_t(cols); }
     };
     /// Histogram of a layer's weights W_l after the batch, and of their change over the batch.
     struct Histogram {
@@ -63,7 +65,7 @@ struct Probe {
     std::vector<Layer> layers;
     std::vector<Neuron> neurons;
     double surrogate_scale = 1;   ///< kappa
-    std::vector<Similarity> similarity;   ///< per layer, last time step
+    std::vector<Similarity> similarity;   ///< per layer, every time step
     std::vector<Histogram> weights;       ///< per layer
     std::vector<Histogram> weight_change; ///< per layer: W after the batch - W before it
     bool empty() const { return steps == 0; }

@@ -277,8 +277,14 @@ private Q_SLOTS:
         const Eigen::MatrixXd w0 = twin.layers()[0].W.w;
         std::vector<std::vector<double>> norms(3);  // neuron -> per step
         const int picked[] = {0, 9, 63};
+        Eigen::MatrixXd zMid;
+        double lossMid = 0;
         twin.trainBatch(batch, lr, [&](int t) {
             const auto& L = twin.layers()[0];
+            if (t == 15) {
+                zMid = L.z;
+                lossMid = L.loss;
+            }
             // dE/dW[j, i] = sum_b psi[b,j] (G eps~)[b,j] x_b^t[i]  (layer 1: no target-path term)
             const Eigen::MatrixXd delta = (L.gc * L.tgt.trace).cwiseProduct(L.in.psi);
             Eigen::MatrixXd x = Eigen::MatrixXd::Zero(batch.size, batch.channels);
@@ -309,12 +315,21 @@ private Q_SLOTS:
             QVERIFY(*std::max_element(n.update.begin(), n.update.end()) > 0);
         }
 
-        // Similarity of the last step: B x K with K = classes present (all 10 in this batch).
+        // Similarity of every step: B x K with K = classes present (all 10 in this batch);
+        // checked at the last step (T = 30).
         QCOMPARE(p.similarity.size(), std::size_t(1));
         const auto& s = p.similarity[0];
         QCOMPARE(s.rows, 32);
         QCOMPARE(s.cols, 10);
-        QCOMPARE(s.z.size(), std::size_t(320));
+        QCOMPARE(s.z.size(), std::size_t(30 * 320));
+        QCOMPARE(s.y.size(), std::size_t(30 * 320));
+        QCOMPARE(s.loss.size(), std::size_t(30));
+        QCOMPARE(s.loss[15], lossMid);
+        for (int b = 0; b < 32; ++b)
+            for (int k = 0; k < 10; ++k)
+                QCOMPARE(s.z[s.at(15) + std::size_t(b * 10 + k)], float(zMid(b, k)));
+        const float* z = s.z.data() + s.at(29);
+        const float* y = s.y.data() + s.at(29);
         int counted = 0;
         for (int k = 0; k < 10; ++k) {
             QCOMPARE(int(std::count(batch.labels.begin(), batch.labels.end(), s.col_label[std::size_t(k)])), s.col_count[std::size_t(k)]);
@@ -331,7 +346,7 @@ private Q_SLOTS:
                 denom += s.col_count[std::size_t(k)] * std::exp(s.col_label[std::size_t(k)] == s.row_label[std::size_t(b)] ? 0.0 : -a * std::sqrt(2.0));
             for (int k = 0; k < 10; ++k) {
                 const double d = s.col_label[std::size_t(k)] == s.row_label[std::size_t(b)] ? 0.0 : a * std::sqrt(2.0);
-                QVERIFY(std::abs(s.y[std::size_t(b * 10 + k)] - std::exp(-d) / denom) < 1e-6);
+                QVERIFY(std::abs(y[b * 10 + k] - std::exp(-d) / denom) < 1e-6);
             }
         }
         // E_l from z and y in the B x B form of tp-algorithm.md 3.2 (column b' = class of row b').
@@ -342,18 +357,18 @@ private Q_SLOTS:
         for (int b = 0; b < 32; ++b) {
             double mx = -INFINITY, sum = 0;
             for (int b2 = 0; b2 < 32; ++b2)
-                mx = std::max(mx, double(s.z[std::size_t(b * 10 + colOf[std::size_t(b2)])]));
+                mx = std::max(mx, double(z[b * 10 + colOf[std::size_t(b2)]]));
             for (int b2 = 0; b2 < 32; ++b2)
-                sum += std::exp(double(s.z[std::size_t(b * 10 + colOf[std::size_t(b2)])]) - mx);
+                sum += std::exp(double(z[b * 10 + colOf[std::size_t(b2)]]) - mx);
             for (int b2 = 0; b2 < 32; ++b2) {
-                const std::size_t i = std::size_t(b * 10 + colOf[std::size_t(b2)]);
-                loss -= double(s.y[i]) * (double(s.z[i]) - mx - std::log(sum));
+                const int i = b * 10 + colOf[std::size_t(b2)];
+                loss -= double(y[i]) * (double(z[i]) - mx - std::log(sum));
             }
         }
         loss /= 32;
-        QVERIFY(s.loss > 0);
-        QVERIFY2(std::abs(loss - s.loss) < 1e-4 * s.loss, qPrintable(QStringLiteral("%1 vs %2").arg(loss).arg(s.loss)));
-        QCOMPARE(twin.layers()[0].loss, s.loss);
+        QVERIFY(s.loss[29] > 0);
+        QVERIFY2(std::abs(loss - s.loss[29]) < 1e-4 * s.loss[29], qPrintable(QStringLiteral("%1 vs %2").arg(loss).arg(s.loss[29])));
+        QCOMPARE(twin.layers()[0].loss, s.loss[29]);
 
         // Histograms: every weight counted once, the range covers the actual weights.
         QCOMPARE(p.weights.size(), std::size_t(1));

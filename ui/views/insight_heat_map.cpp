@@ -10,7 +10,7 @@
 namespace tp::ui {
 
 namespace {
-constexpr int kTop = 22, kLeft = 44, kBottom = 40, kBar = 70;
+constexpr int kTop = 22, kLeft = 44, kBottom = 40, kBar = 84;
 }
 
 InsightHeatMap::InsightHeatMap(const QString& title, QWidget* parent) : QWidget(parent), m_title(title)

@@ -26,6 +26,7 @@ public:
     int rows() const { return m_rows; }
     int cols() const { return m_cols; }
     double value(int r, int c) const { return m_value[std::size_t(r) * std::size_t(m_cols) + std::size_t(c)]; }
+    double colorValue(int r, int c) const { return m_color[std::size_t(r) * std::size_t(m_cols) + std::size_t(c)]; }
     double colorLow() const { return m_lo; }
     double colorHigh() const { return m_hi; }
     /// The read-out of cell (r, c), as hovering it shows.
