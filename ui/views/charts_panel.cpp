@@ -134,9 +134,6 @@ ChartsPanel::ChartsPanel(TrainingSession* session, QWidget* parent) : QWidget(pa
     row->addWidget(m_neuronNote, 1);
     m_membrane = new LineChart(tr("Membrane potential (pre-reset) and threshold"), tr("time step"), tr("potential"));
     m_traces = new LineChart(tr("Eligibility traces: input path (solid) and target path (dashed)"), tr("time step"), tr("trace"));
-    // One time cursor for both: hovering either shows the same time step in the other.
-    connect(m_membrane, &LineChart::hovered, m_traces, &LineChart::setCursorX);
-    connect(m_traces, &LineChart::hovered, m_membrane, &LineChart::setCursorX);
     auto* charts = new QWidget;
     auto* col = new QVBoxLayout(charts);
     col->setContentsMargins(0, 0, 0, 0);
@@ -188,6 +185,26 @@ ChartsPanel::ChartsPanel(TrainingSession* session, QWidget* parent) : QWidget(pa
     m_tabs->addTab(m_weights, tr("&Weights"));
     m_confusion = new ConfusionView;
     m_tabs->addTab(m_confusion, tr("&Confusion"));
+    // One time cursor over the sample on show: raster (with its input frame), membrane and trace
+    // charts, the trace panel and the similarity view's time step.
+    auto cursorTo = [this](QObject* from) {
+        return [this, from](double t) {
+            if (from != m_membrane)
+                m_membrane->setCursorX(t);
+            if (from != m_traces)
+                m_traces->setCursorX(t);
+            if (from != m_raster)
+                m_raster->setCursorStep(t);
+            if (from != m_tracePanel)
+                m_tracePanel->setCursorStep(t);
+            if (std::isfinite(t))  // the similarity view keeps the last step pointed at
+                m_similarity->setCursorStep(t);
+        };
+    };
+    connect(m_membrane, &LineChart::hovered, this, cursorTo(m_membrane));
+    connect(m_traces, &LineChart::hovered, this, cursorTo(m_traces));
+    connect(m_raster, &RasterView::hovered, this, cursorTo(m_raster));
+    connect(m_tracePanel, &TracePanelView::hovered, this, cursorTo(m_tracePanel));
 
     m_redraw.setSingleShot(true);
     connect(&m_redraw, &QTimer::timeout, this, &ChartsPanel::refreshVisible);

@@ -179,7 +179,7 @@ void WeightHistogramView::redraw()
     }
     const auto& w = weights().back().h;
     const auto& d = changes().back().h;
-    m_note->setText(tr("Layer %1 at step %2: W in [%3, %4], change in [%5, %6]")
+    m_note->setText(tr("Layer %1, step %2 — W in [%3, %4], change over the batch in [%5, %6]")
                         .arg(layer() + 1).arg(weights().back().step).arg(w.min, 0, 'g', 3).arg(w.max, 0, 'g', 3)
                         .arg(d.min, 0, 'g', 3).arg(d.max, 0, 'g', 3));
 }
