@@ -148,10 +148,10 @@ void InsightHeatMap::paintEvent(QPaintEvent*)
     const double ch = double(r.height()) / m_rows, cw = double(r.width()) / m_cols;
     const int rowEvery = std::max(1, int(std::ceil(fm.height() / ch))), colEvery = std::max(1, int(std::ceil(fm.horizontalAdvance(QStringLiteral("000")) / cw)));
     for (int i = 0; i < m_rows; i += rowEvery)
-        p.drawText(QRect(0, r.top() + int(i * ch), m_left - 4, int(std::max(ch, double(fm.height())))), Qt::AlignRight | Qt::AlignTop,
+        p.drawText(QRectF(0, r.top() + i * ch + ch / 2 - fm.height() / 2.0, m_left - 4, fm.height()), Qt::AlignRight | Qt::AlignVCenter,
                    i < m_rowLabels.size() ? m_rowLabels[i] : QString::number(i));
     for (int i = 0; i < m_cols; i += colEvery)
-        p.drawText(QRect(r.left() + int(i * cw), r.bottom() + 2, int(std::max(cw, 30.0)), fm.height()), Qt::AlignLeft | Qt::AlignTop,
+        p.drawText(QRectF(r.left() + i * cw + cw / 2 - 40, r.bottom() + 2, 80, fm.height()), Qt::AlignHCenter | Qt::AlignTop,
                    i < m_colLabels.size() ? m_colLabels[i] : QString::number(i));
     if (m_cellText && ch >= fm.height() && cw >= fm.horizontalAdvance(QStringLiteral("000")))
         for (int i = 0; i < m_rows; ++i)

@@ -103,12 +103,16 @@ void SimilarityView::redraw()
     }
     for (int k = 0; k < s.cols; ++k)
         cols << tr("c%1").arg(s.col_label[std::size_t(k)]);
+    const bool silent = std::all_of(z.begin(), z.end(), [](double v) { return v == 0; });
     m_z->setMatrix(s.rows, s.cols, std::move(z), rows, cols);
     m_y->setMatrix(s.rows, s.cols, std::move(y), rows, cols);
     m_note->setText(tr("Layer %1 local loss E_%1 = %2 at time step %3 of %4 — %5 batch rows, %6 classes present "
                        "— step %7 (epoch %8)")
                         .arg(layer() + 1).arg(s.loss[std::size_t(t)], 0, 'g', 6).arg(t).arg(m_probe->steps)
-                        .arg(s.rows).arg(s.cols).arg(m_probe->step).arg(m_probe->epoch));
+                        .arg(s.rows).arg(s.cols).arg(m_probe->step).arg(m_probe->epoch) +
+                    (silent ? tr(". z = 0 everywhere: no input-path trace meets a target-path trace (the layer is silent), "
+                                 "so P is uniform and E_l = log B.")
+                            : QString()));
 }
 
 } // namespace tp::ui

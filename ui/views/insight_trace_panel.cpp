@@ -15,9 +15,9 @@ TracePanelView::TracePanelView(QWidget* parent) : QWidget(parent)
     m_note = new QLabel(tr("Waiting for the next probed batch..."));
     m_traces = new LineChart(tr("Traces: input path ε (solid) and target path ε̃ of the sample's class (dashed)"),
                              tr("time step"), tr("trace"));
-    m_surrogate = new LineChart(tr("Surrogate derivative ψ = σ'(u) at the pre-reset potential"), tr("time step"), tr("ψ"));
+    m_surrogate = new LineChart(tr("Surrogate derivative ψ = κ / (1 + (π (u − v_th))²) at the pre-reset potential u (peak κ at threshold)"), tr("time step"), tr("ψ"));
     m_update = new LineChart(tr("Local gradient ‖∂E_l/∂W_l[j,:]‖₂ over the neuron's incoming weights (before Adam)"),
-                             tr("time step"), tr("gradient norm"));
+                             tr("time step"), tr("‖g‖₂"));
     m_update->setToolTip(tr("The L2 norm, over the incoming weights of the neuron (row j of W_l, and of R_l when "
                             "recurrent), of this time step's exact local gradient of Eq. 18 for the whole batch, both "
                             "paths. Adam turns it into the weight change applied at the same step."));
@@ -66,7 +66,6 @@ void TracePanelView::setProbe(std::shared_ptr<const Probe> probe)
             m_surrogate->addSeries(name, paletteColor(int(k)));
             m_update->addSeries(name, paletteColor(int(k)));
         }
-        m_surrogate->setReferenceLine(tr("κ (at threshold)"), probe->surrogate_scale);
         m_seriesFor = key;
     }
     auto series = [](const std::vector<float>& v) {
@@ -85,7 +84,6 @@ void TracePanelView::setProbe(std::shared_ptr<const Probe> probe)
     }
     for (LineChart* c : {m_traces, m_surrogate, m_update})
         c->setXRange(0, std::max(1, probe->steps - 1));
-    m_surrogate->setYRange(0, probe->surrogate_scale * 1.05);
     m_note->setText(tr("batch row %1, class %2 — layer %3 — step %4 (epoch %5)")
                         .arg(probe->row).arg(probe->label).arg(probe->layer + 1).arg(probe->step).arg(probe->epoch));
 }
