@@ -190,7 +190,8 @@ public:
                     g2 += L.R.g.row(n.neuron).squaredNorm();
                 n.update[std::size_t(t)] = float(std::sqrt(g2));
             }
-            recordSimilarity(batch, t, probe);
+            if (req.similarity)
+                recordSimilarity(batch, t, probe);
         };
         const BatchStats stats = net.trainBatch(batch, lr, record);
         for (std::size_t l = 0; l < layers.size(); ++l) {

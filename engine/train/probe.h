@@ -14,6 +14,7 @@ struct ProbeRequest {
     int row = 0;                  ///< batch row on show (clamped to the batch)
     int layer = 0;                ///< 0-based layer of the picked neurons
     std::vector<int> neurons;     ///< picked neurons of `layer` (out-of-range ones are skipped)
+    bool similarity = false;      ///< also record z, y and E_l of every layer at every step (T x B x K each)
 };
 
 /// The recorded per-time-step state of one batch row during one training pass.
@@ -65,7 +66,7 @@ struct Probe {
     std::vector<Layer> layers;
     std::vector<Neuron> neurons;
     double surrogate_scale = 1;   ///< kappa
-    std::vector<Similarity> similarity;   ///< per layer, every time step
+    std::vector<Similarity> similarity;   ///< per layer, every time step (only when requested)
     std::vector<Histogram> weights;       ///< per layer
     std::vector<Histogram> weight_change; ///< per layer: W after the batch - W before it
     bool empty() const { return steps == 0; }

@@ -238,6 +238,8 @@ private Q_SLOTS:
         QCOMPARE(p->layers.size(), std::size_t(1));
         QCOMPARE(p->layers[0].size, 64);
         QCOMPARE(p->neurons.size(), std::size_t(3));
+        QVERIFY(p->similarity.empty());  // not requested: not recorded
+        QCOMPARE(p->weights.size(), std::size_t(1));
         long inputSpikes = 0, spikes = 0, targetSpikes = 0;
         for (auto v : p->input)
             inputSpikes += v;
@@ -270,7 +272,7 @@ private Q_SLOTS:
         auto model = makeModel(cfg, Precision::Float64);
         model->initWeights(11);
         Probe p;
-        model->trainProbed(batch, lr, ProbeRequest{5, 0, {0, 9, 63}}, p);
+        model->trainProbed(batch, lr, ProbeRequest{5, 0, {0, 9, 63}, true}, p);
 
         TpNetwork<double> twin(cfg);
         twin.initWeights(11);

@@ -250,9 +250,9 @@ void TrainingSession::setLearningRate(double lr)
     Q_EMIT logMessage(tr("Learning rate set to %1 (from the next batch; the rest of the schedule is scaled)").arg(lr, 0, 'g', 4));
 }
 
-void TrainingSession::setProbeRequest(int layer, int sample, const QVector<int>& neurons, int everySteps)
+void TrainingSession::setProbeRequest(int layer, int sample, const QVector<int>& neurons, int everySteps, bool similarity)
 {
-    m_probe = tp::ProbeRequest{sample, layer, std::vector<int>(neurons.begin(), neurons.end())};
+    m_probe = tp::ProbeRequest{sample, layer, std::vector<int>(neurons.begin(), neurons.end()), similarity};
     m_probeEvery = everySteps;
     if (m_telemetry)
         m_telemetry->setProbeRequest(m_probe, m_probeEvery);

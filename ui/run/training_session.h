@@ -65,7 +65,7 @@ public:
 
     /// What the probed views show: `sample` = batch row, `neurons` of `layer` (0-based), recorded
     /// at most every `everySteps` batches. Kept across runs.
-    void setProbeRequest(int layer, int sample, const QVector<int>& neurons, int everySteps = 4);
+    void setProbeRequest(int layer, int sample, const QVector<int>& neurons, int everySteps = 4, bool similarity = false);
     /// No view needs probes: the trainer records nothing.
     void clearProbeRequest();
     bool probeRequested() const { return m_probe.has_value(); }

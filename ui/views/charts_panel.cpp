@@ -184,7 +184,7 @@ ChartsPanel::ChartsPanel(TrainingSession* session, QWidget* parent) : QWidget(pa
     m_weights = new WeightHistogramView;
     m_tabs->addTab(m_weights, tr("&Weights"));
     m_confusion = new ConfusionView;
-    m_tabs->addTab(m_confusion, tr("&Confusion"));
+    m_tabs->addTab(m_confusion, tr("C&onfusion"));
     // One time cursor over the sample on show: raster (with its input frame), membrane and trace
     // charts, the trace panel and the similarity view's time step.
     auto cursorTo = [this](QObject* from) {
@@ -373,7 +373,7 @@ void ChartsPanel::updateProbeRequest()
     if (m_compareBox->value() >= 0 && m_compareBox->value() != m_neuronBox->value())
         neurons.append(m_compareBox->value());
     if (wanted)
-        m_session->setProbeRequest(m_layerBox->value() - 1, m_sampleBox->value(), neurons, kProbeEverySteps);
+        m_session->setProbeRequest(m_layerBox->value() - 1, m_sampleBox->value(), neurons, kProbeEverySteps, shown(m_similarity));
     else if (m_probeWanted)
         m_session->clearProbeRequest();
     m_probeWanted = wanted;

@@ -13,7 +13,7 @@ namespace tp::ui {
 ConfusionView::ConfusionView(QWidget* parent) : QWidget(parent)
 {
     auto* top = new QHBoxLayout;
-    auto* label = new QLabel(tr("&Epoch"));
+    auto* label = new QLabel(tr("E&poch"));
     m_epoch = new QSpinBox;
     m_epoch->setRange(0, 0);
     m_epoch->setSpecialValueText(tr("none"));

@@ -75,8 +75,8 @@ void SimilarityView::redraw()
 {
     m_shownStep = -1;
     if (!m_probe || m_probe->similarity.empty()) {
-        m_note->setText(m_probe ? tr("This model records no similarity (conv and BPTT runs).")
-                                : tr("Waiting for the next probed batch..."));
+        m_note->setText(m_probe && m_probe->empty() ? tr("This model records no similarity (conv and BPTT runs).")
+                                                    : tr("Waiting for the next probed batch..."));
         m_z->setMatrix(0, 0, {}, {}, {});
         m_y->setMatrix(0, 0, {}, {}, {});
         return;
