@@ -126,7 +126,12 @@ public:
         for (int n : req.neurons)
             if (n >= 0 && n < layers[std::size_t(probe.layer)].size)
                 probe.neurons.push_back({n, std::vector<float>(std::size_t(T)), std::vector<float>(std::size_t(T)),
+                                         std::vector<float>(std::size_t(T)), std::vector<float>(std::size_t(T)),
                                          std::vector<float>(std::size_t(T))});
+        probe.surrogate_scale = net.config().neuron.surrogate_scale;
+        std::vector<typename TpNetwork<S>::WMat> before;
+        for (const auto& l : layers)
+            before.push_back(l.W.w);
         auto record = [&](int t) {
             const int k = net.classOfRow()[std::size_t(row)];  // target-path row of this sample's class
             for (std::size_t l = 0; l < layers.size(); ++l) {
@@ -142,9 +147,57 @@ public:
                 n.potential[std::size_t(t)] = float(L.in.u(row, n.neuron));
                 n.in_trace[std::size_t(t)] = float(L.in.trace(row, n.neuron));
                 n.tgt_trace[std::size_t(t)] = float(L.tgt.trace(k, n.neuron));
+                n.surrogate[std::size_t(t)] = float(L.in.psi(row, n.neuron));
+                double g2 = L.W.g.row(n.neuron).squaredNorm();
+                if (L.recurrent)
+                    g2 += L.R.g.row(n.neuron).squaredNorm();
+                n.update[std::size_t(t)] = float(std::sqrt(g2));
             }
+            if (req.similarity)
+                recordSimilarity(batch, t, probe);
         };
-        return net.trainBatch(batch, lr, record);
+        const BatchStats stats = net.trainBatch(batch, lr, record);
+        for (std::size_t l = 0; l < layers.size(); ++l) {
+            const auto& w = layers[l].W.w;
+            probe.weights.push_back(makeHistogram(w.data(), std::size_t(w.size())));
+            const typename TpNetwork<S>::WMat change = w - before[l];
+            probe.weight_change.push_back(makeHistogram(change.data(), std::size_t(change.size())));
+        }
+        return stats;
+    }
+
+private:
+    void recordSimilarity(const Batch& batch, int t, Probe& probe)
+    {
+        const auto& net = this->network();
+        const int B = net.batchRows(), K = net.classRows();
+        const auto& cls = net.classOfRow();
+        if (t == 0) {
+            probe.similarity.assign(net.layers().size(), {});
+            for (auto& s : probe.similarity) {
+                s.rows = B;
+                s.cols = K;
+                s.col_label.assign(std::size_t(K), -1);
+                s.col_count.assign(std::size_t(K), 0);
+                for (int b = 0; b < B; ++b) {
+                    s.row_label.push_back(batch.labels[std::size_t(b)]);
+                    s.col_label[std::size_t(cls[std::size_t(b)])] = batch.labels[std::size_t(b)];
+                    ++s.col_count[std::size_t(cls[std::size_t(b)])];
+                }
+                s.z.reserve(std::size_t(batch.steps) * std::size_t(B) * std::size_t(K));
+                s.y.reserve(s.z.capacity());
+            }
+        }
+        for (std::size_t l = 0; l < net.layers().size(); ++l) {
+            const auto& L = net.layers()[l];
+            auto& s = probe.similarity[l];
+            s.loss.push_back(L.loss);
+            for (int b = 0; b < B; ++b)
+                for (int k = 0; k < K; ++k) {
+                    s.z.push_back(float(L.z(b, k)));
+                    s.y.push_back(float(L.y(cls[std::size_t(b)], k)));
+                }
+        }
     }
 };
 

@@ -2,6 +2,8 @@
 /// What a probed training pass records of one sample (Model::trainProbed), for the live views:
 /// spikes of both paths per layer, and potentials and traces of picked neurons. Plain data, no
 /// Eigen (the GUI includes it).
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -12,6 +14,7 @@ struct ProbeRequest {
     int row = 0;                  ///< batch row on show (clamped to the batch)
     int layer = 0;                ///< 0-based layer of the picked neurons
     std::vector<int> neurons;     ///< picked neurons of `layer` (out-of-range ones are skipped)
+    bool similarity = false;      ///< also record z, y and E_l of every layer at every step (T x B x K each)
 };
 
 /// The recorded per-time-step state of one batch row during one training pass.
@@ -26,7 +29,32 @@ struct Probe {
         std::vector<float> potential;  ///< pre-reset membrane potential u_t (spike when u_t >= threshold)
         std::vector<float> in_trace;   ///< input-path trace
         std::vector<float> tgt_trace;  ///< target-path trace (of the row's class)
+        std::vector<float> surrogate;  ///< input path: psi = sigma'(u_t) = kappa / (1 + (pi (u_t - v_th))^2)
+        /// L2 norm over the neuron's incoming weights (row j of W_l) of this step's local
+        /// gradient dE_l/dW_l[j,:] (Eq. 18, whole batch, both paths), before Adam.
+        std::vector<float> update;
     };
+    /// One layer's contrastive loss at every time step of the batch. The engine folds the
+    /// target path to one row per class present, so z is B x K (K <= C class rows) per step;
+    /// column k stands for count[k] batch rows of class label[k].
+    struct Similarity {
+        int rows = 0, cols = 0;            ///< B, K
+        std::vector<float> z;              ///< [T x B x K] logits eps_l[b] . eps~_l[k]
+        std::vector<float> y;              ///< [T x B x K] soft target of row b towards ONE row of class k
+        std::vector<double> loss;          ///< [T] E_l at each step
+        std::vector<int> row_label;        ///< [B] class of each batch row
+        std::vector<int> col_label;        ///< [K] class of each class row
+        std::vector<int> col_count;        ///< [K] batch rows of that class
+        /// Offset of step t's B x K matrix in z and y.
+        std::size_t at(int t) const { return std::size_t(t) * std::size_t(rows) * std::size_t(cols); }
+    };
+    /// Histogram of a layer's weights W_l after the batch, and of their change over the batch.
+    struct Histogram {
+        double lo = 0, hi = 0;             ///< range of the bins ([lo, hi], bins of equal width)
+        std::vector<std::int64_t> counts;
+        double min = 0, max = 0;           ///< of the values themselves
+    };
+    static constexpr int kHistogramBins = 40;
     std::int64_t step = 0;        ///< training step (batch) of the run, 1-based (set by the trainer)
     int epoch = 0;                ///< 1-based (set by the trainer)
     int steps = 0;                ///< time steps T; 0 = nothing recorded (model cannot probe)
@@ -37,7 +65,37 @@ struct Probe {
     std::vector<std::uint8_t> input;  ///< [steps x inputs] row-major, 1 where the input frame is non-zero
     std::vector<Layer> layers;
     std::vector<Neuron> neurons;
+    double surrogate_scale = 1;   ///< kappa
+    std::vector<Similarity> similarity;   ///< per layer, every time step (only when requested)
+    std::vector<Histogram> weights;       ///< per layer
+    std::vector<Histogram> weight_change; ///< per layer: W after the batch - W before it
     bool empty() const { return steps == 0; }
 };
+
+/// Histogram of n values in `bins` equal bins over [min, max] (widened by 0.5 each side when
+/// all values are equal); the maximum falls in the last bin. Non-finite values are skipped.
+template <typename T>
+Probe::Histogram makeHistogram(const T* v, std::size_t n, int bins = Probe::kHistogramBins)
+{
+    Probe::Histogram h;
+    h.counts.assign(std::size_t(bins), 0);
+    double lo = INFINITY, hi = -INFINITY;
+    for (std::size_t i = 0; i < n; ++i)
+        if (std::isfinite(double(v[i]))) {
+            lo = std::min(lo, double(v[i]));
+            hi = std::max(hi, double(v[i]));
+        }
+    if (lo > hi)
+        return h;
+    h.min = lo;
+    h.max = hi;
+    h.lo = lo == hi ? lo - 0.5 : lo;
+    h.hi = lo == hi ? hi + 0.5 : hi;
+    const double scale = bins / (h.hi - h.lo);
+    for (std::size_t i = 0; i < n; ++i)
+        if (std::isfinite(double(v[i])))
+            ++h.counts[std::size_t(std::clamp(int((double(v[i]) - h.lo) * scale), 0, bins - 1))];
+    return h;
+}
 
 } // namespace tp

@@ -286,6 +286,7 @@ TrainResult Trainer::run(const TrainOptions& opt)
         const auto testStart = Clock::now();
         testConfusion = confusion(Split::Test, m_exp.run.threads);
         m.test_accuracy = testConfusion.accuracy();
+        m.test_confusion = testConfusion;
         m.test_seconds = std::chrono::duration<double>(Clock::now() - testStart).count();
         result.history.push_back(m);
         if (!memoryTaken) {  // no full batch in this dataset: measure what the smaller one allocated

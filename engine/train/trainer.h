@@ -23,6 +23,15 @@ struct LrChange {
     double lr = 0;
 };
 
+/// Predictions of a model on one split: counts[true_label * classes + predicted_class].
+struct ConfusionMatrix {
+    int classes = 0;
+    std::vector<std::int64_t> counts;    ///< classes x classes, row = true label, column = prediction
+    std::int64_t total() const;
+    std::int64_t correct() const;        ///< the diagonal
+    double accuracy() const;             ///< correct / total, 0 when empty
+};
+
 struct EpochMetrics {
     int epoch = 0;                       ///< 1-based
     double lr = 0;                       ///< learning rate of this epoch (the last one used when changed)
@@ -31,18 +40,10 @@ struct EpochMetrics {
     double readout_loss = 0;             ///< mean readout cross-entropy per time step
     double train_accuracy = 0;           ///< fraction 0..1, online (weights change within the epoch)
     double test_accuracy = 0;            ///< fraction 0..1, after the epoch
+    ConfusionMatrix test_confusion;      ///< of the test split after the epoch (test_accuracy = its accuracy())
     std::vector<double> firing_rate;     ///< input-path spikes per neuron per step, per layer
     double samples_per_second = 0;       ///< training throughput (evaluation excluded)
     double train_seconds = 0, test_seconds = 0;
-};
-
-/// Predictions of a model on one split: counts[true_label * classes + predicted_class].
-struct ConfusionMatrix {
-    int classes = 0;
-    std::vector<std::int64_t> counts;    ///< classes x classes, row = true label, column = prediction
-    std::int64_t total() const;
-    std::int64_t correct() const;        ///< the diagonal
-    double accuracy() const;             ///< correct / total, 0 when empty
 };
 
 /// Training progress inside an epoch (called after every batch, on the training thread).

@@ -4,9 +4,13 @@
 #include <QtTest>
 
 #include <fstream>
+#include <numbers>
+#include <numeric>
 #include <thread>
 
+#include "core/sample.h"
 #include "registry.h"
+#include "train/model.h"
 #include "train/run_files.h"
 #include "train/telemetry.h"
 #include "train/trainer.h"
@@ -130,7 +134,7 @@ private Q_SLOTS:
                 q->step = k;
                 q->steps = 64;
                 q->input.assign(64, std::uint8_t(k % 251));
-                q->neurons.push_back({k, std::vector<float>(64, float(k)), {}, {}});
+                q->neurons.push_back({k, std::vector<float>(64, float(k)), {}, {}, {}, {}});
                 t.publish(std::move(q));
             }
         });
@@ -196,6 +200,12 @@ private Q_SLOTS:
             QCOMPARE(b.history[e].train_accuracy, a.history[e].train_accuracy);
             QCOMPARE(b.history[e].test_accuracy, a.history[e].test_accuracy);
             QCOMPARE(b.history[e].lr, a.history[e].lr);
+            // The per-epoch test confusion matrix: 48 test samples, diagonal = test accuracy.
+            const ConfusionMatrix& cm = b.history[e].test_confusion;
+            QCOMPARE(cm.classes, 10);
+            QCOMPARE(cm.total(), std::int64_t(48));
+            QCOMPARE(double(cm.correct()) / 48.0, b.history[e].test_accuracy);
+            QCOMPARE(cm.counts, a.history[e].test_confusion.counts);
         }
         QCOMPARE(tel.stepsDone(), 2 * kBatches);
         QCOMPARE(tel.probesPublished(), 2 * kBatches);
@@ -228,6 +238,8 @@ private Q_SLOTS:
         QCOMPARE(p->layers.size(), std::size_t(1));
         QCOMPARE(p->layers[0].size, 64);
         QCOMPARE(p->neurons.size(), std::size_t(3));
+        QVERIFY(p->similarity.empty());  // not requested: not recorded
+        QCOMPARE(p->weights.size(), std::size_t(1));
         long inputSpikes = 0, spikes = 0, targetSpikes = 0;
         for (auto v : p->input)
             inputSpikes += v;
@@ -246,6 +258,135 @@ private Q_SLOTS:
                 const float s = p->layers[0].in_spikes[std::size_t(t * 64 + n.neuron)];
                 QVERIFY(std::abs(n.in_trace[std::size_t(t)] - (0.95f * n.in_trace[std::size_t(t - 1)] + s)) < 1e-5f);
             }
+    }
+
+    /// The TP insight record of a probed pass (float64, one layer, synthetic batch), against an
+    /// independent recomputation from the engine's state on a twin network: surrogate in closed
+    /// form, the per-neuron gradient norm from Eq. 18, z/y/E_l of the last step, histograms.
+    void probeInsightMatchesRecomputation()
+    {
+        Experiment exp = smallRandman(1);
+        TpConfig cfg = TpConfig::fromExperiment(exp, 40, 10);
+        const Batch batch = syntheticBatch(32, 30, 40, 10, 0.1, 7);
+        const double lr = 1e-3;
+        auto model = makeModel(cfg, Precision::Float64);
+        model->initWeights(11);
+        Probe p;
+        model->trainProbed(batch, lr, ProbeRequest{5, 0, {0, 9, 63}, true}, p);
+
+        TpNetwork<double> twin(cfg);
+        twin.initWeights(11);
+        const Eigen::MatrixXd w0 = twin.layers()[0].W.w;
+        std::vector<std::vector<double>> norms(3);  // neuron -> per step
+        const int picked[] = {0, 9, 63};
+        Eigen::MatrixXd zMid;
+        double lossMid = 0;
+        twin.trainBatch(batch, lr, [&](int t) {
+            const auto& L = twin.layers()[0];
+            if (t == 15) {
+                zMid = L.z;
+                lossMid = L.loss;
+            }
+            // dE/dW[j, i] = sum_b psi[b,j] (G eps~)[b,j] x_b^t[i]  (layer 1: no target-path term)
+            const Eigen::MatrixXd delta = (L.gc * L.tgt.trace).cwiseProduct(L.in.psi);
+            Eigen::MatrixXd x = Eigen::MatrixXd::Zero(batch.size, batch.channels);
+            const auto& off = batch.row_offsets[std::size_t(t)];
+            for (int b = 0; b < batch.size; ++b)
+                for (auto e = off[std::size_t(b)]; e < off[std::size_t(b) + 1]; ++e)
+                    x(b, batch.units[std::size_t(t)][std::size_t(e)]) += batch.values[std::size_t(t)][std::size_t(e)];
+            const Eigen::MatrixXd g = delta.transpose() * x;  // (H, inputs)
+            for (int k = 0; k < 3; ++k)
+                norms[std::size_t(k)].push_back(g.row(picked[k]).norm());
+        });
+
+        QCOMPARE(p.steps, 30);
+        QCOMPARE(p.neurons.size(), std::size_t(3));
+        const double kappa = cfg.neuron.surrogate_scale, vth = cfg.neuron.v_th;
+        QCOMPARE(p.surrogate_scale, kappa);
+        for (std::size_t k = 0; k < 3; ++k) {
+            const auto& n = p.neurons[k];
+            QCOMPARE(n.surrogate.size(), std::size_t(30));
+            QCOMPARE(n.update.size(), std::size_t(30));
+            for (int t = 0; t < 30; ++t) {
+                const double x = std::numbers::pi * (double(n.potential[std::size_t(t)]) - vth);
+                QVERIFY(std::abs(n.surrogate[std::size_t(t)] - kappa / (1 + x * x)) < 1e-5);
+                const double want = norms[k][std::size_t(t)];
+                QVERIFY2(std::abs(n.update[std::size_t(t)] - want) <= 1e-5 * want + 1e-12,
+                         qPrintable(QStringLiteral("t %1: %2 vs %3").arg(t).arg(n.update[std::size_t(t)]).arg(want)));
+            }
+            QVERIFY(*std::max_element(n.update.begin(), n.update.end()) > 0);
+        }
+
+        // Similarity of every step: B x K with K = classes present (all 10 in this batch);
+        // checked at the last step (T = 30).
+        QCOMPARE(p.similarity.size(), std::size_t(1));
+        const auto& s = p.similarity[0];
+        QCOMPARE(s.rows, 32);
+        QCOMPARE(s.cols, 10);
+        QCOMPARE(s.z.size(), std::size_t(30 * 320));
+        QCOMPARE(s.y.size(), std::size_t(30 * 320));
+        QCOMPARE(s.loss.size(), std::size_t(30));
+        QCOMPARE(s.loss[15], lossMid);
+        for (int b = 0; b < 32; ++b)
+            for (int k = 0; k < 10; ++k)
+                QCOMPARE(s.z[s.at(15) + std::size_t(b * 10 + k)], float(zMid(b, k)));
+        const float* z = s.z.data() + s.at(29);
+        const float* y = s.y.data() + s.at(29);
+        int counted = 0;
+        for (int k = 0; k < 10; ++k) {
+            QCOMPARE(int(std::count(batch.labels.begin(), batch.labels.end(), s.col_label[std::size_t(k)])), s.col_count[std::size_t(k)]);
+            counted += s.col_count[std::size_t(k)];
+        }
+        QCOMPARE(counted, 32);
+        // Layer 1's y comes from the one-hot label traces a * c, a = sum_{t<T} beta^t: distance 0
+        // within a class, a * sqrt(2) between classes, softmax over the 32 batch columns.
+        const double a = (1 - std::pow(cfg.neuron.beta, 30)) / (1 - cfg.neuron.beta);
+        for (int b = 0; b < 32; ++b) {
+            QCOMPARE(s.row_label[std::size_t(b)], batch.labels[std::size_t(b)]);
+            double denom = 0;
+            for (int k = 0; k < 10; ++k)
+                denom += s.col_count[std::size_t(k)] * std::exp(s.col_label[std::size_t(k)] == s.row_label[std::size_t(b)] ? 0.0 : -a * std::sqrt(2.0));
+            for (int k = 0; k < 10; ++k) {
+                const double d = s.col_label[std::size_t(k)] == s.row_label[std::size_t(b)] ? 0.0 : a * std::sqrt(2.0);
+                QVERIFY(std::abs(y[b * 10 + k] - std::exp(-d) / denom) < 1e-6);
+            }
+        }
+        // E_l from z and y in the B x B form of tp-algorithm.md 3.2 (column b' = class of row b').
+        std::vector<int> colOf(32);
+        for (int b2 = 0; b2 < 32; ++b2)
+            colOf[std::size_t(b2)] = int(std::find(s.col_label.begin(), s.col_label.end(), batch.labels[std::size_t(b2)]) - s.col_label.begin());
+        double loss = 0;
+        for (int b = 0; b < 32; ++b) {
+            double mx = -INFINITY, sum = 0;
+            for (int b2 = 0; b2 < 32; ++b2)
+                mx = std::max(mx, double(z[b * 10 + colOf[std::size_t(b2)]]));
+            for (int b2 = 0; b2 < 32; ++b2)
+                sum += std::exp(double(z[b * 10 + colOf[std::size_t(b2)]]) - mx);
+            for (int b2 = 0; b2 < 32; ++b2) {
+                const int i = b * 10 + colOf[std::size_t(b2)];
+                loss -= double(y[i]) * (double(z[i]) - mx - std::log(sum));
+            }
+        }
+        loss /= 32;
+        QVERIFY(s.loss[29] > 0);
+        QVERIFY2(std::abs(loss - s.loss[29]) < 1e-4 * s.loss[29], qPrintable(QStringLiteral("%1 vs %2").arg(loss).arg(s.loss[29])));
+        QCOMPARE(twin.layers()[0].loss, s.loss[29]);
+
+        // Histograms: every weight counted once, the range covers the actual weights.
+        QCOMPARE(p.weights.size(), std::size_t(1));
+        const Eigen::MatrixXd w1 = twin.layers()[0].W.w, dw = w1 - w0;
+        for (const auto& [h, m] : {std::pair{&p.weights[0], &w1}, std::pair{&p.weight_change[0], &dw}}) {
+            QCOMPARE(int(h->counts.size()), Probe::kHistogramBins);
+            QCOMPARE(std::accumulate(h->counts.begin(), h->counts.end(), std::int64_t(0)), std::int64_t(64 * 40));
+            QCOMPARE(h->min, m->minCoeff());
+            QCOMPARE(h->max, m->maxCoeff());
+            QVERIFY(h->lo <= h->min && h->hi >= h->max && h->lo < h->hi);
+            // Bin i holds the weights in [lo + i w, lo + (i+1) w).
+            const double width = (h->hi - h->lo) / Probe::kHistogramBins;
+            const auto first = std::count_if(m->data(), m->data() + m->size(), [&](double v) { return v < h->lo + width; });
+            QCOMPARE(h->counts[0], std::int64_t(first));
+        }
+        QVERIFY(p.weight_change[0].max > 0 && p.weight_change[0].min < 0);
     }
 
     /// A model that cannot record (BPTT here, conv likewise) publishes one empty probe, so the

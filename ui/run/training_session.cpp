@@ -154,7 +154,8 @@ bool TrainingSession::start(const tp::Experiment& experiment, const QString& out
                             .arg(m.samples_per_second, 0, 'f', 0);
                 const QString checkpoint = dir.empty() ? QString() : QDir(QString::fromStdString(dir)).filePath("checkpoint.h5");
                 post([this, m, line, checkpoint] {
-                    m_epochs.push_back({m.epoch, m.lr, m.train_accuracy, m.test_accuracy, m.samples_per_second, m.train_seconds});
+                    m_epochs.push_back({m.epoch, m.lr, m.train_accuracy, m.test_accuracy, m.samples_per_second, m.train_seconds,
+                                        m.test_confusion.classes, m.test_confusion.counts});
                     Q_EMIT logMessage(line);
                     Q_EMIT epochFinished(m.epoch, m.train_accuracy, m.test_accuracy);
                     if (!checkpoint.isEmpty())
@@ -249,9 +250,9 @@ void TrainingSession::setLearningRate(double lr)
     Q_EMIT logMessage(tr("Learning rate set to %1 (from the next batch; the rest of the schedule is scaled)").arg(lr, 0, 'g', 4));
 }
 
-void TrainingSession::setProbeRequest(int layer, int sample, const QVector<int>& neurons, int everySteps)
+void TrainingSession::setProbeRequest(int layer, int sample, const QVector<int>& neurons, int everySteps, bool similarity)
 {
-    m_probe = tp::ProbeRequest{sample, layer, std::vector<int>(neurons.begin(), neurons.end())};
+    m_probe = tp::ProbeRequest{sample, layer, std::vector<int>(neurons.begin(), neurons.end()), similarity};
     m_probeEvery = everySteps;
     if (m_telemetry)
         m_telemetry->setProbeRequest(m_probe, m_probeEvery);

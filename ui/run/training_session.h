@@ -65,7 +65,7 @@ public:
 
     /// What the probed views show: `sample` = batch row, `neurons` of `layer` (0-based), recorded
     /// at most every `everySteps` batches. Kept across runs.
-    void setProbeRequest(int layer, int sample, const QVector<int>& neurons, int everySteps = 4);
+    void setProbeRequest(int layer, int sample, const QVector<int>& neurons, int everySteps = 4, bool similarity = false);
     /// No view needs probes: the trainer records nothing.
     void clearProbeRequest();
     bool probeRequested() const { return m_probe.has_value(); }
@@ -84,6 +84,8 @@ public:
         int epoch = 0;
         double lr = 0, trainAccuracy = 0, testAccuracy = 0;
         double samplesPerSecond = 0, trainSeconds = 0;  ///< training throughput of the epoch (evaluation excluded)
+        int classes = 0;
+        std::vector<std::int64_t> confusion;  ///< test split after the epoch: [true x predicted] counts
     };
     const QVector<EpochPoint>& epochs() const { return m_epochs; }
     /// Measured after the first batch (empty before).

@@ -22,6 +22,10 @@
 #include "ui/charts/decimate.h"
 #include "ui/charts/line_chart.h"
 #include "ui/charts/palette.h"
+#include "ui/views/insight_confusion.h"
+#include "ui/views/insight_similarity.h"
+#include "ui/views/insight_trace_panel.h"
+#include "ui/views/insight_weights.h"
 #include "ui/views/raster_view.h"
 
 namespace tp::ui {
@@ -130,9 +134,6 @@ ChartsPanel::ChartsPanel(TrainingSession* session, QWidget* parent) : QWidget(pa
     row->addWidget(m_neuronNote, 1);
     m_membrane = new LineChart(tr("Membrane potential (pre-reset) and threshold"), tr("time step"), tr("potential"));
     m_traces = new LineChart(tr("Eligibility traces: input path (solid) and target path (dashed)"), tr("time step"), tr("trace"));
-    // One time cursor for both: hovering either shows the same time step in the other.
-    connect(m_membrane, &LineChart::hovered, m_traces, &LineChart::setCursorX);
-    connect(m_traces, &LineChart::hovered, m_membrane, &LineChart::setCursorX);
     auto* charts = new QWidget;
     auto* col = new QVBoxLayout(charts);
     col->setContentsMargins(0, 0, 0, 0);
@@ -175,10 +176,41 @@ ChartsPanel::ChartsPanel(TrainingSession* session, QWidget* parent) : QWidget(pa
     m_memoryPage = page(memoryBox, new QLabel(tr("Bytes the engine allocated per part, measured after the first batch.")));
     m_tabs->addTab(m_memoryPage, tr("&Memory"));
 
+    m_similarity = new SimilarityView;
+    m_tabs->addTab(m_similarity, tr("S&imilarity"));
+    m_tracePanel = new TracePanelView;
+    m_tracePanelPage = page(m_tracePanel);  // the neuron picker lives on the Neurons tab
+    m_tabs->addTab(m_tracePanelPage, tr("&Trace panel"));
+    m_weights = new WeightHistogramView;
+    m_tabs->addTab(m_weights, tr("&Weights"));
+    m_confusion = new ConfusionView;
+    m_tabs->addTab(m_confusion, tr("C&onfusion"));
+    // One time cursor over the sample on show: raster (with its input frame), membrane and trace
+    // charts, the trace panel and the similarity view's time step.
+    auto cursorTo = [this](QObject* from) {
+        return [this, from](double t) {
+            if (from != m_membrane)
+                m_membrane->setCursorX(t);
+            if (from != m_traces)
+                m_traces->setCursorX(t);
+            if (from != m_raster)
+                m_raster->setCursorStep(t);
+            if (from != m_tracePanel)
+                m_tracePanel->setCursorStep(t);
+            if (std::isfinite(t))  // the similarity view keeps the last step pointed at
+                m_similarity->setCursorStep(t);
+        };
+    };
+    connect(m_membrane, &LineChart::hovered, this, cursorTo(m_membrane));
+    connect(m_traces, &LineChart::hovered, this, cursorTo(m_traces));
+    connect(m_raster, &RasterView::hovered, this, cursorTo(m_raster));
+    connect(m_tracePanel, &TracePanelView::hovered, this, cursorTo(m_tracePanel));
+
     m_redraw.setSingleShot(true);
     connect(&m_redraw, &QTimer::timeout, this, &ChartsPanel::refreshVisible);
     m_lastDraw.start();
     connect(m_tabs, &QTabWidget::currentChanged, this, [this] {
+        m_insightDirty = true;  // the newly shown insight view draws the latest probe
         updateProbeRequest();
         refreshVisible();
     });
@@ -188,11 +220,14 @@ ChartsPanel::ChartsPanel(TrainingSession* session, QWidget* parent) : QWidget(pa
         scheduleRefresh();
     });
     connect(session, &TrainingSession::epochFinished, this, [this] {
-        m_accuracyDirty = true;
+        m_accuracyDirty = m_confusionDirty = true;
         scheduleRefresh();
     });
     connect(session, &TrainingSession::probeArrived, this, [this] {
-        m_rasterDirty = m_neuronDirty = true;
+        m_rasterDirty = m_neuronDirty = m_insightDirty = true;
+        // The histogram strip keeps every probe while its tab is on show (not only the latest drawn).
+        if (shown(m_weights))
+            m_weights->addProbe(m_session->probe());
         scheduleRefresh();
     });
     connect(session, &TrainingSession::memoryChanged, this, [this] {
@@ -205,12 +240,14 @@ ChartsPanel::ChartsPanel(TrainingSession* session, QWidget* parent) : QWidget(pa
 QStringList ChartsPanel::viewNames() const
 {
     return {QStringLiteral("loss"), QStringLiteral("accuracy"), QStringLiteral("raster"), QStringLiteral("membrane"),
-            QStringLiteral("traces"), QStringLiteral("firing"), QStringLiteral("memory"), QStringLiteral("rules")};
+            QStringLiteral("traces"), QStringLiteral("firing"), QStringLiteral("memory"), QStringLiteral("rules"),
+            QStringLiteral("similarity"), QStringLiteral("tracepanel"), QStringLiteral("weights"), QStringLiteral("confusion")};
 }
 
 QWidget* ChartsPanel::view(const QString& name) const
 {
-    const QList<QWidget*> views{m_loss, m_accuracy, m_raster, m_membrane, m_traces, m_firing, m_memory, m_rules};
+    const QList<QWidget*> views{m_loss,   m_accuracy,   m_raster,     m_membrane,  m_traces,   m_firing,
+                                m_memory, m_rules,      m_similarity, m_tracePanel, m_weights, m_confusion};
     const auto i = viewNames().indexOf(name);
     return i < 0 ? nullptr : views[i];
 }
@@ -218,7 +255,8 @@ QWidget* ChartsPanel::view(const QString& name) const
 void ChartsPanel::showView(const QString& name)
 {
     const QList<QWidget*> pages{m_lossPage,   m_accuracyPage, m_rasterPage, m_neuronPage,
-                                m_neuronPage, m_firingPage,   m_memoryPage, m_memoryPage};
+                                m_neuronPage, m_firingPage,   m_memoryPage, m_memoryPage,
+                                m_similarity, m_tracePanelPage, m_weights, m_confusion};
     const auto i = viewNames().indexOf(name);
     if (i >= 0)
         m_tabs->setCurrentWidget(pages[i]);
@@ -233,6 +271,8 @@ bool ChartsPanel::exportView(const QString& name, const QString& file) const
         return m_raster->exportTo(file);
     if (w == m_memory || w == m_rules)
         return exportTable(static_cast<QTableWidget*>(w), file);
+    if (w && QFileInfo(file).suffix().toLower() == QLatin1String("png"))  // insight views: PNG
+        return w->grab().save(file);
     return false;
 }
 
@@ -299,8 +339,12 @@ void ChartsPanel::resetForRun()
     m_memory->setRowCount(0);
     m_rules->setRowCount(0);
     m_rulesNote->clear();
+    m_weights->clear();
+    m_similarity->setProbe(nullptr);
+    m_confusion->setEpochs({});
     m_stepsShown = 0;
     m_lossDirty = m_firingDirty = m_accuracyDirty = m_rasterDirty = m_neuronDirty = m_memoryDirty = true;
+    m_insightDirty = m_confusionDirty = true;
     updateProbeRequest();
     refreshVisible();
 }
@@ -323,12 +367,13 @@ void ChartsPanel::updateProbeRequest()
         m_neuronBox->setMaximum(size - 1);
         m_compareBox->setMaximum(size - 1);
     }
-    const bool wanted = shown(m_rasterPage) || shown(m_neuronPage);
+    const bool wanted = shown(m_rasterPage) || shown(m_neuronPage) || shown(m_similarity) || shown(m_tracePanelPage) ||
+                        shown(m_weights);
     QVector<int> neurons{m_neuronBox->value()};
     if (m_compareBox->value() >= 0 && m_compareBox->value() != m_neuronBox->value())
         neurons.append(m_compareBox->value());
     if (wanted)
-        m_session->setProbeRequest(m_layerBox->value() - 1, m_sampleBox->value(), neurons, kProbeEverySteps);
+        m_session->setProbeRequest(m_layerBox->value() - 1, m_sampleBox->value(), neurons, kProbeEverySteps, shown(m_similarity));
     else if (m_probeWanted)
         m_session->clearProbeRequest();
     m_probeWanted = wanted;
@@ -362,6 +407,32 @@ void ChartsPanel::refreshVisible()
         updateNeurons();
     if (m_memoryDirty && shown(m_memoryPage))
         updateMemory();
+    if (m_insightDirty)
+        updateInsight();
+    if (m_confusionDirty && shown(m_confusion)) {
+        m_confusionDirty = false;
+        m_confusion->setEpochs(m_session->epochs());
+    }
+}
+
+void ChartsPanel::updateInsight()
+{
+    const auto probe = m_session->probe();
+    bool drawn = false;
+    if (shown(m_similarity)) {
+        m_similarity->setProbe(probe);
+        drawn = true;
+    }
+    if (shown(m_tracePanelPage)) {
+        m_tracePanel->setProbe(probe);
+        drawn = true;
+    }
+    if (shown(m_weights)) {
+        m_weights->addProbe(probe);
+        drawn = true;
+    }
+    if (drawn)
+        m_insightDirty = false;
 }
 
 void ChartsPanel::updateLoss()

@@ -20,6 +20,10 @@ namespace tp::ui {
 
 class LineChart;
 class RasterView;
+class SimilarityView;
+class TracePanelView;
+class WeightHistogramView;
+class ConfusionView;
 
 class ChartsPanel : public QWidget {
     Q_OBJECT
@@ -27,7 +31,9 @@ public:
     explicit ChartsPanel(TrainingSession* session, QWidget* parent = nullptr);
 
     /// Names of the views: "loss", "accuracy", "raster", "membrane", "traces", "firing", "memory"
-    /// (bytes per part), "rules" (learning-rule state: TP against BPTT, e-prop, aux).
+    /// (bytes per part), "rules" (learning-rule state: TP against BPTT, e-prop, aux), and the TP
+    /// insight views "similarity" (z and y of a layer), "tracepanel" (traces, surrogate and
+    /// gradient of picked neurons), "weights" (weight histograms), "confusion" (per epoch).
     QStringList viewNames() const;
     /// The widget of a view (null for an unknown name).
     QWidget* view(const QString& name) const;
@@ -66,6 +72,7 @@ private:
     void updateNeurons();
     void updateMemory();
     void updateProbeRequest();
+    void updateInsight();
     bool shown(const QWidget* page) const;
     QStringList layerNames() const;
 
@@ -74,6 +81,12 @@ private:
     LineChart *m_loss, *m_accuracy, *m_firing, *m_membrane, *m_traces;
     RasterView* m_raster;
     QWidget *m_lossPage, *m_accuracyPage, *m_rasterPage, *m_neuronPage, *m_firingPage, *m_memoryPage;
+    SimilarityView* m_similarity;
+    TracePanelView* m_tracePanel;
+    WeightHistogramView* m_weights;
+    ConfusionView* m_confusion;
+    QWidget *m_tracePanelPage;
+    bool m_insightDirty = false, m_confusionDirty = false;
     QTableWidget *m_memory, *m_rules;
     QLabel* m_rulesNote;
     QLabel* m_neuronNote;

@@ -10,6 +10,7 @@
 #include <QTextStream>
 
 #include <algorithm>
+#include <cmath>
 
 #include "ui/charts/line_chart.h"
 #include "ui/charts/palette.h"
@@ -199,6 +200,20 @@ void RasterView::mouseMoveEvent(QMouseEvent* event)
     for (const Panel& panel : m_panels)
         if (!m_hover.isEmpty() && panel.rect.contains(event->position()))
             m_hoverX = (event->position().x() - panel.rect.left()) / panel.rect.width();
+    Q_EMIT hovered(m_hoverX >= 0 && m_probe ? std::floor(m_hoverX * m_probe->steps) : NAN);
+    update();
+}
+
+void RasterView::setCursorStep(double t)
+{
+    m_hover.clear();
+    m_hoverX = -1;
+    if (m_probe && !m_probe->empty() && std::isfinite(t)) {
+        const int T = m_probe->steps, step = std::clamp(int(std::lround(t)), 0, T - 1), n = m_probe->inputs;
+        const auto on = std::count(m_probe->input.begin() + std::ptrdiff_t(step) * n, m_probe->input.begin() + std::ptrdiff_t(step + 1) * n, 1);
+        m_hoverX = (step + 0.5) / T;
+        m_hover = tr("t = %1: input frame %2 of %3 units on").arg(step).arg(on).arg(n);
+    }
     update();
 }
 
@@ -206,6 +221,7 @@ void RasterView::leaveEvent(QEvent*)
 {
     m_hover.clear();
     m_hoverX = -1;
+    Q_EMIT hovered(NAN);
     update();
 }
 

@@ -28,6 +28,16 @@ public:
     bool exportTo(const QString& file) const;
 
     QSize sizeHint() const override { return {640, 480}; }
+    /// The read-out on show (hover or cursor; empty when none).
+    QString cursorReadout() const { return m_hover; }
+
+Q_SIGNALS:
+    /// The mouse hovers time step t (NaN: left the panels).
+    void hovered(double t);
+
+public Q_SLOTS:
+    /// Shows the time cursor at step t in every panel with the input frame's read-out (NaN hides it).
+    void setCursorStep(double t);
 
 protected:
     void paintEvent(QPaintEvent* event) override;
