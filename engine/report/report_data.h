@@ -60,6 +60,10 @@ Table memoryPartsTable(const ReportData& data);
 Table memoryModelTable(const ReportData& data);
 
 std::string renderHtml(const ReportData& data);
+/// A self-contained page in the report's style (inline CSS and SVG, no script, no URL): a title,
+/// an introduction, line charts, then tables with a heading each. Used for sweep summaries.
+std::string renderTablesHtml(const std::string& title, const std::string& intro, const std::vector<LineChart>& charts,
+                             const std::vector<std::pair<std::string, Table>>& tables);
 std::string renderPdf(const ReportData& data);
 
 } // namespace tp::report

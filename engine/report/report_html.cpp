@@ -113,4 +113,25 @@ std::string renderHtml(const ReportData& d)
     return out.str();
 }
 
+std::string renderTablesHtml(const std::string& title, const std::string& intro, const std::vector<LineChart>& charts,
+                             const std::vector<std::pair<std::string, Table>>& tables)
+{
+    std::ostringstream out;
+    out << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" << xmlEscape(title)
+        << "</title>\n<style>" << kStyle << "</style>\n</head>\n<body>\n<h1>" << xmlEscape(title) << "</h1>\n<p class=\"description\">"
+        << xmlEscape(intro) << "</p>\n<div class=\"figures\">\n";
+    for (const LineChart& chart : charts) {
+        SvgCanvas canvas(kFigureWidth, kChartHeight, chart.title);
+        drawLineChart(canvas, chart, 0, 0, kFigureWidth, kChartHeight);
+        figure(out, canvas.str(), chart.title);
+    }
+    out << "</div>\n";
+    for (const auto& [heading, t] : tables) {
+        out << "<h2>" << xmlEscape(heading) << "</h2>\n";
+        table(out, t);
+    }
+    out << "</body>\n</html>\n";
+    return out.str();
+}
+
 } // namespace tp::report

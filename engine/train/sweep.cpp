@@ -1,5 +1,7 @@
 #include "train/sweep.h"
 
+#include "report/report_data.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -441,8 +443,46 @@ void writeSummary(const std::string& dir, const SweepSpec& spec, const std::vect
             md << line;
         }
     }
+    // The same summary as a page in the report format (index.html of `report`): statistics per
+    // group, every run, and best / final accuracy per run as a chart.
+    report::Table groupTable{{"group", "runs", "top-k best (%)", "mean best (%)", "mean final (%)"}, {}, {false, true, true, true, true}};
+    for (const auto& g : groups) {
+        const auto pm = [&](double m, double sd) {
+            std::snprintf(line, sizeof line, "%.2f \u00b1 %.2f", m, sd);
+            return std::string(line);
+        };
+        groupTable.rows.push_back({g.group.empty() ? "all" : g.group, std::to_string(g.runs),
+                                   pm(g.top_mean_pct, g.top_std_pct) + " (k=" + std::to_string(g.top_k) + ")",
+                                   pm(g.best_mean_pct, g.best_std_pct), pm(g.final_mean_pct, g.final_std_pct)});
+    }
+    report::Table runTable{{"run", "best (%)", "best epoch", "final (%)", "weights FNV-1a"}, {}, {false, true, true, true, false}};
+    report::LineChart chart{"Accuracy per run", "run", "test accuracy (%)", {{"best", {}, {}}, {"final", {}, {}, true}}, {}, {}, true};
+    for (std::size_t i = 0; i < spec.runs.size(); ++i) {
+        const bool ran = i < outcomes.size() && outcomes[i] && outcomes[i]->error.empty();
+        if (!ran) {
+            runTable.rows.push_back({spec.runs[i].name, i < outcomes.size() && outcomes[i] ? "failed: " + outcomes[i]->error : "not run", "", "", ""});
+            continue;
+        }
+        const RunOutcome& o = *outcomes[i];
+        std::snprintf(line, sizeof line, "%.2f", 100 * o.best);
+        const std::string best = line;
+        std::snprintf(line, sizeof line, "%.2f", 100 * o.final);
+        runTable.rows.push_back({spec.runs[i].name, best, std::to_string(o.best_epoch), line, o.weights_fnv1a});
+        chart.series[0].x.push_back(double(i + 1));
+        chart.series[0].y.push_back(100 * o.best);
+        chart.series[1].x.push_back(double(i + 1));
+        chart.series[1].y.push_back(100 * o.final);
+    }
+    const std::string html = report::renderTablesHtml(
+        "Sweep " + fs::path(spec.file).filename().string(),
+        "Base experiment " + spec.experiment_file + ", " + std::to_string(spec.runs.size()) + " runs (" + std::to_string(done) +
+            " done, " + std::to_string(failed) + " failed). Per run, best = highest test accuracy over the epochs, final = last "
+            "epoch; top-k = mean of the k = min(5, runs) highest bests, \u00b1 their population std (tp-algorithm.md 7.1).",
+        {chart}, {{"Groups", groupTable}, {"Runs", runTable}});
+
     std::error_code ec;
     fs::create_directories(dir, ec);
+    writeTextAtomically(fs::path(dir) / "summary.html", html);
     writeTextAtomically(fs::path(dir) / "summary.csv", csv.str());
     writeTextAtomically(fs::path(dir) / "summary.json", doc.dump(2) + "\n");
     writeTextAtomically(fs::path(dir) / "summary.md", md.str());

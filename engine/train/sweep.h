@@ -106,7 +106,8 @@ std::pair<double, double> meanStd(const std::vector<double>& values);
 /// spec.runs[i]; missing or failed runs are left out.
 std::vector<GroupStats> summarize(const SweepSpec& spec, const std::vector<std::optional<RunOutcome>>& outcomes);
 
-/// Write summary.csv, summary.json and summary.md (report) into `dir`, each atomically.
+/// Write summary.csv, summary.json, summary.md and summary.html (a page in the report format:
+/// report_html.cpp) into `dir`, each atomically.
 void writeSummary(const std::string& dir, const SweepSpec& spec,
                   const std::vector<std::optional<RunOutcome>>& outcomes);
 

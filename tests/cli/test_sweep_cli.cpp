@@ -172,6 +172,13 @@ private slots:
         QVERIFY(groups[0].toObject()["best_mean_pct"].toDouble() > 20);  // chance 10%: the runs learn
         QVERIFY(readAll(m_serial + "/summary.csv").startsWith("group,runs,top_k,top_mean_pct"));
         QVERIFY(readAll(m_serial + "/summary.md").contains("| run | best (%) |"));
+        // The report-format page: self-contained, one chart, the group statistic and every run.
+        const QByteArray html = readAll(m_serial + "/summary.html");
+        QCOMPARE(html.count("<svg"), 1);
+        QVERIFY(!html.contains("http://") && !html.contains("https://") && !html.contains("<script"));
+        QVERIFY(html.contains(QByteArray::number(groups[0].toObject()["best_mean_pct"].toDouble(), 'f', 2)));
+        for (const QString& run : runs)
+            QVERIFY2(html.contains(run.toUtf8()), qPrintable(run));
         QVERIFY(r.out.contains("top-k best"));
     }
 
