@@ -8,6 +8,7 @@
 #include "tp/adam.h"
 #include "tp/conv_ops.h"
 #include "tp/parallel.h"
+#include "tp/finite_check.h"
 
 namespace tp {
 
@@ -291,14 +292,9 @@ BatchStats ConvBpttNetwork<S>::evaluateBatch(const Batch& batch)
 template <typename S>
 void ConvBpttNetwork<S>::checkFinite() const
 {
-    auto check = [](const Mat& w, const std::string& name) {
-        if (!w.allFinite())
-            throw DivergenceError("weights " + name + " contain NaN or Inf: the run diverged "
-                                  "(lower the learning rate or check the input scale)");
-    };
     for (std::size_t l = 0; l < m_blocks.size(); ++l)
-        check(m_blocks[l].W.w, "W" + std::to_string(l + 1));
-    check(m_out.w, "W_out");
+        requireFiniteWeights(m_blocks[l].W.w, "W" + std::to_string(l + 1));
+    requireFiniteWeights(m_out.w, "W_out");
 }
 
 template <typename S>

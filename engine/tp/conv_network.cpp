@@ -9,6 +9,7 @@
 #include "core/rng.h"
 #include "tp/conv_ops.h"
 #include "tp/parallel.h"
+#include "tp/finite_check.h"
 
 namespace tp {
 
@@ -482,15 +483,10 @@ void ConvTpNetwork<S>::scorePredictions(const Batch& batch, BatchStats& stats) c
 template <typename S>
 void ConvTpNetwork<S>::checkFinite() const
 {
-    auto check = [](const Mat& w, const std::string& name) {
-        if (!w.allFinite())
-            throw DivergenceError("weights " + name + " contain NaN or Inf: the run diverged "
-                                  "(lower the learning rate or check the input scale)");
-    };
     for (std::size_t l = 0; l < m_blocks.size(); ++l)
-        check(m_blocks[l].W.w, "W" + std::to_string(l + 1));
-    check(m_out.w, "W_out");
-    check(m_S, "S");
+        requireFiniteWeights(m_blocks[l].W.w, "W" + std::to_string(l + 1));
+    requireFiniteWeights(m_out.w, "W_out");
+    requireFiniteWeights(m_S, "S");
 }
 
 template <typename S>

@@ -7,6 +7,7 @@
 #include "core/errors.h"
 #include "core/rng.h"
 #include "tp/parallel.h"
+#include "tp/finite_check.h"
 
 namespace tp {
 
@@ -522,18 +523,13 @@ BatchStats TpNetwork<S>::evaluateBatch(const Batch& batch, const std::function<v
 template <typename S>
 void TpNetwork<S>::checkFinite() const
 {
-    auto check = [](const WMat& w, const std::string& name) {
-        if (!w.allFinite())
-            throw DivergenceError("weights " + name + " contain NaN or Inf: the run diverged "
-                                  "(lower the learning rate or check the input scale)");
-    };
     for (std::size_t l = 0; l < m_layers.size(); ++l) {
-        check(m_layers[l].W.w, "W" + std::to_string(l + 1));
+        requireFiniteWeights(m_layers[l].W.w, "W" + std::to_string(l + 1));
         if (m_layers[l].recurrent)
-            check(m_layers[l].R.w, "R" + std::to_string(l + 1));
+            requireFiniteWeights(m_layers[l].R.w, "R" + std::to_string(l + 1));
     }
-    check(m_out.w, "W_out");
-    check(m_S.w, "S");
+    requireFiniteWeights(m_out.w, "W_out");
+    requireFiniteWeights(m_S.w, "S");
 }
 
 template <typename S>
