@@ -35,7 +35,7 @@ private slots:
         // and 11 only in the test file.
         const CliResult make = runCli({"dataset", "make", "digits", "--out", m_data, "--per-class", "36", "--seed", "3"});
         QVERIFY2(make.exitedWith(0), make.describe().constData());
-        const CliResult pre = runCli(QStringList{"train", exp(), "--out", m_dir.filePath("pre"), "--set", "run.epochs=8",
+        const CliResult pre = runCli(QStringList{"train", exp(), "--out", m_dir.filePath("pre"), "--set", "run.epochs=2",
                                                  "--set", "run.batch=32", "--set", "run.lr=0.002"} +
                                      data());
         QVERIFY2(pre.exitedWith(0), pre.describe().constData());
@@ -70,7 +70,12 @@ private slots:
         }
         const QJsonObject mean = lines.last();
         const double before = mean["before_mean_pct"].toDouble(), after = mean["after_mean_pct"].toDouble();
-        QVERIFY2(after >= before + 5, r.out.constData());
+        // The pre-training is kept short (2 epochs) so that the held-out speaker starts far below
+        // the ceiling: measured over 10 seeds (AMD EPYC Zen 4), before 40%, after 82-85% with a
+        // per-seed spread of 2-6 points, for 1 and all shots and speakers 10 and 11. A mean over
+        // 5 seeds x 20 queries has a binomial standard error of about 4 points, so a required
+        // gain of 15 points leaves a margin of about 7 standard errors.
+        QVERIFY2(after >= before + 15, r.out.constData());
         // Deterministic: the same seed gives the same numbers.
         const CliResult again = runCli(QStringList{"finetune", exp(), "--from", m_weights, "--speaker", "10",
                                                    "--support", shots, "--seeds", "5", "--lr", "0.0005", "--json"} +
