@@ -21,6 +21,7 @@
 
 #include <hdf5.h>
 
+#include "../h5_fixture.h"
 #include "cli_test_support.h"
 
 using namespace tp_cli_test;
@@ -33,17 +34,6 @@ struct ShdSample {
     std::vector<std::uint16_t> units;
     int label;
 };
-
-void writeDataset(hid_t file, const char* name, hid_t fileType, hid_t memType, std::size_t n, const void* data)
-{
-    const hsize_t dims = n;
-    const hid_t space = H5Screate_simple(1, &dims, nullptr);
-    const hid_t ds = H5Dcreate2(file, name, fileType, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    QVERIFY(ds >= 0);
-    QVERIFY(H5Dwrite(ds, memType, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0);
-    H5Dclose(ds);
-    H5Sclose(space);
-}
 
 /// An SHD file in the layout of dataset-formats.md 3.2: vlen float32 times, vlen uint16 units,
 /// uint16 labels, and /extra/keys as variable-length UTF-8 strings (h5py's str).
@@ -62,16 +52,16 @@ void writeShdFile(const QString& path, const std::vector<ShdSample>& samples, co
     }
     const hid_t timesFile = H5Tvlen_create(H5T_IEEE_F32LE), timesMem = H5Tvlen_create(H5T_NATIVE_FLOAT);
     const hid_t unitsFile = H5Tvlen_create(H5T_STD_U16LE), unitsMem = H5Tvlen_create(H5T_NATIVE_UINT16);
-    writeDataset(file, "/spikes/times", timesFile, timesMem, times.size(), times.data());
-    writeDataset(file, "/spikes/units", unitsFile, unitsMem, units.size(), units.data());
-    writeDataset(file, "/labels", H5T_STD_U16LE, H5T_NATIVE_UINT16, labels.size(), labels.data());
+    tp_test::writeH5Dataset(file, "/spikes/times", timesFile, timesMem, times.size(), times.data());
+    tp_test::writeH5Dataset(file, "/spikes/units", unitsFile, unitsMem, units.size(), units.data());
+    tp_test::writeH5Dataset(file, "/labels", H5T_STD_U16LE, H5T_NATIVE_UINT16, labels.size(), labels.data());
     const hid_t str = H5Tcopy(H5T_C_S1);
     H5Tset_size(str, H5T_VARIABLE);
     H5Tset_cset(str, H5T_CSET_UTF8);
     std::vector<const char*> text;
     for (const auto& k : keys)
         text.push_back(k.c_str());
-    writeDataset(file, "/extra/keys", str, str, text.size(), text.data());
+    tp_test::writeH5Dataset(file, "/extra/keys", str, str, text.size(), text.data());
     for (hid_t t : {timesFile, timesMem, unitsFile, unitsMem, str})
         H5Tclose(t);
     H5Fclose(file);

@@ -11,6 +11,8 @@
 
 #include <hdf5.h>
 
+#include "../h5_fixture.h"
+
 #include "core/errors.h"
 #include "io/h5.h"
 #include "shd.h"
@@ -106,13 +108,7 @@ public:
     }
     void write(const char* name, hid_t fileType, hid_t memType, std::size_t n, const void* data)
     {
-        const hsize_t dims = n;
-        const hid_t space = H5Screate_simple(1, &dims, nullptr);
-        const hid_t ds = H5Dcreate2(m_id, name, fileType, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-        QVERIFY(ds >= 0);
-        QVERIFY(H5Dwrite(ds, memType, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0);
-        H5Dclose(ds);
-        H5Sclose(space);
+        tp_test::writeH5Dataset(m_id, name, fileType, memType, n, data);
     }
     void labels(const std::vector<std::int64_t>& v) { write("/labels", H5T_STD_I64LE, H5T_NATIVE_INT64, v.size(), v.data()); }
 
