@@ -32,6 +32,28 @@ std::unique_ptr<EventDataset> openCifar10DvsDataset(const std::string& root, Dvs
                                                     const EventPipeline& pipeline, bool dropLast = false,
                                                     const std::string& cacheDir = {});
 
+/// Reader options of a dataset made of single files (the experiment keys of each kind).
+struct FileDatasetOptions {
+    bool first_saccade_only = true;                           ///< N-MNIST
+    std::int64_t train_slice_us = 0;                          ///< DVS128 Gesture: slices of a training file
+    DvsAddressConvention convention = kCifar10DvsConvention;  ///< CIFAR10-DVS
+    bool drop_last = false;                                   ///< SHD/SSC, CIFAR10-DVS
+};
+
+/// A dataset of one file of `kind` (dataset_path.h finds the kind of a file): its samples with
+/// the binning of the kind's folder dataset. Without `testFile` the file is the single split
+/// "all" (EventDataset::singleSplit(), in Split::Train, whole trials); with it, `file` is the
+/// training split and `testFile` (a file of the same kind) the test split. Labels: SHD/SSC
+/// from the file; N-MNIST from the digit folder it sits in; DVS128 Gesture trials from
+/// <stem>_labels.csv beside the recording (without it, the whole recording is one sample),
+/// tonic .npy from the file name 0..10; CIFAR10-DVS from the class folder; Speech Commands from
+/// the word folder when two levels up is a GSC root (testing_list.txt or validation_list.txt),
+/// whose word folders are the classes. Where there is no label, samples get kUnlabelled and a
+/// note (EventDataset::notes()) says why. Throws IoError / FormatError as the kind's reader.
+std::unique_ptr<EventDataset> openFileDataset(const std::string& kind, const std::string& file,
+                                              const std::string& testFile, const EventPipeline& pipeline,
+                                              const FileDatasetOptions& options, const std::string& cacheDir = {});
+
 /// Google Speech Commands v2 from `root` (word folders + validation_list.txt, testing_list.txt):
 /// 101 x 120 log-mel + delta + delta-delta features per clip (tp-algorithm.md 6.5).
 std::unique_ptr<EventDataset> openGscDataset(const std::string& root, const std::string& cacheDir = {});

@@ -63,7 +63,7 @@ void EventDataset::fill(Split split, std::size_t groups, GroupLoader loader, boo
                         const std::string& cacheDir, const std::string& sourceId)
 {
     Part& p = part(split);
-    const std::string splitName = split == Split::Train ? "train" : "test";
+    const std::string splitName = m_singleSplit ? "all" : split == Split::Train ? "train" : "test";
     const std::string identity = "traceprop binned samples v2\n" + pipelineIdentity() + "\nsplit " + splitName +
                                  "\nsources " + sourceId;
     const std::string cacheFile = cacheDir.empty() ? std::string() : cachePath(cacheDir, splitName, identity);
@@ -88,7 +88,7 @@ void EventDataset::fill(Split split, std::size_t groups, GroupLoader loader, boo
                 CachedSplit& out = perGroup[g];
                 for (std::size_t m = 0; m < loaded.size(); ++m) {
                     Loaded& l = loaded[m];
-                    if (l.label < 0 || l.label >= m_classes)
+                    if ((l.label < 0 && l.label != kUnlabelled) || l.label >= m_classes)
                         throw ConfigError(m_name + ": sample " + std::to_string(m) + " of source " + std::to_string(g) +
                                           " has label " + std::to_string(l.label) + " outside [0, " +
                                           std::to_string(m_classes) + ")");
@@ -137,7 +137,10 @@ void EventDataset::fill(Split split, std::size_t groups, GroupLoader loader, boo
     double rateSum = 0, stepSum = 0;
     s.min_duration_s = count ? duration[0] : 0;
     for (std::size_t i = 0; i < count; ++i) {
-        ++s.class_counts[std::size_t(p.samples[i].label)];
+        if (p.samples[i].label == kUnlabelled)
+            ++s.unlabelled;
+        else
+            ++s.class_counts[std::size_t(p.samples[i].label)];
         s.events += events[i];
         s.min_duration_s = std::min(s.min_duration_s, duration[i]);
         s.max_duration_s = std::max(s.max_duration_s, duration[i]);

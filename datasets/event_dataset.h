@@ -26,10 +26,16 @@ struct EventPipeline {
     bool random_flip = false;      ///< training only: horizontal flip with probability 1/2
 };
 
+/// The label of a sample whose class is not known (a single file outside its class folder, a
+/// recording without its labels CSV). Only inspection accepts it: openDataset refuses to train
+/// on such samples.
+inline constexpr int kUnlabelled = -1;
+
 /// Per-split statistics for `dataset info`.
 struct SplitStats {
     std::size_t samples = 0;
     std::vector<std::size_t> class_counts;
+    std::size_t unlabelled = 0;    ///< samples with label kUnlabelled (not in class_counts)
     std::int64_t events = 0;
     double min_duration_s = 0, mean_duration_s = 0, max_duration_s = 0;
     double events_per_second = 0;  ///< mean over samples of events / duration
@@ -60,6 +66,14 @@ public:
     /// The loader is kept for rawEvents().
     void fill(Split split, std::size_t groups, GroupLoader loader, bool threadSafe, const std::string& cacheDir,
               const std::string& sourceId);
+    /// One file opened as a dataset: all its samples are in Split::Train, called split "all"
+    /// (also in the cache key), and Split::Test stays empty. Call before fill().
+    void setSingleSplit(bool on) { m_singleSplit = on; }
+    bool singleSplit() const { return m_singleSplit; }
+    /// What the reader wants the user to know about the source (a missing labels file, where
+    /// labels came from); shown by `dataset info`.
+    void addNote(std::string note) { m_notes.push_back(std::move(note)); }
+    const std::vector<std::string>& notes() const { return m_notes; }
     /// True when the last fill() of the split came from the cache.
     bool fromCache(Split split) const { return part(split).cached; }
     /// Text identifying the pipeline (part of the cache key).
@@ -105,6 +119,8 @@ private:
     std::vector<std::string> m_classNames;
     EventPipeline m_pipeline;
     bool m_dropLast;
+    bool m_singleSplit = false;
+    std::vector<std::string> m_notes;
     Part m_train, m_test;
 };
 

@@ -349,6 +349,22 @@ Sample gscFeatures(std::span<const float> audio, std::int32_t label)
     return s;
 }
 
+std::vector<std::string> gscClasses(const std::string& root)
+{
+    std::error_code ec;
+    fs::directory_iterator it(fs::path(root), ec);
+    if (ec)
+        throw IoError(root + ": cannot list GSC root folder: " + ec.message());
+    std::vector<std::string> classes;
+    for (const auto& entry : it) {
+        const std::string name = entry.path().filename().string();
+        if (entry.is_directory(ec) && name != "_background_noise_" && !name.starts_with('.'))
+            classes.push_back(name);
+    }
+    std::sort(classes.begin(), classes.end());
+    return classes;
+}
+
 GscSplit scanGsc(const std::string& root)
 {
     std::error_code ec;
@@ -359,15 +375,7 @@ GscSplit scanGsc(const std::string& root)
     const auto testing = readList(base / "testing_list.txt");
 
     GscSplit split;
-    fs::directory_iterator it(base, ec);
-    if (ec)
-        throw IoError(root + ": cannot list GSC root folder: " + ec.message());
-    for (const auto& entry : it) {
-        const std::string name = entry.path().filename().string();
-        if (entry.is_directory(ec) && name != "_background_noise_" && !name.starts_with('.'))
-            split.classes.push_back(name);
-    }
-    std::sort(split.classes.begin(), split.classes.end());
+    split.classes = gscClasses(root);
 
     for (std::size_t label = 0; label < split.classes.size(); ++label) {
         const std::string& word = split.classes[label];

@@ -99,6 +99,11 @@ struct GscSplit {
     std::vector<std::string> classes;  ///< word folder names, sorted byte-wise
 };
 
+/// The word folders of a GSC root (direct sub-folders except _background_noise_ and hidden
+/// ones), sorted byte-wise: the class names, index = label. Throws IoError when root cannot be
+/// listed.
+std::vector<std::string> gscClasses(const std::string& root);
+
 /// Scans root/<word>/*.wav (direct sub-folders except _background_noise_ and hidden ones;
 /// regular files ending in ".wav"). A file whose "<word>/<name>" is listed in
 /// root/validation_list.txt goes to validation, else in root/testing_list.txt to test, else to

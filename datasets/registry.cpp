@@ -1,11 +1,13 @@
 #include "registry.h"
 
 #include "benchmark_datasets.h"
+#include "dataset_path.h"
 #include "sample_cache.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
 #include <limits>
 #include <span>
 
@@ -67,6 +69,7 @@ const KeyRule kRandmanParamRules[] = {
 
 const KeyRule kNmnistParamRules[] = {
     {"path", ValueType::String, 0, 0},
+    {"test_path", ValueType::String, 0, 0},
     {"cache_dir", ValueType::String, 0, 0},
     {"first_saccade_only", ValueType::Bool, 0, 0},
     {"denoise_us", ValueType::Int, 0, 1e9},
@@ -74,12 +77,14 @@ const KeyRule kNmnistParamRules[] = {
 
 const KeyRule kShdParamRules[] = {
     {"path", ValueType::String, 0, 0},
+    {"test_path", ValueType::String, 0, 0},
     {"cache_dir", ValueType::String, 0, 0},
     {"drop_last", ValueType::Bool, 0, 0},
 };
 
 const KeyRule kDvsGestureParamRules[] = {
     {"path", ValueType::String, 0, 0},
+    {"test_path", ValueType::String, 0, 0},
     {"cache_dir", ValueType::String, 0, 0},
     {"denoise_us", ValueType::Int, 0, 1e9},
     {"train_slice_us", ValueType::Int, 0, 1e12},
@@ -89,6 +94,7 @@ const KeyRule kDvsGestureParamRules[] = {
 
 const KeyRule kCifarParamRules[] = {
     {"path", ValueType::String, 0, 0},
+    {"test_path", ValueType::String, 0, 0},
     {"drop_last", ValueType::Bool, 0, 0},
     {"cache_dir", ValueType::String, 0, 0},
     {"denoise_us", ValueType::Int, 0, 1e9},
@@ -99,6 +105,7 @@ const KeyRule kCifarParamRules[] = {
 
 const KeyRule kGscParamRules[] = {
     {"path", ValueType::String, 0, 0},
+    {"test_path", ValueType::String, 0, 0},
     {"cache_dir", ValueType::String, 0, 0},
 };
 
@@ -389,7 +396,58 @@ RandmanParams randmanParams(const DatasetSpec& spec)
     return params;
 }
 
-std::unique_ptr<Dataset> openDataset(const DatasetSpec& spec)
+namespace {
+
+DvsAddressConvention addressConvention(const DatasetSpec& spec)
+{
+    for (const auto& [name, value] : kConventions)
+        if (spec.params.value("address_convention", std::string()) == name)
+            return value;
+    return kCifar10DvsConvention;
+}
+
+/// A file's kind must be the experiment's (SHD and SSC files are the same format).
+void checkFileKind(const DatasetSpec& spec, const std::string& key, const std::string& file)
+{
+    const std::string found = detectDatasetPath(file).kind;
+    const bool hdf5 = (found == "shd" || found == "ssc") && (spec.kind == "shd" || spec.kind == "ssc");
+    if (found != spec.kind && !hdf5)
+        throw ConfigError(std::vector<ConfigIssue>{
+            {key, file + " is a " + datasetDisplayName(found) + " file, but dataset.kind is \"" + spec.kind + "\""}});
+}
+
+/// One file (and an optional test file) as a dataset; for training, both splits and labels.
+std::unique_ptr<Dataset> openFiles(const DatasetSpec& spec, const std::string& path, const std::string& cacheDir,
+                                   bool training)
+{
+    const std::string testPath = spec.params.value("test_path", std::string());
+    checkFileKind(spec, "dataset.path", path);
+    if (!testPath.empty())
+        checkFileKind(spec, "dataset.test_path", testPath);
+    if (training && testPath.empty())
+        throw ConfigError(std::vector<ConfigIssue>{
+            {"dataset.test_path", path + " is one file, so it is one split (\"all\"), and training also needs a "
+                                  "test split: set dataset.test_path to a second file of the same format (e.g. "
+                                  "shd_test.h5 beside shd_train.h5), or set dataset.path to the folder holding "
+                                  "both splits"}});
+    FileDatasetOptions o;
+    o.first_saccade_only = spec.params.value("first_saccade_only", true);
+    o.train_slice_us = spec.params.value("train_slice_us", std::int64_t(0));
+    o.drop_last = spec.params.value("drop_last", false);
+    o.convention = addressConvention(spec);
+    auto data = openFileDataset(spec.kind, path, testPath, spec.kind == "gsc" ? EventPipeline{} : eventPipeline(spec), o,
+                                cacheDir);
+    if (training)
+        for (const Split split : {Split::Train, Split::Test})
+            if (const std::size_t n = data->stats(split).unlabelled)
+                throw ConfigError(std::vector<ConfigIssue>{
+                    {split == Split::Train ? "dataset.path" : "dataset.test_path",
+                     std::to_string(n) + " sample(s) without a label, which training cannot use: " +
+                         (data->notes().empty() ? std::string("no label found") : data->notes().back())}});
+    return data;
+}
+
+std::unique_ptr<Dataset> open(const DatasetSpec& spec, bool training)
 {
     std::vector<ConfigIssue> issues;
     validateDatasetSpec(spec, issues);
@@ -411,6 +469,13 @@ std::unique_ptr<Dataset> openDataset(const DatasetSpec& spec)
             {"dataset.kind", "the " + name + " reader is not available in this build yet"}});
     // Binned samples are cached on disk unless dataset.cache_dir is "" (default: defaultCacheDir()).
     const std::string cacheDir = spec.params.value("cache_dir", defaultCacheDir());
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(path, ec))
+        return openFiles(spec, path, cacheDir, training);
+    if (!spec.params.value("test_path", std::string()).empty())
+        throw ConfigError(std::vector<ConfigIssue>{
+            {"dataset.test_path", "only for a dataset.path that is one file; " + path +
+                                      " is not a file (a dataset folder brings its own test split)"}});
     const std::string& kind = spec.kind;
     if (kind == "nmnist")
         return openNmnistDataset(path, spec.params.value("first_saccade_only", true), eventPipeline(spec), cacheDir);
@@ -419,15 +484,16 @@ std::unique_ptr<Dataset> openDataset(const DatasetSpec& spec)
     if (kind == "dvsgesture")
         return openDvsGestureDataset(path, spec.params.value("train_slice_us", std::int64_t(0)), eventPipeline(spec),
                                      cacheDir);
-    if (kind == "cifar10dvs") {
-        DvsAddressConvention convention = kCifar10DvsConvention;
-        for (const auto& [name, value] : kConventions)
-            if (spec.params.value("address_convention", std::string()) == name)
-                convention = value;
-        return openCifar10DvsDataset(path, convention, eventPipeline(spec), spec.params.value("drop_last", false),
-                                     cacheDir);
-    }
+    if (kind == "cifar10dvs")
+        return openCifar10DvsDataset(path, addressConvention(spec), eventPipeline(spec),
+                                     spec.params.value("drop_last", false), cacheDir);
     return openShdDataset(spec.kind, path, eventPipeline(spec), spec.params.value("drop_last", false), cacheDir);
 }
+
+} // namespace
+
+std::unique_ptr<Dataset> openDataset(const DatasetSpec& spec) { return open(spec, true); }
+
+std::unique_ptr<Dataset> inspectDataset(const DatasetSpec& spec) { return open(spec, false); }
 
 } // namespace tp

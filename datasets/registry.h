@@ -29,9 +29,18 @@ void validateDatasetSpec(const DatasetSpec& spec, std::vector<ConfigIssue>& issu
 /// Throws ConfigError with every issue when the spec is not a valid randman spec.
 RandmanParams randmanParams(const DatasetSpec& spec);
 
-/// Opens (or generates) the dataset. Validates first and throws ConfigError with every issue.
-/// Kinds whose reader is not in this build throw ConfigError saying so (or asking for
-/// dataset.path when it is empty). May take seconds (randman generates here).
+/// Opens (or generates) the dataset to train or evaluate on. Validates first and throws
+/// ConfigError with every issue. Kinds whose reader is not in this build throw ConfigError
+/// saying so (or asking for dataset.path when it is empty). dataset.path is a dataset folder,
+/// or one file of the kind's format (openFileDataset): that file is the training split and
+/// dataset.test_path, a second file of the same format, the test split; without test_path, or
+/// with a sample that has no label, ConfigError says so. May take seconds (randman generates
+/// here).
 std::unique_ptr<Dataset> openDataset(const DatasetSpec& spec);
+
+/// openDataset for looking at a dataset (`dataset info|frames`): one file without
+/// dataset.test_path is the single split "all" (EventDataset::singleSplit()), and samples
+/// without a label are kept (label kUnlabelled).
+std::unique_ptr<Dataset> inspectDataset(const DatasetSpec& spec);
 
 } // namespace tp

@@ -10,6 +10,7 @@
 
 #include <hdf5.h>
 
+#include "io/h5.h"
 #include "io/h5_handle.h"
 
 #include "core/errors.h"
@@ -135,41 +136,12 @@ std::vector<std::int32_t> readInts(const std::string& path, hid_t file, const st
     return out;
 }
 
-std::vector<std::string> readStrings(const std::string& path, hid_t file, const std::string& name)
+/// Class names: any HDF5 string form (h5::readStrings), each at most kMaxClassNameBytes.
+std::vector<std::string> readKeys(const std::string& path, hid_t file, const std::string& name)
 {
     Handle ds(openDataset(path, file, name));
-    const std::size_t n = length1d(path, ds, name);
-    Handle type(H5Dget_type(ds));
-    if (H5Tget_class(type) != H5T_STRING)
-        throw FormatError(path, dsName(name), "expected strings");
-    std::vector<std::string> out;
-    out.reserve(n);
-    if (n == 0)
-        return out;
-    if (H5Tis_variable_str(type) > 0) {
-        Handle mem(H5Tcopy(H5T_C_S1));
-        H5Tset_size(mem, H5T_VARIABLE);
-        Handle space(H5Dget_space(ds));
-        std::vector<char*> text(n, nullptr);
-        const herr_t rc = H5Dread(ds, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, text.data());
-        if (rc >= 0)
-            for (char* s : text)
-                out.emplace_back(s ? s : "");
-        H5Dvlen_reclaim(mem, space, H5P_DEFAULT, text.data());
-        if (rc < 0)
-            throw FormatError(path, dsName(name), "cannot read the strings");
-        return out;
-    }
-    const std::size_t size = H5Tget_size(type);
-    Handle mem(H5Tcopy(type));  // same size and padding, so no conversion but the byte order
-    std::vector<char> buffer(n * size);
-    if (H5Dread(ds, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()) < 0)
-        throw FormatError(path, dsName(name), "cannot read the strings");
-    for (std::size_t i = 0; i < n; ++i) {
-        const char* s = buffer.data() + i * size;
-        out.emplace_back(s, ::strnlen(s, size));  // NULLPAD/NULLTERM: stop at the first NUL
-    }
-    return out;
+    length1d(path, ds, name);
+    return h5::readStrings(ds, path, dsName(name), kMaxClassNameBytes);
 }
 
 std::string sampleText(std::size_t i) { return "sample " + std::to_string(i); }
@@ -330,7 +302,7 @@ ShdContents readShd(const std::string& path)
                               std::to_string(out.speakers.size()) + " speakers for " + std::to_string(n) + " samples");
     }
     if (exists(file, "/extra/keys"))
-        out.keys = readStrings(path, file, "/extra/keys");
+        out.keys = readKeys(path, file, "/extra/keys");
     return out;
 }
 

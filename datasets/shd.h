@@ -13,6 +13,8 @@
 ///   clamped by HDF5 and then rejected by the 0..699 check); labels and speakers must be integers;
 /// - /extra/speaker and /extra/keys are optional (empty when absent); if /extra/speaker is present
 ///   it must hold one value per sample. Keys are not checked against the labels;
+/// - /extra/keys may have any HDF5 string form (fixed NULLTERM / NULLPAD / SPACEPAD or variable
+///   length, ASCII or UTF-8: h5::readStrings); the bytes are kept as they are (UTF-8 names intact);
 /// - the writer stores float32 times as the float nearest t_us / 1e6 that still decodes to t_us
 ///   under truncation (so a float32 round trip is exact for |t| < 8 s), and float16 times as
 ///   t_us / 1e6 rounded to nearest by HDF5. Empty /extra datasets are not written.
@@ -30,6 +32,7 @@
 namespace tp {
 
 inline constexpr int kShdChannels = 700;  ///< units 0..699 (Lauscher cochlea model)
+inline constexpr std::size_t kMaxClassNameBytes = 4096;  ///< longest /extra/keys entry readShd accepts
 
 /// Everything readShd returns and writeShd stores; all per-sample vectors have samples.size()
 /// entries (speakers: or none).
@@ -44,7 +47,8 @@ struct ShdContents {
 /// FormatError (naming the dataset, and the sample where one is at fault) when it is not HDF5,
 /// truncated, or its content breaks section 3: missing dataset, times not VLEN of a numeric
 /// base, times and units of different lengths, a unit outside 0..699, labels count different
-/// from the sample count, a negative label.
+/// from the sample count, a negative label, /extra/keys not 1-D strings, holding a NULL
+/// variable-length string or a name longer than kMaxClassNameBytes.
 ShdContents readShd(const std::string& path);
 
 /// Number of samples (elements of /spikes/times) without reading them. Same errors as readShd

@@ -20,8 +20,12 @@ std::vector<std::string> sampleSpeakers(const DatasetSpec& spec, Split split)
         return out;
     }
     if (spec.kind == "shd" || spec.kind == "ssc") {
+        // One file as dataset.path is the training split, dataset.test_path the test split.
+        std::error_code ec;
         const std::string file =
-            (std::filesystem::path(path) / (spec.kind + (split == Split::Train ? "_train.h5" : "_test.h5"))).string();
+            std::filesystem::is_regular_file(path, ec)
+                ? (split == Split::Train ? path : spec.params.value("test_path", std::string()))
+                : (std::filesystem::path(path) / (spec.kind + (split == Split::Train ? "_train.h5" : "_test.h5"))).string();
         const h5::File f = h5::File::openRead(file);
         if (!f.exists("extra/speaker"))
             throw ConfigError(file + " has no /extra/speaker: its samples carry no speaker ids (use a class subset)");

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "benchmark_datasets.h"
+#include "dataset_path.h"
 #include "registry.h"
 #include "synth_digits.h"
 #include "synth_gesture.h"
@@ -19,26 +20,6 @@ namespace tp::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-/// The kind of dataset at `path`, from its layout.
-std::string detectKind(const std::string& path)
-{
-    const fs::path p(path);
-    if (fs::is_directory(p / "Train") && fs::is_directory(p / "Test"))
-        return "nmnist";
-    for (const char* kind : {"shd", "ssc"})
-        if (fs::exists(p / (std::string(kind) + "_train.h5")))
-            return kind;
-    if (fs::exists(p / "trials_to_train.txt") || fs::is_directory(p / "ibmGestureTrain"))
-        return "dvsgesture";
-    if (fs::is_directory(p / "airplane"))
-        return "cifar10dvs";
-    if (fs::exists(p / "testing_list.txt"))
-        return "gsc";
-    throw IoError(path + ": not a dataset this build can read (expected N-MNIST Train/ Test/, shd_*.h5 or "
-                         "ssc_*.h5, DVS128 Gesture trials_to_train.txt or ibmGestureTrain/, CIFAR10-DVS class "
-                         "folders, or Speech Commands testing_list.txt)");
-}
 
 struct BinningOptions {
     std::int64_t time_window_us = 0, event_count = 0;
@@ -71,7 +52,7 @@ struct BinningOptions {
             spec.params["cache_dir"] = "";
         if (kind == "gsc") {
             spec.binning = nlohmann::json::object();
-            return openDataset(spec);
+            return inspectDataset(spec);
         }
         if (denoise_us && kind != "shd" && kind != "ssc")
             spec.params["denoise_us"] = denoise_us;
@@ -97,7 +78,7 @@ struct BinningOptions {
             b["spatial_factor"] = factor;
         if (kind == "cifar10dvs" && !spatial_factor)
             b["resize"] = {48, 48};  // the reference's bilinear 128 -> 48
-        return openDataset(spec);
+        return inspectDataset(spec);
     }
 };
 
@@ -107,6 +88,7 @@ nlohmann::json statsJson(const SplitStats& s)
             {"class_counts", s.class_counts},
             {"events", s.events},
             {"duration_s", {{"min", s.min_duration_s}, {"mean", s.mean_duration_s}, {"max", s.max_duration_s}}},
+            {"unlabelled", s.unlabelled},
             {"events_per_second", s.events_per_second},
             {"mean_steps", s.mean_steps}};
 }
@@ -117,21 +99,22 @@ Runner addDataset(CLI::App& app)
 {
     app.require_subcommand(1);
     struct Options {
-        std::string path, split = "test", out;
+        std::string path, split, out;
         std::size_t index = 0;
         bool json = false;
         BinningOptions binning;
     };
     auto o = std::make_shared<Options>();
     auto* info = app.add_subcommand("info", "kind, samples per split, classes with counts, sensor, durations, events/s");
-    info->add_option("PATH", o->path, "dataset folder (N-MNIST with Train/ Test/, or a folder with shd_*.h5 / ssc_*.h5)")
+    info->add_option("PATH", o->path, "a dataset folder, or one file of a dataset (its samples are the split \"all\")")
         ->required();
     info->add_flag("--json", o->json, "one JSON object");
     o->binning.add(*info);
     auto* frames = app.add_subcommand("frames", "write the binned frames of one sample (PGM images + CSV)");
-    frames->add_option("PATH", o->path, "dataset folder")->required();
+    frames->add_option("PATH", o->path, "a dataset folder, or one file of a dataset")->required();
     frames->add_option("--index", o->index, "sample index in the split")->required();
-    frames->add_option("--split", o->split, "train or test")->check(CLI::IsMember({"train", "test"}));
+    frames->add_option("--split", o->split, "train or test for a folder (default test); all for one file (the default)")
+        ->check(CLI::IsMember({"train", "test", "all"}));
     frames->add_option("--out", o->out, "output folder (frames.csv, frame_NNNN.pgm)")->required();
     o->binning.add(*frames);
     auto* make = app.add_subcommand("make", "write a synthetic dataset in a real format (no download)");
@@ -195,7 +178,7 @@ Runner addDataset(CLI::App& app)
     return [o, info, frames, make, runMake] {
         if (make->parsed())
             return runMake();
-        const std::string kind = detectKind(o->path);
+        const std::string kind = detectDatasetPath(o->path).kind;
         const auto t0 = std::chrono::steady_clock::now();
         const auto opened = o->binning.open(o->path, kind);
         const double loadSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -203,45 +186,61 @@ Runner addDataset(CLI::App& app)
         if (!data)
             throw ConfigError(o->path + ": not a file-backed dataset");
         const SensorSize s = data->binnedSensor();
+        // One file is one split, "all" (held as Split::Train); a folder has train and test.
+        const bool single = data->singleSplit();
+        const std::vector<std::pair<std::string, Split>> splits =
+            single ? std::vector<std::pair<std::string, Split>>{{"all", Split::Train}}
+                   : std::vector<std::pair<std::string, Split>>{{"train", Split::Train}, {"test", Split::Test}};
+        const bool fromCache = data->fromCache(Split::Train) && (single || data->fromCache(Split::Test));
         if (info->parsed()) {
             const auto names = data->classNames();
             if (o->json) {
-                std::cout << nlohmann::json{{"kind", kind},
-                                            {"load_seconds", loadSeconds},
-                                            {"from_cache", data->fromCache(Split::Train) && data->fromCache(Split::Test)},
-                                            {"name", data->name()},
-                                            {"classes", data->classes()},
-                                            {"class_names", names},
-                                            {"sensor", {data->sensor().width, data->sensor().height, data->sensor().polarities}},
-                                            {"train", statsJson(data->stats(Split::Train))},
-                                            {"test", statsJson(data->stats(Split::Test))}}
-                                 .dump()
-                          << std::endl;
+                nlohmann::json j{{"kind", kind},
+                                 {"load_seconds", loadSeconds},
+                                 {"from_cache", fromCache},
+                                 {"name", data->name()},
+                                 {"classes", data->classes()},
+                                 {"class_names", names},
+                                 {"sensor", {data->sensor().width, data->sensor().height, data->sensor().polarities}},
+                                 {"splits", nlohmann::json::array()},
+                                 {"notes", data->notes()}};
+                for (const auto& [name, split] : splits) {
+                    j["splits"].push_back(name);
+                    j[name] = statsJson(data->stats(split));
+                }
+                std::cout << j.dump() << std::endl;
                 return kExitOk;
             }
-            std::printf("%s (%s): sensor %dx%dx%d, %d classes; loaded in %.2f s (%s)\n", data->name().c_str(),
-                        kind.c_str(), data->sensor().width, data->sensor().height, data->sensor().polarities,
-                        data->classes(), loadSeconds,
-                        data->fromCache(Split::Train) && data->fromCache(Split::Test) ? "from the cache"
-                                                                                     : "parsed and binned");
-            for (const Split split : {Split::Train, Split::Test}) {
+            std::printf("%s (%s%s): sensor %dx%dx%d, %d classes; loaded in %.2f s (%s)\n", data->name().c_str(),
+                        kind.c_str(), single ? ", one file" : "", data->sensor().width, data->sensor().height,
+                        data->sensor().polarities, data->classes(), loadSeconds,
+                        fromCache ? "from the cache" : "parsed and binned");
+            for (const auto& [name, split] : splits) {
                 const SplitStats& st = data->stats(split);
                 std::printf("  %-5s %zu samples, %lld events, duration %.3f / %.3f / %.3f s (min/mean/max), %.0f events/s, "
                             "%.1f steps\n",
-                            split == Split::Train ? "train" : "test", st.samples, (long long)st.events,
-                            st.min_duration_s, st.mean_duration_s, st.max_duration_s, st.events_per_second,
-                            st.mean_steps);
+                            name.c_str(), st.samples, (long long)st.events, st.min_duration_s, st.mean_duration_s,
+                            st.max_duration_s, st.events_per_second, st.mean_steps);
                 std::printf("        per class:");
                 for (std::size_t c = 0; c < st.class_counts.size(); ++c)
                     std::printf(" %s=%zu", c < names.size() ? names[c].c_str() : std::to_string(c).c_str(),
                                 st.class_counts[c]);
+                if (st.unlabelled)
+                    std::printf(" unlabelled=%zu", st.unlabelled);
                 std::printf("\n");
             }
+            for (const auto& note : data->notes())
+                std::printf("  note: %s\n", note.c_str());
             return kExitOk;
         }
-        const Split split = o->split == "train" ? Split::Train : Split::Test;
+        const std::string splitName = o->split.empty() ? splits.back().first : o->split;
+        if (single != (splitName == "all"))
+            throw ConfigError("--split " + splitName + ": " + o->path +
+                              (single ? " is one file, whose only split is \"all\""
+                                      : " is a dataset folder, whose splits are \"train\" and \"test\""));
+        const Split split = splitName == "test" ? Split::Test : Split::Train;
         if (o->index >= data->size(split))
-            throw ConfigError("--index " + std::to_string(o->index) + ": the " + o->split + " split has " +
+            throw ConfigError("--index " + std::to_string(o->index) + ": the " + splitName + " split has " +
                               std::to_string(data->size(split)) + " samples");
         const Sample& sample = data->sample(split, o->index);
         fs::create_directories(o->out);
@@ -267,8 +266,13 @@ Runner addDataset(CLI::App& app)
         }
         if (!csv)
             throw IoError("cannot write " + (fs::path(o->out) / "frames.csv").string());
-        std::printf("sample %zu of %s (label %d): %d steps, %zu non-zero entries -> %s\n", o->index, o->split.c_str(),
-                    sample.label, sample.steps(), sample.nonZeros(), o->out.c_str());
+        const auto names = data->classNames();
+        const std::string label = sample.label == kUnlabelled ? std::string("unlabelled")
+                                  : std::size_t(sample.label) < names.size()
+                                      ? std::to_string(sample.label) + " " + names[std::size_t(sample.label)]
+                                      : std::to_string(sample.label);
+        std::printf("sample %zu of %s (label %s): %d steps, %zu non-zero entries -> %s\n", o->index, splitName.c_str(),
+                    label.c_str(), sample.steps(), sample.nonZeros(), o->out.c_str());
         return kExitOk;
     };
 }

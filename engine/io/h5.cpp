@@ -35,7 +35,121 @@ std::size_t product(const std::vector<std::size_t>& dims)
     return n;
 }
 
+std::string typeClassName(hid_t type)
+{
+    switch (H5Tget_class(type)) {
+    case H5T_INTEGER: return "integers";
+    case H5T_FLOAT: return "floating-point numbers";
+    case H5T_STRING: return "strings";
+    case H5T_COMPOUND: return "a compound type";
+    case H5T_VLEN: return "variable-length sequences";
+    case H5T_ARRAY: return "arrays";
+    case H5T_ENUM: return "an enumeration";
+    case H5T_OPAQUE: return "opaque data";
+    case H5T_BITFIELD: return "a bit field";
+    case H5T_REFERENCE: return "references";
+    default: return "an unknown type";
+    }
+}
+
+std::string onlyString(std::vector<std::string> strings, const std::string& file, const std::string& what)
+{
+    if (strings.size() != 1)
+        throw FormatError(file, what, "expected one string, found " + std::to_string(strings.size()));
+    return std::move(strings[0]);
+}
+
+/// Data a file can hold: deflate compresses at most ~1032:1, so never more than ~1100x its size.
+double holdableBytes(hid_t object)
+{
+    hsize_t fileSize = 0;
+    if (Handle file(H5Iget_file_id(object)); file >= 0)
+        H5Fget_filesize(file, &fileSize);
+    return 1100.0 * double(fileSize) + double(1 << 20);
+}
+
 } // namespace
+
+std::vector<std::string> readStrings(std::int64_t object, const std::string& file, const std::string& what,
+                                     std::size_t maxBytes)
+{
+    const bool isAttribute = H5Iget_type(object) == H5I_ATTR;
+    Handle type(isAttribute ? H5Aget_type(object) : H5Dget_type(object));
+    Handle space(isAttribute ? H5Aget_space(object) : H5Dget_space(object));
+    if (type < 0 || space < 0)
+        throw FormatError(file, what, "cannot read its type or dataspace");
+    if (H5Tget_class(type) != H5T_STRING)
+        throw FormatError(file, what, "expected strings, found " + typeClassName(type));
+    const hssize_t points = H5Sget_simple_extent_npoints(space);
+    if (points < 0)
+        throw FormatError(file, what, "cannot read the dataspace");
+    const std::size_t n = std::size_t(points);
+    const bool variable = H5Tis_variable_str(type) > 0;
+    const std::size_t width = variable ? sizeof(char*) : H5Tget_size(type);
+    if (!variable && width > maxBytes)
+        throw FormatError(file, what, "fixed-length strings of " + std::to_string(width) +
+                                          " bytes, longer than the " + std::to_string(maxBytes) + "-byte limit");
+    if (double(n) * double(width) > holdableBytes(object))
+        throw FormatError(file, what, "claims " + std::to_string(n) + " strings, more than the file can hold (corrupt)");
+    std::vector<std::string> out;
+    out.reserve(n);
+    if (n == 0)
+        return out;
+    // The memory type keeps the file's charset: HDF5 does not convert between ASCII and UTF-8
+    // (it refuses the read), and the bytes are wanted as they are.
+    Handle mem(H5Tcopy(variable ? H5T_C_S1 : hid_t(type)));
+    if (variable) {
+        H5Tset_size(mem, H5T_VARIABLE);
+        H5Tset_cset(mem, H5Tget_cset(type));
+        // (H5Dvlen_get_buf_size of HDF5 1.10 crashes on a scalar dataspace: one string is
+        // bounded by the heap object that holds it.)
+        if (!isAttribute && H5Sget_simple_extent_type(space) == H5S_SIMPLE) {
+            hsize_t bytes = 0;
+            if (H5Dvlen_get_buf_size(object, mem, space, &bytes) < 0)
+                throw FormatError(file, what, "cannot read the string lengths (corrupt)");
+            if (double(bytes) > holdableBytes(object) || double(bytes) > double(n) * double(maxBytes + 1))
+                throw FormatError(file, what, "claims " + std::to_string(bytes) +
+                                                  " bytes of strings (corrupt, or longer than the " +
+                                                  std::to_string(maxBytes) + "-byte limit)");
+        }
+        std::vector<char*> text(n, nullptr);
+        const herr_t rc = isAttribute ? H5Aread(object, mem, text.data())
+                                      : H5Dread(object, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, text.data());
+        std::string problem = rc < 0 ? "cannot read the strings (corrupt data or a missing filter)" : "";
+        for (std::size_t i = 0; i < n && problem.empty(); ++i) {
+            if (!text[i]) {
+                problem = "string " + std::to_string(i) + " is a NULL pointer, not a string";
+                break;
+            }
+            const std::size_t len = ::strnlen(text[i], maxBytes + 1);
+            if (len > maxBytes)
+                problem = "string " + std::to_string(i) + " is longer than the " + std::to_string(maxBytes) +
+                          "-byte limit";
+            else
+                out.emplace_back(text[i], len);
+        }
+        if (rc >= 0)
+            H5Dvlen_reclaim(mem, space, H5P_DEFAULT, text.data());
+        if (!problem.empty())
+            throw FormatError(file, what, problem);
+        return out;
+    }
+    const H5T_str_t pad = H5Tget_strpad(type);
+    std::vector<char> buffer(n * width);
+    const herr_t rc = isAttribute ? H5Aread(object, mem, buffer.data())
+                                  : H5Dread(object, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data());
+    if (rc < 0)
+        throw FormatError(file, what, "cannot read the strings (corrupt data or a missing filter)");
+    for (std::size_t i = 0; i < n; ++i) {
+        const char* s = buffer.data() + i * width;
+        std::size_t len = ::strnlen(s, width);  // NULLTERM / NULLPAD: up to the first NUL
+        if (pad == H5T_STR_SPACEPAD)
+            while (len > 0 && s[len - 1] == ' ')
+                --len;
+        out.emplace_back(s, len);
+    }
+    return out;
+}
 
 File File::openRead(const std::string& path)
 {
@@ -188,25 +302,9 @@ std::string File::attrString(const std::string& name) const
     if (H5Aexists(m_id, name.c_str()) <= 0)
         throw FormatError(m_path, "attribute " + name, "missing");
     Handle attr(H5Aopen(m_id, name.c_str(), H5P_DEFAULT));
-    Handle type(H5Aget_type(attr));
-    if (H5Tget_class(type) != H5T_STRING)
-        throw FormatError(m_path, "attribute " + name, "expected a string");
-    if (H5Tis_variable_str(type) > 0) {
-        char* text = nullptr;
-        Handle mem(H5Tcopy(H5T_C_S1));
-        H5Tset_size(mem, H5T_VARIABLE);
-        if (H5Aread(attr, mem, &text) < 0 || !text)
-            throw FormatError(m_path, "attribute " + name, "cannot read the string");
-        std::string out(text);
-        H5free_memory(text);
-        return out;
-    }
-    const std::size_t size = H5Tget_size(type);
-    std::string out(size, '\0');
-    if (H5Aread(attr, type, out.data()) < 0)
-        throw FormatError(m_path, "attribute " + name, "cannot read the string");
-    out.resize(std::strlen(out.c_str()));  // NULLPAD/NULLTERM: stop at the first NUL
-    return out;
+    if (attr < 0)
+        throw FormatError(m_path, "attribute " + name, "cannot open");
+    return onlyString(h5::readStrings(attr, m_path, "attribute " + name), m_path, "attribute " + name);
 }
 
 std::int64_t File::openObject(const std::string& dataset) const
@@ -277,15 +375,13 @@ Array<float> File::readFloats(const std::string& dataset) const
 std::string File::readString(const std::string& dataset) const
 {
     Handle d(openObject(dataset));
-    Handle type(H5Dget_type(d));
-    if (H5Tget_class(type) != H5T_STRING)
-        throw FormatError(m_path, "dataset /" + dataset, "expected a string");
-    const std::size_t size = H5Tget_size(type);
-    std::string out(size, '\0');
-    if (H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0)
-        throw FormatError(m_path, "dataset /" + dataset, "cannot read the string");
-    out.resize(std::strlen(out.c_str()));
-    return out;
+    return onlyString(h5::readStrings(d, m_path, "dataset /" + dataset), m_path, "dataset /" + dataset);
+}
+
+std::vector<std::string> File::readStrings(const std::string& dataset, std::size_t maxBytes) const
+{
+    Handle d(openObject(dataset));
+    return h5::readStrings(d, m_path, "dataset /" + dataset, maxBytes);
 }
 
 void File::writeAttr(const std::string& name, double value)

@@ -9,6 +9,21 @@
 
 namespace tp::h5 {
 
+/// Longest single string readStrings accepts unless the caller says otherwise (bytes): far more
+/// than any config or name, far less than a corrupt length field can claim.
+inline constexpr std::size_t kMaxStringBytes = std::size_t(16) << 20;
+
+/// Every string of the open dataset or attribute `object` (an HDF5 id, hid_t), in storage order,
+/// whatever HDF5 string form it has: fixed length (NULLTERM or NULLPAD: cut at the first NUL;
+/// SPACEPAD: trailing spaces stripped) or variable length, ASCII or UTF-8 charset. The bytes are
+/// passed through unchanged (no charset conversion), so UTF-8 names such as "fünf" stay
+/// intact whatever the charset tag says. Scalar objects give one string. Throws FormatError
+/// naming `file` and `what` ("dataset /extra/keys") when the object is not of string class, a
+/// variable-length element is a NULL pointer, a string is longer than `maxBytes`, the sizes claim
+/// more than the file can hold, or HDF5 cannot read it. Not thread-safe (HDF5 1.10 is serial).
+std::vector<std::string> readStrings(std::int64_t object, const std::string& file, const std::string& what,
+                                     std::size_t maxBytes = kMaxStringBytes);
+
 /// A dataset read whole: its dimensions (slowest first) and values converted to T.
 template <typename T>
 struct Array {
@@ -47,7 +62,11 @@ public:
     Array<std::int64_t> readInts(const std::string& dataset) const;
     Array<std::int32_t> readInt32s(const std::string& dataset) const;
     Array<float> readFloats(const std::string& dataset) const;
+    /// The one string of a scalar (or one-element) string dataset, any HDF5 string form.
     std::string readString(const std::string& dataset) const;
+    /// Every string of a string dataset (shape (N,) or scalar), any HDF5 string form; see
+    /// h5::readStrings for the forms, the bound and the errors.
+    std::vector<std::string> readStrings(const std::string& dataset, std::size_t maxBytes = kMaxStringBytes) const;
 
     void writeAttr(const std::string& name, double value);
     void writeAttr(const std::string& name, std::int64_t value);

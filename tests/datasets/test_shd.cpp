@@ -6,11 +6,15 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <random>
 
 #include <hdf5.h>
 
+#include "../h5_fixture.h"
+
 #include "core/errors.h"
+#include "io/h5.h"
 #include "shd.h"
 
 namespace {
@@ -104,13 +108,7 @@ public:
     }
     void write(const char* name, hid_t fileType, hid_t memType, std::size_t n, const void* data)
     {
-        const hsize_t dims = n;
-        const hid_t space = H5Screate_simple(1, &dims, nullptr);
-        const hid_t ds = H5Dcreate2(m_id, name, fileType, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-        QVERIFY(ds >= 0);
-        QVERIFY(H5Dwrite(ds, memType, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0);
-        H5Dclose(ds);
-        H5Sclose(space);
+        tp_test::writeH5Dataset(m_id, name, fileType, memType, n, data);
     }
     void labels(const std::vector<std::int64_t>& v) { write("/labels", H5T_STD_I64LE, H5T_NATIVE_INT64, v.size(), v.data()); }
 
@@ -129,6 +127,92 @@ void writeRaw(const std::string& path, const Rows& times, const IntRows& units, 
     f.vlen("/spikes/times", times, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE);
     f.vlen("/spikes/units", units, H5T_STD_I32LE, H5T_NATIVE_INT32);
     f.labels(labels);
+}
+
+/// One HDF5 string form: fixed (with its padding) or variable length, and the charset tag.
+struct StringForm {
+    const char* name;
+    bool variable;
+    H5T_str_t pad;
+    H5T_cset_t cset;
+};
+
+const StringForm kStringForms[] = {
+    {"fixed NULLTERM ASCII", false, H5T_STR_NULLTERM, H5T_CSET_ASCII},
+    {"fixed NULLTERM UTF-8", false, H5T_STR_NULLTERM, H5T_CSET_UTF8},
+    {"fixed NULLPAD ASCII", false, H5T_STR_NULLPAD, H5T_CSET_ASCII},
+    {"fixed NULLPAD UTF-8", false, H5T_STR_NULLPAD, H5T_CSET_UTF8},
+    {"fixed SPACEPAD ASCII", false, H5T_STR_SPACEPAD, H5T_CSET_ASCII},
+    {"fixed SPACEPAD UTF-8", false, H5T_STR_SPACEPAD, H5T_CSET_UTF8},
+    {"variable ASCII", true, H5T_STR_NULLTERM, H5T_CSET_ASCII},
+    {"variable UTF-8", true, H5T_STR_NULLTERM, H5T_CSET_UTF8},
+};
+
+/// Class names with non-ASCII UTF-8 bytes, an inner space and an empty name; the longest
+/// ("Überraschung ✓", 17 bytes) fills a NULLPAD/SPACEPAD element with no pad at all.
+const std::vector<std::string> kWords{"null", "eins", "fünf", "a b", "", "Überraschung ✓"};
+
+/// A string type of `form` and the bytes H5Dwrite / H5Awrite takes for `words` in it (an array
+/// of char* for variable length; fixed elements padded with NUL, or spaces for SPACEPAD, the
+/// width leaving room for a terminator only for NULLTERM).
+struct StringData {
+    hid_t type;
+    std::vector<std::string> words;  ///< what `pointers` point into
+    std::vector<char> fixed;
+    std::vector<const char*> pointers;
+    const void* data() const { return pointers.empty() ? static_cast<const void*>(fixed.data()) : pointers.data(); }
+    ~StringData() { H5Tclose(type); }
+};
+
+std::unique_ptr<StringData> stringData(const StringForm& form, const std::vector<std::string>& words)
+{
+    auto d = std::make_unique<StringData>();
+    d->type = H5Tcopy(H5T_C_S1);
+    std::size_t width = 1;
+    for (const auto& w : words)
+        width = std::max(width, w.size() + (form.pad == H5T_STR_NULLTERM ? 1 : 0));
+    H5Tset_size(d->type, form.variable ? H5T_VARIABLE : width);
+    H5Tset_strpad(d->type, form.pad);
+    H5Tset_cset(d->type, form.cset);
+    if (form.variable) {
+        d->words = words;
+        for (const auto& w : d->words)
+            d->pointers.push_back(w.c_str());
+        return d;
+    }
+    d->fixed.assign(words.size() * width, form.pad == H5T_STR_SPACEPAD ? ' ' : '\0');
+    for (std::size_t i = 0; i < words.size(); ++i)
+        std::copy(words[i].begin(), words[i].end(), d->fixed.begin() + std::ptrdiff_t(i * width));
+    return d;
+}
+
+/// A two-sample SHD file whose /extra/keys is `words` in `form`.
+void writeShdWithKeys(const std::string& path, const StringForm& form, const std::vector<std::string>& words)
+{
+    RawFile f(path);
+    QVERIFY(f.ok());
+    f.vlen("/spikes/times", Rows{{0.25}, {0.5, 0.75}}, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE);
+    f.vlen("/spikes/units", IntRows{{1}, {2, 3}}, H5T_STD_U16LE, H5T_NATIVE_INT32);
+    f.labels({0, 2});
+    const auto keys = stringData(form, words);
+    f.write("/extra/keys", keys->type, keys->type, words.size(), keys->data());
+}
+
+/// Adds a root attribute and a scalar dataset, both named `name`, holding `word` in `form`.
+void writeScalarStrings(const std::string& path, const char* name, const StringForm& form, const std::string& word)
+{
+    const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    QVERIFY(file >= 0);
+    const auto value = stringData(form, {word});
+    const hid_t space = H5Screate(H5S_SCALAR);
+    const hid_t attr = H5Acreate2(file, name, value->type, space, H5P_DEFAULT, H5P_DEFAULT);
+    QVERIFY(attr >= 0 && H5Awrite(attr, value->type, value->data()) >= 0);
+    const hid_t ds = H5Dcreate2(file, name, value->type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    QVERIFY(ds >= 0 && H5Dwrite(ds, value->type, H5S_ALL, H5S_ALL, H5P_DEFAULT, value->data()) >= 0);
+    H5Dclose(ds);
+    H5Aclose(attr);
+    H5Sclose(space);
+    H5Fclose(file);
 }
 
 /// Size in bytes and class of the base type of /spikes/times.
@@ -262,6 +346,89 @@ private slots:
         tp::writeShd(file("empty.h5"), tp::ShdContents{}, true);
         QCOMPARE(tp::shdSampleCount(file("empty.h5")), std::size_t(0));
         QVERIFY(tp::readShd(file("empty.h5")).samples.empty());
+    }
+
+    void everyStringFormOfKeysAndAttributes()
+    {
+        int index = 0;
+        for (const StringForm& form : kStringForms) {
+            const std::string path = file(("keys" + std::to_string(index++) + ".h5").c_str());
+            writeShdWithKeys(path, form, kWords);
+            const auto r = tp::readShd(path);
+            QVERIFY2(r.keys == kWords, form.name);
+            QCOMPARE(r.keys[2], std::string("f\xc3\xbcnf"));  // bytes passed through as UTF-8
+            QCOMPARE(r.samples.size(), std::size_t(2));
+            QVERIFY((r.labels == std::vector<std::int32_t>{0, 2}));
+            // Scalar attribute and scalar dataset of the same form (results, checkpoints, golden files, caches).
+            writeScalarStrings(path, "reset", form, "Überraschung ✓");
+            const tp::h5::File f = tp::h5::File::openRead(path);
+            QVERIFY2(f.attrString("reset") == "Überraschung ✓", form.name);
+            QVERIFY2(f.readString("reset") == "Überraschung ✓", form.name);
+            QVERIFY2(f.readStrings("extra/keys") == kWords, form.name);
+        }
+        // Fixed strings: NULLPAD cuts at the first NUL, SPACEPAD strips only the trailing pad.
+        const std::string padded = file("padded.h5");
+        writeShdWithKeys(padded, kStringForms[2], {std::string("ab\0cd", 5), "x"});
+        QVERIFY((tp::readShd(padded).keys == std::vector<std::string>{"ab", "x"}));
+        writeShdWithKeys(padded, kStringForms[4], {" lead and inner  space", "x"});
+        QVERIFY((tp::readShd(padded).keys == std::vector<std::string>{" lead and inner  space", "x"}));
+    }
+
+    void stringErrorsNameFileAndDataset()
+    {
+        // Integer keys where strings are expected.
+        {
+            RawFile f(file("intkeys.h5"));
+            f.vlen("/spikes/times", Rows{{0.1}}, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE);
+            f.vlen("/spikes/units", IntRows{{1}}, H5T_STD_I32LE, H5T_NATIVE_INT32);
+            f.labels({0});
+            const std::vector<std::int32_t> keys{7};
+            f.write("/extra/keys", H5T_STD_I32LE, H5T_NATIVE_INT32, 1, keys.data());
+        }
+        EXPECT_THROW_WITH(tp::FormatError, tp::readShd(file("intkeys.h5")), "intkeys.h5", "/extra/keys",
+                          "expected strings, found integers");
+        // A NULL variable-length string.
+        {
+            RawFile f(file("nullkey.h5"));
+            f.vlen("/spikes/times", Rows{{0.1}}, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE);
+            f.vlen("/spikes/units", IntRows{{1}}, H5T_STD_I32LE, H5T_NATIVE_INT32);
+            f.labels({0});
+            const auto keys = stringData(kStringForms[7], {"a", "b", "c"});
+            keys->pointers[1] = nullptr;
+            f.write("/extra/keys", keys->type, keys->type, 3, keys->data());
+        }
+        EXPECT_THROW_WITH(tp::FormatError, tp::readShd(file("nullkey.h5")), "nullkey.h5", "/extra/keys", "string 1",
+                          "NULL");
+        // A class name longer than the bound, fixed and variable length.
+        const std::string huge(tp::kMaxClassNameBytes + 1, 'k');
+        writeShdWithKeys(file("longfixed.h5"), kStringForms[3], {"a", huge});
+        EXPECT_THROW_WITH(tp::FormatError, tp::readShd(file("longfixed.h5")), "longfixed.h5", "/extra/keys",
+                          "4096-byte limit");
+        writeShdWithKeys(file("longvar.h5"), kStringForms[7], {"a", huge});
+        EXPECT_THROW_WITH(tp::FormatError, tp::readShd(file("longvar.h5")), "longvar.h5", "/extra/keys",
+                          "4096-byte limit");
+        // Exactly at the bound is fine.
+        writeShdWithKeys(file("atbound.h5"), kStringForms[7], {huge.substr(1)});
+        QCOMPARE(tp::readShd(file("atbound.h5")).keys.at(0).size(), tp::kMaxClassNameBytes);
+        // Scalar readers: a number where a string attribute or dataset is expected.
+        {
+            const tp::h5::File f = [&] {
+                auto w = tp::h5::File::create(file("numbers.h5"));
+                w.writeAttr("reset", std::int64_t(3));
+                const double v = 1.5;
+                w.write("config", {}, &v);
+                w.close();
+                return tp::h5::File::openRead(file("numbers.h5"));
+            }();
+            EXPECT_THROW_WITH(tp::FormatError, f.attrString("reset"), "numbers.h5", "attribute reset",
+                              "expected strings, found integers");
+            EXPECT_THROW_WITH(tp::FormatError, f.readString("config"), "numbers.h5", "dataset /config",
+                              "expected strings, found floating-point numbers");
+        }
+        // Several strings where one is expected.
+        writeShdWithKeys(file("many.h5"), kStringForms[0], {"a", "b"});
+        EXPECT_THROW_WITH(tp::FormatError, tp::h5::File::openRead(file("many.h5")).readString("extra/keys"),
+                          "many.h5", "/extra/keys", "expected one string, found 2");
     }
 
     void writerRejectsBadContents()
