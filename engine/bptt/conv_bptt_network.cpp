@@ -123,9 +123,11 @@ void ConvBpttNetwork<S>::forward(const Batch& batch, BatchStats& stats)
                     const S* cur = blk.current.data() + row;
                     S* u = blk.u_hist.data() + hist;
                     S* s = blk.s_hist.data() + hist;
-                    for (Eigen::Index j = 0; j < n; ++j) {
+                    if (!smooth)
+                        kern::ops<S>().lif(mem, u, s, nullptr, cur, std::size_t(n), alpha, S(0), th, soft, nullptr);
+                    for (Eigen::Index j = 0; smooth && j < n; ++j) {
                         const S uj = alpha * mem[j] + cur[j];
-                        const S sj = smooth ? S(1) / (S(1) + std::exp(-slope * (uj - th))) : (uj >= th ? S(1) : S(0));
+                        const S sj = S(1) / (S(1) + std::exp(-slope * (uj - th)));
                         u[j] = uj;
                         s[j] = sj;
                         mem[j] = soft ? uj - th * sj : uj * (S(1) - sj);
@@ -138,7 +140,7 @@ void ConvBpttNetwork<S>::forward(const Batch& batch, BatchStats& stats)
         // Readout: leaky integrator of the last block's pooled spikes, and the same-leak trace for dW_out.
         const Mat& last = m_blocks.back().pooled;
         m_mout *= leak;
-        m_mout.noalias() += last * m_out.w_hat.transpose();
+        kern::gemm(kern::in(last), kern::transposed(kern::in(m_out.w_hat)), kern::out(m_mout), true);
         m_outTrace = leak * m_outTrace + last;
         double loss = 0;
         for (int b = 0; b < m_B; ++b)
@@ -167,8 +169,9 @@ void ConvBpttNetwork<S>::backward(const Batch& batch)
     const double leak = m_cfg.readout_leak;
     const int L = int(m_blocks.size());
 
-    m_out.g_hat.noalias() = m_err.transpose() * m_outTrace;  // m_err already carries 1/B
-    m_errW.noalias() = m_err * m_out.w_hat;
+    kern::gemm(kern::transposed(kern::in(m_err)), kern::in(m_outTrace), kern::out(m_out.g_hat));  // m_err carries 1/B
+    m_errW.resize(m_B, m_out.w_hat.cols());
+    kern::gemm(kern::in(m_err), kern::in(m_out.w_hat), kern::out(m_errW));
     for (auto& blk : m_blocks) {
         const int n = blk.map_shape.size();
         zeroed(blk.dm, m_B, n);

@@ -222,17 +222,9 @@ void ConvTpNetwork<S>::lifPath(PathState& st, const Block& blk, double vth)
     const Eigen::Index n = st.u.cols();
     parallelChunks(std::size_t(st.u.rows()), conv::kRowGrain, [&](std::size_t r0, std::size_t r1) {
         for (Eigen::Index r = Eigen::Index(r0); r < Eigen::Index(r1); ++r) {
-            S* mem = st.mem.data() + r * n;
-            S* u = st.u.data() + r * n;
             S* s = st.s.data() + r * n;
-            const S* cur = st.current.data() + r * n;
-            for (Eigen::Index i = 0; i < n; ++i) {
-                const S ui = alpha * mem[i] + cur[i];
-                const S si = ui >= th ? S(1) : S(0);
-                u[i] = ui;
-                s[i] = si;
-                mem[i] = soft ? ui - th * si : ui * (S(1) - si);
-            }
+            kern::ops<S>().lif(st.mem.data() + r * n, st.u.data() + r * n, s, nullptr, st.current.data() + r * n,
+                               std::size_t(n), alpha, S(0), th, soft, nullptr);
             conv::poolRow(blk, s, st.pooled.data() + r * st.pooled.cols());
         }
     });
@@ -319,7 +311,7 @@ void ConvTpNetwork<S>::lossAndGradients(Block& blk, int l, double lr)
 
     // Logits (flattened dot product / P), log-softmax with max subtraction, loss, class-summed G.
     const S invP = S(1.0 / double(blk.pooled_shape.plane()));
-    blk.z.noalias() = eps * teps.transpose();
+    kern::gemm(kern::in(eps), kern::transposed(kern::in(teps)), kern::out(blk.z));
     blk.z *= invP;
     double loss = 0;
     const S invB = S(1.0 / B);
@@ -345,9 +337,12 @@ void ConvTpNetwork<S>::lossAndGradients(Block& blk, int l, double lr)
 
     // dE/d(trace) on the pooled maps, back through the pooling onto the full map, times the
     // surrogate derivative at the pre-reset potential (with the path's threshold).
-    const Mat gEps = (blk.gc * teps) * invP;
-    const Mat gTeps = (blk.gc.transpose() * eps) * invP;
-    const S kappa = S(m_cfg.neuron.surrogate_scale), pi = S(std::numbers::pi);
+    Mat gEps(B, teps.cols()), gTeps(K, eps.cols());
+    kern::gemm(kern::in(blk.gc), kern::in(teps), kern::out(gEps));
+    kern::gemm(kern::transposed(kern::in(blk.gc)), kern::in(eps), kern::out(gTeps));
+    gEps *= invP;
+    gTeps *= invP;
+    const S kappa = S(m_cfg.neuron.surrogate_scale);
     auto backward = [&](PathState& st, const Mat& gPool, double vth) {
         const S th = S(vth);
         const Eigen::Index n = st.delta.cols();
@@ -357,10 +352,7 @@ void ConvTpNetwork<S>::lossAndGradients(Block& blk, int l, double lr)
                 const S* u = st.u.data() + r * n;
                 std::fill(d, d + n, S(0));
                 conv::unpoolRowAdd(blk, st.s.data() + r * n, gPool.data() + r * gPool.cols(), d);
-                for (Eigen::Index i = 0; i < n; ++i) {
-                    const S x = pi * (u[i] - th);
-                    d[i] *= kappa / (S(1) + x * x);
-                }
+                kern::ops<S>().surrogate(u, std::size_t(n), th, kappa, nullptr, d);
             }
         });
     };
@@ -394,7 +386,7 @@ void ConvTpNetwork<S>::readoutStep(const Batch& batch, double lr, bool learn)
     const Block& last = m_blocks.back();
     const int C = m_cfg.classes;
     m_mout *= S(m_cfg.readout_leak);
-    m_mout.noalias() += last.in.pooled * m_out.w_hat.transpose();
+    kern::gemm(kern::in(last.in.pooled), kern::transposed(kern::in(m_out.w_hat)), kern::out(m_mout), true);
     double loss = 0;
     for (int b = 0; b < m_B; ++b) {
         const S mx = m_mout.row(b).maxCoeff();
@@ -410,7 +402,7 @@ void ConvTpNetwork<S>::readoutStep(const Batch& batch, double lr, bool learn)
     if (!learn)
         return;
     // Delta rule on the raw W_out, as if there were no standardisation (reference quirk).
-    m_out.g.noalias() = m_err.transpose() * last.in.trace;
+    kern::gemm(kern::transposed(kern::in(m_err)), kern::in(last.in.trace), kern::out(m_out.g));
     m_out.g *= S(1.0 / m_B);
     const AdamStep adam = AdamStep::make(m_cfg.adam, lr, ++m_out.step);
     adam.apply(m_out.w.data(), m_out.m.data(), m_out.v.data(), m_out.g.data(), std::size_t(m_out.w.size()));
