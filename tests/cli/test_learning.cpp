@@ -6,6 +6,8 @@
 #include <QProcess>
 #include <QtTest>
 
+#include "../learning.h"
+
 class TestLearning : public QObject {
     Q_OBJECT
 
@@ -13,7 +15,8 @@ private:
     static double bestTestAccuracy(const QString& experiment, int* epochs)
     {
         QProcess p;
-        p.start(QStringLiteral(TP_CLI_PATH), {"train", QStringLiteral(TP_RESOURCES_DIR "/experiments/") + experiment, "--json"});
+        p.start(QStringLiteral(TP_CLI_PATH), QStringList{"train", QStringLiteral(TP_RESOURCES_DIR "/experiments/") + experiment, "--json"} +
+                                                  tp_test::seedArgs());
         if (!p.waitForFinished(600000) || p.exitCode() != 0)
             return -1;
         double best = -1;
@@ -34,7 +37,7 @@ private slots:
         int epochs = 0;
         const double best = bestTestAccuracy("randman.json", &epochs);
         QCOMPARE(epochs, 20);
-        QVERIFY2(best >= 0.80, qPrintable(QString("best test accuracy %1").arg(best)));
+        TP_VERIFY_LEARNED("randman default best test accuracy", best, 0.80);
     }
 
     void paperStandardReaches50PercentIn10Epochs()
@@ -42,7 +45,7 @@ private slots:
         int epochs = 0;
         const double best = bestTestAccuracy("randman-paper.json", &epochs);
         QCOMPARE(epochs, 10);
-        QVERIFY2(best >= 0.50, qPrintable(QString("best test accuracy %1").arg(best)));
+        TP_VERIFY_LEARNED("randman-paper best test accuracy", best, 0.50);
     }
 };
 

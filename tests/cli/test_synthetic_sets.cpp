@@ -13,6 +13,7 @@
 #include <QtTest>
 
 #include "cli_test_support.h"
+#include "../learning.h"
 
 #include "cifar10dvs.h"
 #include "core/rng.h"
@@ -56,24 +57,25 @@ private slots:
         QCOMPARE(o.value("train").toObject().value("samples").toInt(), 5 * 11);
         QCOMPARE(o.value("test").toObject().value("samples").toInt(), 2 * 11);
         // The paper's file with an MLP instead of VGG-9.
-        const CliResult r = runCli({"train", experiment("dvsgesture-vgg9.json"), "--json", "--set",
-                                 "dataset.path=" + root, "--set", "network.layers=[{\"type\":\"lif\",\"size\":200}]",
-                                 "--set", "network.norm=none", "--set", "run.epochs=8", "--set", "run.batch=16",
-                                 "--set", "run.lr=0.002", "--set", "neuron.alpha=0.9", "--set", "neuron.beta=0.9"});
+        const CliResult r = runCli(QStringList{"train", experiment("dvsgesture-vgg9.json"), "--json", "--set",
+                                   "dataset.path=" + root, "--set", "network.layers=[{\"type\":\"lif\",\"size\":200}]",
+                                   "--set", "network.norm=none", "--set", "run.epochs=8", "--set", "run.batch=16",
+                                   "--set", "run.lr=0.002", "--set", "neuron.alpha=0.9", "--set", "neuron.beta=0.9"} +
+                                   tp_test::seedArgs());
         QVERIFY2(r.exitCode == 0, r.err.constData());
         const double best = bestTestAccuracy(r.out);
-        QVERIFY2(best >= 0.25, qPrintable(QString("best %1 (chance 1/11)").arg(best)));
+        TP_VERIFY_LEARNED("gesture MLP TP best (chance 1/11)", best, 0.25);
         // The VGG file with a small conv stack (conv TP engine, weight standardisation) learns too.
-        const QStringList convRun = {"train", experiment("dvsgesture-vgg9.json"), "--json", "--set",
+        const QStringList convRun = QStringList{"train", experiment("dvsgesture-vgg9.json"), "--json", "--set",
                                      "dataset.path=" + root, "--set",
                                      "network.layers=[{\"type\":\"conv\",\"size\":4,\"pool\":\"max2\"},"
                                      "{\"type\":\"conv\",\"size\":8,\"pool\":\"avgpool2x2\"}]",
                                      "--set", "dataset.train_slice_us=0", "--set", "run.epochs=4", "--set",
-                                     "run.batch=16", "--set", "run.lr=0.005"};
+                                     "run.batch=16", "--set", "run.lr=0.005"} + tp_test::seedArgs();
         const CliResult conv = runCli(convRun);
         QVERIFY2(conv.exitCode == 0, conv.err.constData());
         const double convBest = bestTestAccuracy(conv.out);
-        QVERIFY2(convBest >= 0.2, qPrintable(QString("conv best %1 (chance 1/11)").arg(convBest)));
+        TP_VERIFY_LEARNED("gesture conv TP best (chance 1/11)", convBest, 0.2);
         // The same file with the conv BPTT baseline (one Adam step per batch: a larger lr).
         QStringList bptt = convRun;
         bptt << "--set" << "rule.name=bptt" << "--set" << "run.lr=0.01";
@@ -81,7 +83,7 @@ private slots:
         QVERIFY2(vgg.exitCode == 0, vgg.err.constData());
         const double bpttBest = bestTestAccuracy(vgg.out);
         qInfo("conv TP best %.3f, conv BPTT best %.3f (chance 1/11)", convBest, bpttBest);
-        QVERIFY2(bpttBest >= 0.2, qPrintable(QString("conv BPTT best %1 (chance 1/11)").arg(bpttBest)));
+        TP_VERIFY_LEARNED("gesture conv BPTT best (chance 1/11)", bpttBest, 0.2);
         // `memory` sizes the conv blocks from the dataset's (C, H, W): measured = model for TP and
         // BPTT, and BPTT's history grows 4x from T = 5 to T = 20 while TP's state does not.
         const CliResult mem = runCli({"memory", experiment("dvsgesture-vgg9.json"), "--json", "--set",
@@ -108,11 +110,12 @@ private slots:
         const CliResult make = runCli({"dataset", "make", "digits", "--out", root, "--per-class", "10", "--seed", "2"});
         QVERIFY2(make.exitCode == 0, make.err.constData());
         QVERIFY(QFile::exists(root + "/shd_train.h5") && QFile::exists(root + "/shd_test.h5"));
-        const CliResult r = runCli({"train", experiment("shd-ff.json"), "--json", "--set", "dataset.path=" + root,
-                                 "--set", "run.epochs=10", "--set", "run.batch=32", "--set", "run.lr=0.002"});
+        const CliResult r = runCli(QStringList{"train", experiment("shd-ff.json"), "--json", "--set", "dataset.path=" + root,
+                                               "--set", "run.epochs=10", "--set", "run.batch=32", "--set", "run.lr=0.002"} +
+                                   tp_test::seedArgs());
         QVERIFY2(r.exitCode == 0, r.err.constData());
         const double best = bestTestAccuracy(r.out);
-        QVERIFY2(best >= 0.2, qPrintable(QString("best %1 (chance 1/20)").arg(best)));
+        TP_VERIFY_LEARNED("spoken digits shd-ff best (chance 1/20)", best, 0.2);
     }
 
     void cifar10DvsOpensWithSplitBinningAndAugmentation()
@@ -184,12 +187,13 @@ private slots:
         QCOMPARE(o.value("kind").toString(), QString("gsc"));
         QCOMPARE(o.value("train").toObject().value("samples").toInt(), 24);
         QCOMPARE(o.value("test").toObject().value("samples").toInt(), 12);
-        const CliResult r = runCli({"train", experiment("gsc-rec.json"), "--json", "--set", "dataset.path=" + root,
-                                 "--set", "run.epochs=6", "--set", "run.batch=8", "--set", "run.lr=0.002",
-                                 "--set", "network.layers.0.size=64"});
+        const CliResult r = runCli(QStringList{"train", experiment("gsc-rec.json"), "--json", "--set", "dataset.path=" + root,
+                                               "--set", "run.epochs=6", "--set", "run.batch=8", "--set", "run.lr=0.002",
+                                               "--set", "network.layers.0.size=64"} +
+                                   tp_test::seedArgs());
         QVERIFY2(r.exitCode == 0, r.err.constData());
         const double best = bestTestAccuracy(r.out);
-        QVERIFY2(best >= 0.5, qPrintable(QString("best %1 (chance 1/4)").arg(best)));
+        TP_VERIFY_LEARNED("speech commands gsc-rec best (chance 1/4)", best, 0.5);
     }
 };
 
