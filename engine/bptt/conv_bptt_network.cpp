@@ -303,11 +303,7 @@ void ConvBpttNetwork<S>::checkFinite() const
 template <typename S>
 std::vector<MemoryRow> ConvBpttNetwork<S>::memory() const
 {
-    auto bytes = [](const Mat& m) { return std::size_t(m.size()) * sizeof(S); };
-    auto opt = [&](const Param& p) { return bytes(p.m) + bytes(p.v) + sizeof(p.step); };
-    auto grads = [&](const Param& p) {
-        return bytes(p.w_hat) + bytes(p.w_hatT) + bytes(p.g_hat) + bytes(p.g_hatT) + bytes(p.g);
-    };
+    auto bytes = &Param::bytes;
     const std::size_t B = std::size_t(m_cfg.max_batch), T = std::size_t(m_T);
     std::vector<MemoryRow> rows;
     for (std::size_t l = 0; l < m_blocks.size(); ++l) {
@@ -315,20 +311,21 @@ std::vector<MemoryRow> ConvBpttNetwork<S>::memory() const
         MemoryRow row;
         row.part = "block " + std::to_string(l + 1);
         row.weights_bytes = bytes(blk.W.w);
-        row.optimizer_bytes = opt(blk.W);
+        row.optimizer_bytes = blk.W.optimizerBytes();
         row.trace_bytes = bytes(blk.u_hist) + bytes(blk.s_hist);
         row.rule_state_bytes = row.trace_bytes + bytes(blk.mem);
-        row.buffer_bytes = grads(blk.W) + bytes(blk.current) + bytes(blk.pooled) + bytes(blk.dpooled) + bytes(blk.ds) +
-                           bytes(blk.dm) + bytes(blk.dI) + bytes(blk.dIT) + blk.act.bytes();
+        row.buffer_bytes = blk.W.bufferBytes() + bytes(blk.current) + bytes(blk.pooled) + bytes(blk.dpooled) +
+                           bytes(blk.ds) + bytes(blk.dm) + bytes(blk.dI) + bytes(blk.dIT) + blk.act.bytes() +
+                           blk.ConvGeometry::bytes();
         row.model_bytes = 2 * T * B * std::size_t(blk.map_shape.size()) * sizeof(S);
         rows.push_back(row);
     }
     MemoryRow out;
     out.part = "readout";
     out.weights_bytes = bytes(m_out.w);
-    out.optimizer_bytes = opt(m_out);
+    out.optimizer_bytes = m_out.optimizerBytes();
     out.rule_state_bytes = bytes(m_mout);
-    out.buffer_bytes = grads(m_out) + bytes(m_outTrace) + bytes(m_err) + bytes(m_errW) + bytes(m_frame);
+    out.buffer_bytes = m_out.bufferBytes() + bytes(m_outTrace) + bytes(m_err) + bytes(m_errW) + bytes(m_frame);
     rows.push_back(out);
     return rows;
 }

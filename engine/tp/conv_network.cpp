@@ -484,38 +484,38 @@ void ConvTpNetwork<S>::checkFinite() const
 template <typename S>
 std::vector<MemoryRow> ConvTpNetwork<S>::memory() const
 {
-    auto bytes = [](const Mat& m) { return std::size_t(m.size()) * sizeof(S); };
+    auto bytes = &Param::bytes;
     auto path = [&](const PathState& p) {
         return bytes(p.mem) + bytes(p.u) + bytes(p.s) + bytes(p.pooled) + bytes(p.trace);
     };
+    auto scratch = [&](const PathState& p) { return bytes(p.current) + bytes(p.delta) + bytes(p.deltaT) + p.act.bytes(); };
     std::vector<MemoryRow> rows;
     for (std::size_t l = 0; l < m_blocks.size(); ++l) {
         const Block& b = m_blocks[l];
         MemoryRow r;
         r.part = "block " + std::to_string(l + 1);
         r.weights_bytes = bytes(b.W.w);
-        r.optimizer_bytes = bytes(b.W.m) + bytes(b.W.v);
+        r.optimizer_bytes = b.W.optimizerBytes();
         r.rule_state_bytes = path(b.in) + path(b.tgt);
         r.trace_bytes = bytes(b.in.trace) + bytes(b.tgt.trace);
-        r.buffer_bytes = bytes(b.W.w_hat) + bytes(b.W.w_hatT) + bytes(b.W.g_hat) + bytes(b.W.g_hatT) + bytes(b.W.g) +
-                         bytes(b.in.current) + bytes(b.tgt.current) + bytes(b.in.delta) + bytes(b.tgt.delta) +
-                         bytes(b.in.deltaT) + bytes(b.tgt.deltaT) + b.in.act.bytes() + b.tgt.act.bytes() + bytes(b.z) +
-                         bytes(b.y) + bytes(b.gc);
+        r.buffer_bytes = b.W.bufferBytes() + scratch(b.in) + scratch(b.tgt) + bytes(b.z) + bytes(b.y) + bytes(b.gc) +
+                         b.ConvGeometry::bytes();
         r.model_bytes = 2 * std::size_t(m_cfg.max_batch) * std::size_t(b.pooled_shape.size()) * sizeof(S);
         rows.push_back(r);
     }
     MemoryRow out;
     out.part = "readout";
     out.weights_bytes = bytes(m_out.w);
-    out.optimizer_bytes = bytes(m_out.m) + bytes(m_out.v);
-    out.buffer_bytes = bytes(m_out.g) + bytes(m_mout);
+    out.optimizer_bytes = m_out.optimizerBytes();
+    out.rule_state_bytes = bytes(m_mout);
+    out.buffer_bytes = m_out.bufferBytes() + bytes(m_err) + bytes(m_frame);
     rows.push_back(out);
     MemoryRow sp;
     sp.part = "target projection S";
     sp.weights_bytes = bytes(m_S);
     sp.rule_state_bytes = bytes(m_labelTrace);
     sp.trace_bytes = bytes(m_labelTrace);
-    sp.buffer_bytes = bytes(m_Shat);
+    sp.buffer_bytes = bytes(m_Shat) + (m_rowClass.capacity() + m_classLabel.capacity() + m_classCount.capacity()) * sizeof(int);
     sp.model_bytes = bytes(m_S);
     rows.push_back(sp);
     return rows;

@@ -143,6 +143,12 @@ private slots:
         QCOMPARE(data->size(Split::Test), std::size_t(10));
         QCOMPARE(data->channels(), 2 * 48 * 48);
         QCOMPARE(data->sample(Split::Train, 0).steps(), 10);
+        // The shape `memory` plans with, from the spec alone, is the reader's (resized, or downsampled).
+        QVERIFY(nominalDatasetShape(spec) == (DatasetShape{data->inputShape(), data->classes()}));
+        DatasetSpec small = spec;
+        small.binning = {{"n_time_bins", 10}, {"spatial_factor", 0.25}};
+        QVERIFY(nominalDatasetShape(small) == (DatasetShape{openDataset(small)->inputShape(), 10}));
+        QCOMPARE(nominalDatasetShape(small)->input, (std::array<int, 3>{2, 32, 32}));
         // Augmentation: a pure function of (seed, epoch, index); it moves or mirrors events.
         const Sample a = data->trainingSample(3, 7, 0), b = data->trainingSample(3, 7, 0);
         QCOMPARE(a.units, b.units);
