@@ -47,8 +47,13 @@ with tempfile.TemporaryDirectory() as tmp:
             runs[(name, seed)] = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
 
 
+def first_loss(run):  # the first layer's local loss of epoch 1 (`loss` has one entry per layer)
+    loss = run[0]["loss"]
+    return loss[0] if isinstance(loss, list) else loss
+
+
 def compare(x, y):
-    loss = abs(x[0]["loss"] - y[0]["loss"]) / abs(y[0]["loss"])
+    loss = abs(first_loss(x) - first_loss(y)) / abs(first_loss(y))
     acc = max(abs(p["test_accuracy"] - q["test_accuracy"]) for p, q in zip(x, y)) * 100
     return loss, acc
 
