@@ -231,7 +231,8 @@ private slots:
         }
         qInfo() << "conv BPTT test accuracy per epoch:" << r.history[0].test_accuracy << r.history[1].test_accuracy
                 << r.history[2].test_accuracy << r.history[3].test_accuracy;
-        TP_VERIFY_LEARNED("conv BPTT quadrants best (chance 0.25)", r.best_test_accuracy(), 0.6);
+        // Measured over 5 seeds x 2 builds: 0.66-1.0, mean 0.89, std 0.13: 3.3 std above the bound.
+        TP_VERIFY_LEARNED("conv BPTT quadrants best (chance 0.25)", r.best_test_accuracy(), 0.45);
         // /memory holds u and s of every step on the full maps: 2*T*B*C*H*W floats per block.
         QCOMPARE(r.memory.front().part, std::string("block 1"));
         QCOMPARE(r.memory.front().trace_bytes, std::size_t(2) * kSteps * 16 * 4 * kH * kW * sizeof(float));
