@@ -83,11 +83,11 @@ private slots:
         const double bpttBest = bestTestAccuracy(vgg.out);
         qInfo("conv TP best %.3f, conv BPTT best %.3f (chance 1/11)", convBest, bpttBest);
         // 22 test samples make one rule's best accuracy too noisy to bound on its own (measured
-        // over 6 seeds x 2 builds: TP 0.23-0.50, BPTT 0.27-0.45, std 0.09 and 0.08; chance 0.09).
-        // Their mean: 0.25-0.41, mean 0.34, std 0.053; the bound is 3.3 std below the mean.
+        // over 7 seeds x 2 builds: TP 0.23-0.50, BPTT 0.27-0.50, std about 0.09; chance 0.09).
+        // Their mean: 0.25-0.50, mean 0.365, std 0.075; the bound is 3 std below the mean.
         qInfo("learning: gesture conv TP best (chance 1/11) value %.4f bound 0", convBest);
         qInfo("learning: gesture conv BPTT best (chance 1/11) value %.4f bound 0", bpttBest);
-        TP_VERIFY_LEARNED("gesture conv TP and BPTT mean best (chance 1/11)", (convBest + bpttBest) / 2, 0.17);
+        TP_VERIFY_LEARNED("gesture conv TP and BPTT mean best (chance 1/11)", (convBest + bpttBest) / 2, 0.14);
         // `memory` sizes the conv blocks from the dataset's (C, H, W): measured = model for TP and
         // BPTT, and BPTT's history grows 4x from T = 5 to T = 20 while TP's state does not.
         const CliResult mem = runCli({"memory", experiment("dvsgesture-vgg9.json"), "--json", "--set",
