@@ -94,7 +94,7 @@ std::string filesIdentity(const std::vector<Entry>& entries, const std::string& 
 std::unique_ptr<EventDataset> openNmnistDataset(const std::string& root, bool firstSaccadeOnly,
                                                 const EventPipeline& pipeline, const std::string& cacheDir)
 {
-    auto data = std::make_unique<EventDataset>("N-MNIST", kNmnistSensor, 10, std::vector<std::string>{}, pipeline,
+    auto data = std::make_unique<EventDataset>("N-MNIST", kNmnistSensor, kNmnistClasses, std::vector<std::string>{}, pipeline,
                                                false);
     for (const Split split : {Split::Train, Split::Test}) {
         auto entries = std::make_shared<std::vector<NmnistEntry>>(scanNmnist(root, split == Split::Train));
@@ -121,7 +121,7 @@ std::unique_ptr<EventDataset> openShdDataset(const std::string& kind, const std:
         if (!data) {
             // Class names and count from the training file's keys (and labels, if keys are absent).
             auto [classes, names] = shdClasses(file);
-            data = std::make_unique<EventDataset>(display, SensorSize{700, 1, 1}, classes, names, pipeline, dropLast);
+            data = std::make_unique<EventDataset>(display, kShdSensor, classes, names, pipeline, dropLast);
         }
         const ShdLoader shd = shdLoader(file);
         data->fill(split, shdSampleCount(file), shd.loader, true, cacheDir, sourceIdentity({file}));
@@ -191,7 +191,7 @@ std::unique_ptr<EventDataset> openCifar10DvsDataset(const std::string& root, Dvs
 std::unique_ptr<EventDataset> openGscDataset(const std::string& root, const std::string& cacheDir)
 {
     const GscSplit scan = scanGsc(root);
-    auto data = std::make_unique<EventDataset>("Speech Commands", SensorSize{kGscChannels, 1, 1},
+    auto data = std::make_unique<EventDataset>("Speech Commands", kGscSensor,
                                                int(scan.classes.size()), scan.classes, EventPipeline{}, false);
     for (const Split split : {Split::Train, Split::Test}) {
         auto entries = std::make_shared<std::vector<GscEntry>>(split == Split::Train ? scan.train : scan.test);
@@ -260,7 +260,7 @@ FileSource fileSource(const std::string& kind, const std::string& file, const Ev
     const FileFormat format = detectDatasetPath(file).format;
     if (kind == "shd" || kind == "ssc") {
         s.display = kind == "ssc" ? "SSC" : "SHD";
-        s.sensor = {700, 1, 1};
+        s.sensor = kShdSensor;
         std::tie(s.classes, s.names) = shdClasses(file);
         s.groups = shdSampleCount(file);
         const ShdLoader shd = shdLoader(file);
@@ -269,7 +269,7 @@ FileSource fileSource(const std::string& kind, const std::string& file, const Ev
     } else if (kind == "nmnist") {
         s.display = "N-MNIST";
         s.sensor = kNmnistSensor;
-        s.classes = 10;
+        s.classes = kNmnistClasses;
         const int label = folder.size() == 1 && folder[0] >= '0' && folder[0] <= '9'
                               ? folder[0] - '0'
                               : unlabelled("not inside a digit folder 0..9 (an N-MNIST sample's label is its folder)");
@@ -329,7 +329,7 @@ FileSource fileSource(const std::string& kind, const std::string& file, const Ev
         s.extra = " convention " + std::to_string(int(convention));
     } else if (kind == "gsc") {
         s.display = "Speech Commands";
-        s.sensor = {kGscChannels, 1, 1};
+        s.sensor = kGscSensor;
         s.pipeline = EventPipeline{};
         const fs::path root = p.parent_path().parent_path();
         std::error_code ec;

@@ -13,20 +13,39 @@
 
 namespace tp {
 
+SensorSize framedSensor(const SensorSize& sensor, const EventPipeline& pipeline)
+{
+    SensorSize s = sensor;
+    if (pipeline.spatial_factor != 1) {
+        s.width = std::max(1, int(std::floor(sensor.width * pipeline.spatial_factor)));
+        s.height = std::max(1, int(std::floor(sensor.height * pipeline.spatial_factor)));
+    }
+    return s;
+}
+
+SensorSize binnedSensor(const SensorSize& sensor, const EventPipeline& pipeline)
+{
+    SensorSize s = framedSensor(sensor, pipeline);
+    if (pipeline.resize_width > 0) {
+        s.width = pipeline.resize_width;
+        s.height = pipeline.resize_height;
+    }
+    return s;
+}
+
+std::array<int, 3> frameShape(const SensorSize& sensor)
+{
+    if (sensor.height == 1 && sensor.polarities == 1)
+        return {sensor.width, 1, 1};
+    return {sensor.polarities, sensor.height, sensor.width};
+}
+
 EventDataset::EventDataset(std::string name, SensorSize sensor, int classes, std::vector<std::string> classNames,
                            EventPipeline pipeline, bool dropLast)
-    : m_name(std::move(name)), m_sensor(sensor), m_binned(sensor), m_classes(classes),
-      m_classNames(std::move(classNames)), m_pipeline(std::move(pipeline)), m_dropLast(dropLast)
+    : m_name(std::move(name)), m_sensor(sensor), m_binned(tp::binnedSensor(sensor, pipeline)),
+      m_framed(framedSensor(sensor, pipeline)), m_classes(classes), m_classNames(std::move(classNames)),
+      m_pipeline(std::move(pipeline)), m_dropLast(dropLast)
 {
-    if (m_pipeline.spatial_factor != 1) {
-        m_binned.width = std::max(1, int(std::floor(sensor.width * m_pipeline.spatial_factor)));
-        m_binned.height = std::max(1, int(std::floor(sensor.height * m_pipeline.spatial_factor)));
-    }
-    m_framed = m_binned;
-    if (m_pipeline.resize_width > 0) {
-        m_binned.width = m_pipeline.resize_width;
-        m_binned.height = m_pipeline.resize_height;
-    }
 }
 
 Sample EventDataset::bin(const Events& raw, int label) const

@@ -3,6 +3,7 @@
 /// Speech Commands): each recording is loaded once when the dataset opens, in parallel, its
 /// events go through the binning pipeline (Denoise, Downsample, ToFrame with tonic's semantics),
 /// and the binned samples stay in memory and in an on-disk cache (sample_cache.h).
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -25,6 +26,15 @@ struct EventPipeline {
     int crop_padding = 0;          ///< training only: RandomCrop(size, padding) of the binned frames
     bool random_flip = false;      ///< training only: horizontal flip with probability 1/2
 };
+
+/// The sensor ToFrame bins on: `sensor` after the pipeline's Downsample (floor(W*f), floor(H*f),
+/// at least 1).
+SensorSize framedSensor(const SensorSize& sensor, const EventPipeline& pipeline);
+/// The sensor of the binned frames: framedSensor, then the frame resize.
+SensorSize binnedSensor(const SensorSize& sensor, const EventPipeline& pipeline);
+/// (C, H, W) of one frame of `sensor` as Dataset::inputShape gives it: (P, H, W), channel
+/// (p*H + y)*W + x; a sensor of one row and one polarity (audio) is non-spatial, (W, 1, 1).
+std::array<int, 3> frameShape(const SensorSize& sensor);
 
 /// The label of a sample whose class is not known (a single file outside its class folder, a
 /// recording without its labels CSV). Only inspection accepts it: openDataset refuses to train
@@ -82,11 +92,8 @@ public:
     std::string name() const override { return m_name; }
     int classes() const override { return m_classes; }
     int channels() const override { return m_binned.channels(); }
-    /// (P, H, W) of the binned sensor: channel (p*H + y)*W + x, the conv engine's (c, h, w).
-    std::array<int, 3> inputShape() const override
-    {
-        return {m_binned.polarities, m_binned.height, m_binned.width};
-    }
+    /// frameShape of the binned sensor: channel (p*H + y)*W + x, the conv engine's (c, h, w).
+    std::array<int, 3> inputShape() const override { return frameShape(m_binned); }
     std::size_t size(Split split) const override { return part(split).samples.size(); }
     const Sample& sample(Split split, std::size_t index) const override;
     Sample trainingSample(std::size_t index, std::uint64_t seed, int epoch) const override;

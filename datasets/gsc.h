@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "core/sample.h"
+#include "events.h"
 
 namespace tp {
 
@@ -37,6 +38,9 @@ inline constexpr double kGscMinHz = 20.0;     ///< lowest mel point
 inline constexpr double kGscMaxHz = 4000.0;   ///< highest mel point
 inline constexpr int kGscFrames = 1 + kGscClipSamples / kGscHop;  ///< 101 time steps
 inline constexpr int kGscChannels = 3 * kGscMels;                 ///< 120: static, delta, delta-delta
+inline constexpr SensorSize kGscSensor{kGscChannels, 1, 1};       ///< (W, H, P): features as one row
+/// Word folders of Speech Commands v2 (the classes gscClasses finds in a full copy).
+inline constexpr int kGscClasses = 35;
 
 /// Reads a mono 16 kHz audio file (WAV, or any format libsndfile recognises) as floats in
 /// [-1, 1) (16-bit PCM scaled by 1/32768). Stores the sample rate in *sampleRate when it is not

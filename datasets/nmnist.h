@@ -23,6 +23,7 @@ namespace tp {
 
 inline constexpr int kNmnistSize = 34;                        ///< sensor width = height
 inline constexpr SensorSize kNmnistSensor{34, 34, 2};        ///< (W, H, P) as in tonic
+inline constexpr int kNmnistClasses = 10;                     ///< digits 0..9
 inline constexpr std::int64_t kNmnistMaxTime_us = 8388607;   ///< 2^23 - 1, largest encodable t
 inline constexpr std::int64_t kNmnistOverflow_us = 8192;     ///< added after each overflow marker
 inline constexpr std::uint8_t kNmnistOverflowY = 240;        ///< y byte of an overflow marker

@@ -99,6 +99,15 @@ inline double sinTwoPi(double a)
 /// x[d * kChunk + n]. The loop over samples is the inner one so that it vectorises; every
 /// sample still sums its terms in ascending order, and every chunk is full (padded), so each
 /// value comes out of the same instructions whichever task computes it.
+///
+/// Nearly all of the generation's time is here (1.6e9 sines for randman.json). A default build
+/// compiles for any x86-64 CPU, where this loop stays scalar (no SSE4 blend): it is cloned for
+/// AVX2 and AVX-512 and picked at load time. datasets/CMakeLists.txt compiles this file with
+/// -ffp-contract=off, so no clone fuses a multiply-add and every clone, and the TP_NATIVE build,
+/// computes the same bits (the lanes run over samples; each sample's terms are summed in order).
+#if defined(__x86_64__) && !defined(TP_NATIVE_BUILD)
+[[gnu::target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")]]
+#endif
 void evalUnitChunk(const Term* unitTerms, const double* x, int dim, std::size_t terms, double* out)
 {
     double product[kChunk];

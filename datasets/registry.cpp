@@ -2,7 +2,11 @@
 
 #include "benchmark_datasets.h"
 #include "dataset_path.h"
+#include "dvsgesture.h"
+#include "gsc.h"
+#include "nmnist.h"
 #include "sample_cache.h"
+#include "shd.h"
 
 #include <algorithm>
 #include <cmath>
@@ -19,17 +23,19 @@ struct KindInfo {
     const char* kind;
     const char* display;
     bool fileBacked;
-    bool available;   ///< a reader exists in this build
+    bool available;      ///< a reader exists in this build
+    SensorSize sensor;   ///< what the reader bins on (file-backed kinds)
+    int classes;         ///< the format's classes (nominalDatasetShape)
 };
 
 constexpr KindInfo kKinds[] = {
-    {"randman", "Randman", false, true},
-    {"nmnist", "N-MNIST", true, true},
-    {"shd", "SHD", true, true},
-    {"ssc", "SSC", true, true},
-    {"dvsgesture", "DVS128 Gesture", true, true},
-    {"cifar10dvs", "CIFAR10-DVS", true, true},
-    {"gsc", "Google Speech Commands", true, true},
+    {"randman", "Randman", false, true, {}, 0},
+    {"nmnist", "N-MNIST", true, true, kNmnistSensor, kNmnistClasses},
+    {"shd", "SHD", true, true, kShdSensor, kShdClasses},
+    {"ssc", "SSC", true, true, kShdSensor, kSscClasses},
+    {"dvsgesture", "DVS128 Gesture", true, true, kDvsGestureSensor, kDvsGestureClasses},
+    {"cifar10dvs", "CIFAR10-DVS", true, true, kCifar10DvsSensor, kCifar10DvsClassCount},
+    {"gsc", "Google Speech Commands", true, true, kGscSensor, kGscClasses},
 };
 
 const KindInfo* findKind(const std::string& kind)
@@ -307,6 +313,13 @@ void checkFileBacked(const DatasetSpec& spec, const KindInfo& info, std::vector<
                                          " of time_window_us, event_count, n_time_bins, n_event_bins"});
 }
 
+/// Data detectDatasetPath finds to be `found` is data of `kind` (SHD and SSC are one format).
+bool sameFormat(const std::string& found, const std::string& kind)
+{
+    auto hdf5 = [](const std::string& k) { return k == "shd" || k == "ssc"; };
+    return found == kind || (hdf5(found) && hdf5(kind));
+}
+
 /// The binning pipeline of a valid event-dataset spec.
 EventPipeline eventPipeline(const DatasetSpec& spec)
 {
@@ -396,6 +409,50 @@ RandmanParams randmanParams(const DatasetSpec& spec)
     return params;
 }
 
+std::optional<DatasetShape> nominalDatasetShape(const DatasetSpec& spec)
+{
+    std::vector<ConfigIssue> issues;
+    validateDatasetSpec(spec, issues);
+    if (!issues.empty())
+        return std::nullopt;
+    const KindInfo& info = *findKind(spec.kind);
+    if (!info.fileBacked) {
+        const RandmanParams p = randmanParams(spec);
+        return DatasetShape{{p.units, 1, 1}, p.classes};
+    }
+    const EventPipeline pipeline = spec.kind == "gsc" ? EventPipeline{} : eventPipeline(spec);
+    return DatasetShape{frameShape(binnedSensor(info.sensor, pipeline)), info.classes};
+}
+
+DatasetShape plannedDatasetShape(const DatasetSpec& spec)
+{
+    std::vector<ConfigIssue> issues;
+    validateDatasetSpec(spec, issues);
+    if (!issues.empty())
+        throw ConfigError(std::move(issues));
+    const DatasetShape shape = *nominalDatasetShape(spec);
+    const KindInfo& info = *findKind(spec.kind);
+    const std::string path = info.fileBacked ? spec.params.value("path", std::string()) : std::string();
+    std::error_code ec;
+    if (path.empty() || !std::filesystem::exists(path, ec) ||
+        (std::filesystem::is_directory(path, ec) && std::filesystem::is_empty(path, ec)))
+        return shape;  // the data is not there (yet): the format's shape
+    const std::string inputs = "give the network's input size with --set network.inputs=N (dense layers)";
+    std::string found;
+    try {
+        found = detectDatasetPath(path).kind;
+    } catch (const InputError& e) {
+        throw ConfigError(std::vector<ConfigIssue>{
+            {"dataset.path", std::string("no ") + info.display + " dataset there, so its input shape is not known: " +
+                                 inputs + ". " + e.what()}});
+    }
+    if (!sameFormat(found, spec.kind))
+        throw ConfigError(std::vector<ConfigIssue>{
+            {"dataset.path", path + " holds " + datasetDisplayName(found) + " data, not " + info.display +
+                                 ": set dataset.kind to \"" + found + "\", or " + inputs}});
+    return shape;
+}
+
 namespace {
 
 DvsAddressConvention addressConvention(const DatasetSpec& spec)
@@ -410,8 +467,7 @@ DvsAddressConvention addressConvention(const DatasetSpec& spec)
 void checkFileKind(const DatasetSpec& spec, const std::string& key, const std::string& file)
 {
     const std::string found = detectDatasetPath(file).kind;
-    const bool hdf5 = (found == "shd" || found == "ssc") && (spec.kind == "shd" || spec.kind == "ssc");
-    if (found != spec.kind && !hdf5)
+    if (!sameFormat(found, spec.kind))
         throw ConfigError(std::vector<ConfigIssue>{
             {key, file + " is a " + datasetDisplayName(found) + " file, but dataset.kind is \"" + spec.kind + "\""}});
 }

@@ -2,7 +2,9 @@
 /// Dataset factory: turns the "dataset"/"binning" part of an experiment (tp::DatasetSpec) into a
 /// tp::Dataset, and validates it with JSON paths for the experiment parser
 /// (pass validateDatasetSpec as parseExperiment's DatasetValidator).
+#include <array>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +30,27 @@ void validateDatasetSpec(const DatasetSpec& spec, std::vector<ConfigIssue>& issu
 /// The generator parameters of a valid randman spec (missing keys keep RandmanParams' defaults).
 /// Throws ConfigError with every issue when the spec is not a valid randman spec.
 RandmanParams randmanParams(const DatasetSpec& spec);
+
+/// Input frame shape (C, H, W) and class count of a dataset.
+struct DatasetShape {
+    std::array<int, 3> input{0, 0, 0};  ///< as Dataset::inputShape gives it (frameShape of the binned sensor)
+    int classes = 0;                     ///< 0 = unknown
+    bool operator==(const DatasetShape&) const = default;
+};
+
+/// The shape the reader of `spec` gives, without opening anything: randman from its parameters,
+/// each recorded format from its sensor and the binning the reader applies (Downsample, resize:
+/// binnedSensor, as EventDataset). Classes: the format's own (N-MNIST 10, DVS128 Gesture 11,
+/// CIFAR10-DVS 10), or the published release's where the reader counts them in the files (SHD
+/// 20, SSC 35, Speech Commands 35). nullopt when the spec does not validate.
+std::optional<DatasetShape> nominalDatasetShape(const DatasetSpec& spec);
+
+/// The shape to plan with before the data is there (`traceprop-cli memory`): nominalDatasetShape,
+/// when dataset.path holds nothing yet (empty, missing, an empty folder) or a dataset of
+/// dataset.kind (found by its layout or first bytes; no reader runs). Throws ConfigError: every
+/// issue of an invalid spec, or one at dataset.path for data of another or of no known format,
+/// whose shape is unknown here (the message asks for --set network.inputs=N).
+DatasetShape plannedDatasetShape(const DatasetSpec& spec);
 
 /// Opens (or generates) the dataset to train or evaluate on. Validates first and throws
 /// ConfigError with every issue. Kinds whose reader is not in this build throw ConfigError

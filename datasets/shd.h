@@ -32,6 +32,10 @@
 namespace tp {
 
 inline constexpr int kShdChannels = 700;  ///< units 0..699 (Lauscher cochlea model)
+inline constexpr SensorSize kShdSensor{kShdChannels, 1, 1};  ///< (W, H, P): one row of channels
+/// Classes of the published releases; a reader takes them from the file's /extra/keys and labels.
+inline constexpr int kShdClasses = 20;
+inline constexpr int kSscClasses = 35;
 inline constexpr std::size_t kMaxClassNameBytes = 4096;  ///< longest /extra/keys entry readShd accepts
 
 /// Everything readShd returns and writeShd stores; all per-sample vectors have samples.size()

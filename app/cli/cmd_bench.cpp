@@ -8,6 +8,7 @@
 #include <tbb/task_arena.h>
 
 #include "commands.h"
+#include "nn/kernels.h"
 #include "core/sample.h"
 #include "train/model.h"
 
@@ -130,14 +131,14 @@ Runner addBench(CLI::App& app)
                                         {"seconds", elapsed}, {"cpu_seconds", cpu},
                                         {"samples_per_cpu_second", double(done * std::size_t(w->batch)) / cpu},
                                         {"hidden_firing_rate", firing / neuronSteps},
-                                        {"dense_products", dense}, {"event_products", event}}
+                                        {"dense_products", dense}, {"event_products", event}, {"kernels", kern::active().name}}
                              .dump()
                       << std::endl;
         } else {
             std::printf("%s: %.3g samples/s (%d threads, path %s, %s; %zu batches of %d x %d steps in %.1f s, "
-                        "%.1f CPU-s; hidden firing rate %.4f; products dense %lld / event %lld)\n",
+                        "%.1f CPU-s; hidden firing rate %.4f; products dense %lld / event %lld; kernels %s)\n",
                         w->name, sps, threads, o->path.c_str(), o->precision.c_str(), done, w->batch, w->steps,
-                        elapsed, cpu, firing / neuronSteps, (long long)dense, (long long)event);
+                        elapsed, cpu, firing / neuronSteps, (long long)dense, (long long)event, kern::active().name);
         }
         return kExitOk;
     };

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "core/errors.h"
+#include "nn/kernels.h"
 
 namespace tp::cli {
 
@@ -10,7 +11,15 @@ int run(int argc, char** argv)
 {
     CLI::App app{"traceprop-cli: train spiking networks with Traces Propagation (headless)"};
     app.require_subcommand(1);
-    app.set_version_flag("--version", std::string(TP_VERSION));
+    app.set_version_flag("--version", [] {
+        std::string kernels;
+        try {
+            kernels = kern::activeDescription();
+        } catch (const kern::KernelError& e) {
+            kernels = e.what();
+        }
+        return std::string(TP_VERSION) + "\nkernels: " + kernels;
+    });
     std::vector<std::pair<CLI::App*, Runner>> commands;
     auto add = [&](const char* name, const char* help, Runner (*make)(CLI::App&)) {
         CLI::App* sub = app.add_subcommand(name, help);
@@ -30,6 +39,12 @@ int run(int argc, char** argv)
     } catch (const CLI::ParseError& e) {
         const int code = app.exit(e);
         return code == 0 ? kExitOk : kExitBadInput;
+    }
+    try {  // a bad TP_KERNELS is bad input, reported before any work starts
+        kern::active();
+    } catch (const kern::KernelError& e) {
+        std::cerr << "error: " << e.what() << "\n";
+        return kExitBadInput;
     }
     for (auto& [sub, runner] : commands) {
         if (!sub->parsed())

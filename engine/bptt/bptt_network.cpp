@@ -8,6 +8,7 @@
 #include "bptt/readout_loss.h"
 #include "core/errors.h"
 #include "core/rng.h"
+#include "nn/eigen_ref.h"
 #include "tp/adam.h"
 #include "tp/parallel.h"
 #include "tp/finite_check.h"
@@ -29,14 +30,10 @@ void zeroed(M& m, Eigen::Index rows, Eigen::Index cols)
 template <typename S, typename W>
 void gatherDense(S* __restrict out, const S* __restrict in, int n, const W& w, int h)
 {
-    for (int i = 0; i < n; ++i) {
-        const S v = in[i];
-        if (v == S(0))
-            continue;
-        const S* col = w.data() + std::ptrdiff_t(i) * h;
-        for (int j = 0; j < h; ++j)
-            out[j] += v * col[j];
-    }
+    const kern::Ops<S>& K = kern::ops<S>();
+    for (int i = 0; i < n; ++i)
+        if (in[i] != S(0))
+            K.axpy(out, w.data() + std::ptrdiff_t(i) * h, in[i], std::size_t(h));
 }
 } // namespace
 
@@ -146,12 +143,8 @@ void BpttNetwork<S>::forward(const Batch& batch, BatchStats& stats)
                     S* cur = layer.current.data() + b * h;
                     std::fill(cur, cur + h, S(0));
                     if (!below) {
-                        for (auto e = m_frame.row_off[b]; e < m_frame.row_off[b + 1]; ++e) {
-                            const S v = m_frame.val[e];
-                            const S* col = layer.W.w.data() + std::ptrdiff_t(m_frame.idx[e]) * h;
-                            for (int j = 0; j < h; ++j)
-                                cur[j] += v * col[j];
-                        }
+                        kern::ops<S>().sparseRows(m_frame.row_off.data(), m_frame.idx.data(), m_frame.val.data(), b,
+                                                  b + 1, layer.W.w.data(), std::size_t(h), layer.current.data(), true);
                     } else {
                         gatherDense(cur, below->s_hist.data() + (std::ptrdiff_t(t) * m_B + b) * below->size,
                                     below->size, layer.W.w, h);
@@ -161,9 +154,13 @@ void BpttNetwork<S>::forward(const Batch& batch, BatchStats& stats)
                     S* mem = layer.mem.data() + b * h;
                     S* u = layer.u_hist.data() + (std::ptrdiff_t(t) * m_B + b) * h;
                     S* s = layer.s_hist.data() + (std::ptrdiff_t(t) * m_B + b) * h;
+                    if (!smooth) {
+                        kern::ops<S>().lif(mem, u, s, nullptr, cur, std::size_t(h), alpha, S(0), th, soft, nullptr);
+                        continue;
+                    }
                     for (int j = 0; j < h; ++j) {
                         const S uj = alpha * mem[j] + cur[j];
-                        const S sj = smooth ? S(1) / (S(1) + std::exp(-slope * (uj - th))) : (uj >= th ? S(1) : S(0));
+                        const S sj = S(1) / (S(1) + std::exp(-slope * (uj - th)));
                         u[j] = uj;
                         s[j] = sj;
                         mem[j] = soft ? uj - th * sj : uj * (S(1) - sj);
@@ -206,15 +203,8 @@ void BpttNetwork<S>::accumulate(Param& p, SparseRows<S>& input, const Mat& dI)
     input.buildColumns();
     const std::size_t grain = std::max<std::size_t>(1, kChunkElems / std::size_t(out));
     parallelChunks(std::size_t(p.w.cols()), grain, [&](std::size_t c0, std::size_t c1) {
-        for (std::size_t c = c0; c < c1; ++c) {
-            S* g = p.g.data() + c * out;
-            for (auto e = input.col_off[c]; e < input.col_off[c + 1]; ++e) {
-                const S v = input.col_val[e];
-                const S* row = dI.data() + std::ptrdiff_t(input.col_row[e]) * out;
-                for (int j = 0; j < out; ++j)
-                    g[j] += v * row[j];
-            }
-        }
+        kern::ops<S>().sparseRows(input.col_off.data(), input.col_row.data(), input.col_val.data(), c0, c1, dI.data(),
+                                  std::size_t(out), p.g.data(), true);
     });
 }
 
@@ -229,8 +219,9 @@ void BpttNetwork<S>::backward(const Batch& batch)
     const double leak = m_cfg.readout_leak;
     const int L = int(m_layers.size());
 
-    m_out.g.noalias() = m_err.transpose() * m_outTrace;  // m_err already carries 1/B
-    m_errW.noalias() = m_err * m_out.w;
+    kern::gemm(kern::transposed(kern::in(m_err)), kern::in(m_outTrace), kern::out(m_out.g));  // m_err carries 1/B
+    m_errW.resize(m_B, m_out.w.cols());
+    kern::gemm(kern::in(m_err), kern::in(m_out.w), kern::out(m_errW));
     for (auto& layer : m_layers) {
         zeroed(layer.ds, m_B, layer.size);
         zeroed(layer.dm, m_B, layer.size);
@@ -251,11 +242,13 @@ void BpttNetwork<S>::backward(const Batch& batch)
                 const auto n = Eigen::Index(r1 - r0);
                 // dL/ds^t: from the layer above (or the readout) at t, and through R from t+1.
                 if (above)
-                    layer.ds.middleRows(r0, n).noalias() = above->dI.middleRows(r0, n) * above->W.w;
+                    kern::gemm(kern::in(above->dI.middleRows(r0, n)), kern::in(above->W.w),
+                               kern::out(layer.ds.middleRows(r0, n)));
                 else
                     layer.ds.middleRows(r0, n) = m_errW.middleRows(r0, n) * readScale;
                 if (fromNext)
-                    layer.ds.middleRows(r0, n).noalias() += layer.dI_next.middleRows(r0, n) * layer.R.w;
+                    kern::gemm(kern::in(layer.dI_next.middleRows(r0, n)), kern::in(layer.R.w),
+                               kern::out(layer.ds.middleRows(r0, n)), true);
                 for (std::size_t b = r0; b < r1; ++b) {
                     const std::ptrdiff_t o = std::ptrdiff_t(b) * h;
                     const std::ptrdiff_t ho = (std::ptrdiff_t(t) * m_B + std::ptrdiff_t(b)) * h;

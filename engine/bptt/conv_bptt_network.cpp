@@ -123,9 +123,11 @@ void ConvBpttNetwork<S>::forward(const Batch& batch, BatchStats& stats)
                     const S* cur = blk.current.data() + row;
                     S* u = blk.u_hist.data() + hist;
                     S* s = blk.s_hist.data() + hist;
-                    for (Eigen::Index j = 0; j < n; ++j) {
+                    if (!smooth)
+                        kern::ops<S>().lif(mem, u, s, nullptr, cur, std::size_t(n), alpha, S(0), th, soft, nullptr);
+                    for (Eigen::Index j = 0; smooth && j < n; ++j) {
                         const S uj = alpha * mem[j] + cur[j];
-                        const S sj = smooth ? S(1) / (S(1) + std::exp(-slope * (uj - th))) : (uj >= th ? S(1) : S(0));
+                        const S sj = S(1) / (S(1) + std::exp(-slope * (uj - th)));
                         u[j] = uj;
                         s[j] = sj;
                         mem[j] = soft ? uj - th * sj : uj * (S(1) - sj);
@@ -138,7 +140,7 @@ void ConvBpttNetwork<S>::forward(const Batch& batch, BatchStats& stats)
         // Readout: leaky integrator of the last block's pooled spikes, and the same-leak trace for dW_out.
         const Mat& last = m_blocks.back().pooled;
         m_mout *= leak;
-        m_mout.noalias() += last * m_out.w_hat.transpose();
+        kern::gemm(kern::in(last), kern::transposed(kern::in(m_out.w_hat)), kern::out(m_mout), true);
         m_outTrace = leak * m_outTrace + last;
         double loss = 0;
         for (int b = 0; b < m_B; ++b)
@@ -167,8 +169,9 @@ void ConvBpttNetwork<S>::backward(const Batch& batch)
     const double leak = m_cfg.readout_leak;
     const int L = int(m_blocks.size());
 
-    m_out.g_hat.noalias() = m_err.transpose() * m_outTrace;  // m_err already carries 1/B
-    m_errW.noalias() = m_err * m_out.w_hat;
+    kern::gemm(kern::transposed(kern::in(m_err)), kern::in(m_outTrace), kern::out(m_out.g_hat));  // m_err carries 1/B
+    m_errW.resize(m_B, m_out.w_hat.cols());
+    kern::gemm(kern::in(m_err), kern::in(m_out.w_hat), kern::out(m_errW));
     for (auto& blk : m_blocks) {
         const int n = blk.map_shape.size();
         zeroed(blk.dm, m_B, n);
@@ -300,11 +303,7 @@ void ConvBpttNetwork<S>::checkFinite() const
 template <typename S>
 std::vector<MemoryRow> ConvBpttNetwork<S>::memory() const
 {
-    auto bytes = [](const Mat& m) { return std::size_t(m.size()) * sizeof(S); };
-    auto opt = [&](const Param& p) { return bytes(p.m) + bytes(p.v) + sizeof(p.step); };
-    auto grads = [&](const Param& p) {
-        return bytes(p.w_hat) + bytes(p.w_hatT) + bytes(p.g_hat) + bytes(p.g_hatT) + bytes(p.g);
-    };
+    auto bytes = &Param::bytes;
     const std::size_t B = std::size_t(m_cfg.max_batch), T = std::size_t(m_T);
     std::vector<MemoryRow> rows;
     for (std::size_t l = 0; l < m_blocks.size(); ++l) {
@@ -312,20 +311,21 @@ std::vector<MemoryRow> ConvBpttNetwork<S>::memory() const
         MemoryRow row;
         row.part = "block " + std::to_string(l + 1);
         row.weights_bytes = bytes(blk.W.w);
-        row.optimizer_bytes = opt(blk.W);
+        row.optimizer_bytes = blk.W.optimizerBytes();
         row.trace_bytes = bytes(blk.u_hist) + bytes(blk.s_hist);
         row.rule_state_bytes = row.trace_bytes + bytes(blk.mem);
-        row.buffer_bytes = grads(blk.W) + bytes(blk.current) + bytes(blk.pooled) + bytes(blk.dpooled) + bytes(blk.ds) +
-                           bytes(blk.dm) + bytes(blk.dI) + bytes(blk.dIT) + blk.act.bytes();
+        row.buffer_bytes = blk.W.bufferBytes() + bytes(blk.current) + bytes(blk.pooled) + bytes(blk.dpooled) +
+                           bytes(blk.ds) + bytes(blk.dm) + bytes(blk.dI) + bytes(blk.dIT) + blk.act.bytes() +
+                           blk.ConvGeometry::bytes();
         row.model_bytes = 2 * T * B * std::size_t(blk.map_shape.size()) * sizeof(S);
         rows.push_back(row);
     }
     MemoryRow out;
     out.part = "readout";
     out.weights_bytes = bytes(m_out.w);
-    out.optimizer_bytes = opt(m_out);
+    out.optimizer_bytes = m_out.optimizerBytes();
     out.rule_state_bytes = bytes(m_mout);
-    out.buffer_bytes = grads(m_out) + bytes(m_outTrace) + bytes(m_err) + bytes(m_errW) + bytes(m_frame);
+    out.buffer_bytes = m_out.bufferBytes() + bytes(m_outTrace) + bytes(m_err) + bytes(m_errW) + bytes(m_frame);
     rows.push_back(out);
     return rows;
 }

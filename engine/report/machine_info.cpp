@@ -10,6 +10,7 @@
 #include <oneapi/tbb/version.h>
 
 #include "io/h5.h"
+#include "nn/kernels.h"
 
 namespace tp {
 
@@ -58,6 +59,7 @@ MachineInfo currentMachine()
     if (uname(&u) == 0)
         m.os += (m.os.empty() ? "" : ", ") + std::string(u.sysname) + " " + u.release + " " + u.machine;
     m.compiler = compilerName();
+    m.kernels = kern::activeDescription();
     m.libraries = "TraceProp " + std::string(TP_VERSION) + ", Eigen " + std::to_string(EIGEN_WORLD_VERSION) + "." +
                   std::to_string(EIGEN_MAJOR_VERSION) + "." + std::to_string(EIGEN_MINOR_VERSION) + ", oneTBB " +
                   std::to_string(TBB_VERSION_MAJOR) + "." + std::to_string(TBB_VERSION_MINOR) + ", HDF5 " +

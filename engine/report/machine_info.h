@@ -10,6 +10,7 @@ struct MachineInfo {
     int cores = 0;          ///< logical cores (std::thread::hardware_concurrency)
     std::string os;         ///< PRETTY_NAME of /etc/os-release and the kernel release
     std::string compiler;   ///< the compiler that built this program, e.g. "GCC 12.2.0"
+    std::string kernels;    ///< the kernel level the hot loops ran with (nn/kernels.h), e.g. "avx512 (x86-64-v4: ...)"
     std::string libraries;  ///< "TraceProp 0.1.0, Eigen 3.4.0, oneTBB 2021.8, HDF5 1.10.8, nlohmann-json 3.11.2"
 };
 

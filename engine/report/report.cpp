@@ -47,6 +47,7 @@ void completeResults(const report::ReportData& d, const fs::path& path)
     attr("machine_cores", std::int64_t(d.machine.cores));
     attr("machine_os", d.machine.os);
     attr("compiler", d.machine.compiler);
+    attr("kernels", d.machine.kernels);
     attr("library_versions", d.machine.libraries);
     const auto& run = d.experiment.value("run", nlohmann::json::object());
     const auto& data = d.experiment.value("dataset", nlohmann::json::object());

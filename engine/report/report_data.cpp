@@ -102,6 +102,7 @@ ReportData loadReportData(const std::string& runDir, const ReportOptions& option
         d.machine.cores = int(f.attrInt("machine_cores"));
         d.machine.os = f.attrString("machine_os");
         d.machine.compiler = f.attrString("compiler");
+        d.machine.kernels = f.hasAttribute("kernels") ? f.attrString("kernels") : "not recorded by the run";
         d.machine.libraries = f.attrString("library_versions");
     } else {
         d.machine = currentMachine();
@@ -215,6 +216,7 @@ std::vector<std::pair<std::string, std::string>> provenance(const ReportData& d)
             {"TraceProp version of the run", d.traceprop_version},
             {"Libraries", d.machine.libraries},
             {"Compiler", d.machine.compiler},
+            {"Kernels", d.machine.kernels},
             {"CPU", d.machine.cpu + where},
             {"Cores", std::to_string(d.machine.cores)},
             {"Operating system", d.machine.os},

@@ -222,17 +222,9 @@ void ConvTpNetwork<S>::lifPath(PathState& st, const Block& blk, double vth)
     const Eigen::Index n = st.u.cols();
     parallelChunks(std::size_t(st.u.rows()), conv::kRowGrain, [&](std::size_t r0, std::size_t r1) {
         for (Eigen::Index r = Eigen::Index(r0); r < Eigen::Index(r1); ++r) {
-            S* mem = st.mem.data() + r * n;
-            S* u = st.u.data() + r * n;
             S* s = st.s.data() + r * n;
-            const S* cur = st.current.data() + r * n;
-            for (Eigen::Index i = 0; i < n; ++i) {
-                const S ui = alpha * mem[i] + cur[i];
-                const S si = ui >= th ? S(1) : S(0);
-                u[i] = ui;
-                s[i] = si;
-                mem[i] = soft ? ui - th * si : ui * (S(1) - si);
-            }
+            kern::ops<S>().lif(st.mem.data() + r * n, st.u.data() + r * n, s, nullptr, st.current.data() + r * n,
+                               std::size_t(n), alpha, S(0), th, soft, nullptr);
             conv::poolRow(blk, s, st.pooled.data() + r * st.pooled.cols());
         }
     });
@@ -319,7 +311,7 @@ void ConvTpNetwork<S>::lossAndGradients(Block& blk, int l, double lr)
 
     // Logits (flattened dot product / P), log-softmax with max subtraction, loss, class-summed G.
     const S invP = S(1.0 / double(blk.pooled_shape.plane()));
-    blk.z.noalias() = eps * teps.transpose();
+    kern::gemm(kern::in(eps), kern::transposed(kern::in(teps)), kern::out(blk.z));
     blk.z *= invP;
     double loss = 0;
     const S invB = S(1.0 / B);
@@ -345,9 +337,12 @@ void ConvTpNetwork<S>::lossAndGradients(Block& blk, int l, double lr)
 
     // dE/d(trace) on the pooled maps, back through the pooling onto the full map, times the
     // surrogate derivative at the pre-reset potential (with the path's threshold).
-    const Mat gEps = (blk.gc * teps) * invP;
-    const Mat gTeps = (blk.gc.transpose() * eps) * invP;
-    const S kappa = S(m_cfg.neuron.surrogate_scale), pi = S(std::numbers::pi);
+    Mat gEps(B, teps.cols()), gTeps(K, eps.cols());
+    kern::gemm(kern::in(blk.gc), kern::in(teps), kern::out(gEps));
+    kern::gemm(kern::transposed(kern::in(blk.gc)), kern::in(eps), kern::out(gTeps));
+    gEps *= invP;
+    gTeps *= invP;
+    const S kappa = S(m_cfg.neuron.surrogate_scale);
     auto backward = [&](PathState& st, const Mat& gPool, double vth) {
         const S th = S(vth);
         const Eigen::Index n = st.delta.cols();
@@ -357,10 +352,7 @@ void ConvTpNetwork<S>::lossAndGradients(Block& blk, int l, double lr)
                 const S* u = st.u.data() + r * n;
                 std::fill(d, d + n, S(0));
                 conv::unpoolRowAdd(blk, st.s.data() + r * n, gPool.data() + r * gPool.cols(), d);
-                for (Eigen::Index i = 0; i < n; ++i) {
-                    const S x = pi * (u[i] - th);
-                    d[i] *= kappa / (S(1) + x * x);
-                }
+                kern::ops<S>().surrogate(u, std::size_t(n), th, kappa, nullptr, d);
             }
         });
     };
@@ -394,7 +386,7 @@ void ConvTpNetwork<S>::readoutStep(const Batch& batch, double lr, bool learn)
     const Block& last = m_blocks.back();
     const int C = m_cfg.classes;
     m_mout *= S(m_cfg.readout_leak);
-    m_mout.noalias() += last.in.pooled * m_out.w_hat.transpose();
+    kern::gemm(kern::in(last.in.pooled), kern::transposed(kern::in(m_out.w_hat)), kern::out(m_mout), true);
     double loss = 0;
     for (int b = 0; b < m_B; ++b) {
         const S mx = m_mout.row(b).maxCoeff();
@@ -410,7 +402,7 @@ void ConvTpNetwork<S>::readoutStep(const Batch& batch, double lr, bool learn)
     if (!learn)
         return;
     // Delta rule on the raw W_out, as if there were no standardisation (reference quirk).
-    m_out.g.noalias() = m_err.transpose() * last.in.trace;
+    kern::gemm(kern::transposed(kern::in(m_err)), kern::in(last.in.trace), kern::out(m_out.g));
     m_out.g *= S(1.0 / m_B);
     const AdamStep adam = AdamStep::make(m_cfg.adam, lr, ++m_out.step);
     adam.apply(m_out.w.data(), m_out.m.data(), m_out.v.data(), m_out.g.data(), std::size_t(m_out.w.size()));
@@ -492,38 +484,38 @@ void ConvTpNetwork<S>::checkFinite() const
 template <typename S>
 std::vector<MemoryRow> ConvTpNetwork<S>::memory() const
 {
-    auto bytes = [](const Mat& m) { return std::size_t(m.size()) * sizeof(S); };
+    auto bytes = &Param::bytes;
     auto path = [&](const PathState& p) {
         return bytes(p.mem) + bytes(p.u) + bytes(p.s) + bytes(p.pooled) + bytes(p.trace);
     };
+    auto scratch = [&](const PathState& p) { return bytes(p.current) + bytes(p.delta) + bytes(p.deltaT) + p.act.bytes(); };
     std::vector<MemoryRow> rows;
     for (std::size_t l = 0; l < m_blocks.size(); ++l) {
         const Block& b = m_blocks[l];
         MemoryRow r;
         r.part = "block " + std::to_string(l + 1);
         r.weights_bytes = bytes(b.W.w);
-        r.optimizer_bytes = bytes(b.W.m) + bytes(b.W.v);
+        r.optimizer_bytes = b.W.optimizerBytes();
         r.rule_state_bytes = path(b.in) + path(b.tgt);
         r.trace_bytes = bytes(b.in.trace) + bytes(b.tgt.trace);
-        r.buffer_bytes = bytes(b.W.w_hat) + bytes(b.W.w_hatT) + bytes(b.W.g_hat) + bytes(b.W.g_hatT) + bytes(b.W.g) +
-                         bytes(b.in.current) + bytes(b.tgt.current) + bytes(b.in.delta) + bytes(b.tgt.delta) +
-                         bytes(b.in.deltaT) + bytes(b.tgt.deltaT) + b.in.act.bytes() + b.tgt.act.bytes() + bytes(b.z) +
-                         bytes(b.y) + bytes(b.gc);
+        r.buffer_bytes = b.W.bufferBytes() + scratch(b.in) + scratch(b.tgt) + bytes(b.z) + bytes(b.y) + bytes(b.gc) +
+                         b.ConvGeometry::bytes();
         r.model_bytes = 2 * std::size_t(m_cfg.max_batch) * std::size_t(b.pooled_shape.size()) * sizeof(S);
         rows.push_back(r);
     }
     MemoryRow out;
     out.part = "readout";
     out.weights_bytes = bytes(m_out.w);
-    out.optimizer_bytes = bytes(m_out.m) + bytes(m_out.v);
-    out.buffer_bytes = bytes(m_out.g) + bytes(m_mout);
+    out.optimizer_bytes = m_out.optimizerBytes();
+    out.rule_state_bytes = bytes(m_mout);
+    out.buffer_bytes = m_out.bufferBytes() + bytes(m_err) + bytes(m_frame);
     rows.push_back(out);
     MemoryRow sp;
     sp.part = "target projection S";
     sp.weights_bytes = bytes(m_S);
     sp.rule_state_bytes = bytes(m_labelTrace);
     sp.trace_bytes = bytes(m_labelTrace);
-    sp.buffer_bytes = bytes(m_Shat);
+    sp.buffer_bytes = bytes(m_Shat) + (m_rowClass.capacity() + m_classLabel.capacity() + m_classCount.capacity()) * sizeof(int);
     sp.model_bytes = bytes(m_S);
     rows.push_back(sp);
     return rows;

@@ -54,6 +54,8 @@ struct ConvGeometry {
 
     /// Throws ConfigError (naming `where`) for a bad spec or a map too small for its pooling.
     static ConvGeometry make(const LayerSpec& spec, MapShape in, const std::string& where);
+    /// Bytes held by the pooling windows.
+    std::size_t bytes() const { return (win_off.capacity() + win_idx.capacity()) * sizeof(int); }
 };
 
 /// The non-zero entries of a batch of maps, per row in (c, h, w) order, with the start of each
@@ -66,7 +68,8 @@ struct ActiveInputs {
     std::size_t active = 0, total = 0;
 
     double density() const { return total ? double(active) / double(total) : 0.0; }
-    std::size_t bytes() const { return (chan.size() + pos.size()) * sizeof(int) + val.size() * sizeof(S); }
+    /// Bytes held (capacity) by the lists.
+    std::size_t bytes() const { return (chan.capacity() + pos.capacity()) * sizeof(int) + val.capacity() * sizeof(S); }
 
     template <typename M>
     void build(const M& a, const MapShape& in)
@@ -134,6 +137,11 @@ public:
         Mat g;      ///< gradient given to Adam
         std::int64_t step = 0;
         void resize(int out, int in);
+        /// Bytes of the Adam moments m, v and the step counter.
+        std::size_t optimizerBytes() const { return bytes(m) + bytes(v) + sizeof(step); }
+        /// Bytes of the per-batch matrices: w_hat, w_hatT, g_hat, g_hatT and g.
+        std::size_t bufferBytes() const { return bytes(w_hat) + bytes(w_hatT) + bytes(g_hat) + bytes(g_hatT) + bytes(g); }
+        static std::size_t bytes(const Mat& x) { return std::size_t(x.size()) * sizeof(S); }
     };
 
     /// Per-path state of one block: `rows` batch rows (input path) or class rows (target path).

@@ -18,6 +18,7 @@
 
 #include "core/rng.h"
 #include "core/sample.h"
+#include "nn/eigen_ref.h"
 #include "tp/conv_network.h"
 #include "tp/parallel.h"
 
@@ -69,47 +70,14 @@ void denseFrame(const Batch& batch, int t, M& frame)
 template <typename S>
 void im2col(const S* a, const MapShape& in, S* col)
 {
-    const int H = in.h, W = in.w, HW = in.plane();
-    for (int c = 0; c < in.c; ++c)
-        for (int i = 0; i < 3; ++i)
-            for (int j = 0; j < 3; ++j) {
-                S* dst = col + std::ptrdiff_t((c * 3 + i) * 3 + j) * HW;
-                for (int h = 0; h < H; ++h) {
-                    const int hh = h + i - 1;
-                    S* d = dst + h * W;
-                    if (hh < 0 || hh >= H) {
-                        std::fill(d, d + W, S(0));
-                        continue;
-                    }
-                    const S* src = a + std::ptrdiff_t(c) * HW + hh * W;
-                    for (int w = 0; w < W; ++w) {
-                        const int ww = w + j - 1;
-                        d[w] = (ww >= 0 && ww < W) ? src[ww] : S(0);
-                    }
-                }
-            }
+    kern::ops<S>().im2col(a, in.c, in.h, in.w, col);
 }
 
 /// The adjoint of im2col: a[c, h+i-1, w+j-1] += col[(c*3+i)*3+j][h*W+w] (inside the map).
 template <typename S>
 void col2imAdd(const S* col, const MapShape& in, S* a)
 {
-    const int H = in.h, W = in.w, HW = in.plane();
-    for (int c = 0; c < in.c; ++c)
-        for (int i = 0; i < 3; ++i)
-            for (int j = 0; j < 3; ++j) {
-                const S* srcPlane = col + std::ptrdiff_t((c * 3 + i) * 3 + j) * HW;
-                for (int h = 0; h < H; ++h) {
-                    const int hh = h + i - 1;
-                    if (hh < 0 || hh >= H)
-                        continue;
-                    const S* src = srcPlane + h * W;
-                    S* d = a + std::ptrdiff_t(c) * HW + hh * W;
-                    const int w0 = std::max(0, 1 - j), w1 = std::min(W, W + 1 - j);
-                    for (int w = w0; w < w1; ++w)
-                        d[w + j - 1] += src[w];
-                }
-            }
+    kern::ops<S>().col2imAdd(col, in.c, in.h, in.w, a);
 }
 
 /// dst (m, n) += src (n, m) transposed, in 32x32 tiles, parallel over bands of dst rows.
@@ -207,8 +175,7 @@ void convRows(const M& a, const MapShape& in, const M& wHat, M& out)
         M col(n, hw);
         for (std::size_t b = b0; b < b1; ++b) {
             im2col(a.data() + std::ptrdiff_t(b) * a.cols(), in, col.data());
-            Eigen::Map<M> o(out.data() + std::ptrdiff_t(b) * out.cols(), cout, hw);
-            o.noalias() = wHat * col;
+            kern::gemm(kern::in(wHat), kern::in(col), kern::out(Eigen::Map<M>(out.data() + std::ptrdiff_t(b) * out.cols(), cout, hw)));
         }
     });
 }
@@ -228,7 +195,7 @@ void convGradRows(const M& delta, const M& a, const MapShape& in, M& g)
         for (std::size_t b = b0; b < b1; ++b) {
             im2col(a.data() + std::ptrdiff_t(b) * a.cols(), in, col.data());
             Eigen::Map<const M> d(delta.data() + std::ptrdiff_t(b) * delta.cols(), cout, hw);
-            p.noalias() += d * col.transpose();
+            kern::gemm(kern::in(d), kern::transposed(kern::in(col)), kern::out(p), true);
         }
     });
     for (const auto& p : partial)
@@ -245,7 +212,7 @@ void convInputGradRows(const M& delta, const M& wHat, const MapShape& in, M& dA)
         M col(n, hw);
         for (std::size_t b = b0; b < b1; ++b) {
             Eigen::Map<const M> d(delta.data() + std::ptrdiff_t(b) * delta.cols(), cout, hw);
-            col.noalias() = wHat.transpose() * d;
+            kern::gemm(kern::transposed(kern::in(wHat)), kern::in(d), kern::out(col));
             auto* out = dA.data() + std::ptrdiff_t(b) * dA.cols();
             std::fill(out, out + dA.cols(), typename M::Scalar(0));
             col2imAdd(col.data(), in, out);
@@ -289,6 +256,7 @@ void convRowsEvent(const ActiveInputs<typename M::Scalar>& act, const MapShape& 
 {
     using S = typename M::Scalar;
     const Eigen::Index rows = out.rows(), hw = in.plane(), cout = wT.cols();
+    const kern::Ops<S>& K = kern::ops<S>();
     parallelChunks(std::size_t(rows), kRowGrain, [&](std::size_t b0, std::size_t b1) {
         M acc(hw, cout);
         for (std::size_t b = b0; b < b1; ++b) {
@@ -298,7 +266,8 @@ void convRowsEvent(const ActiveInputs<typename M::Scalar>& act, const MapShape& 
                 for (int e = e0; e < e1; ++e) {
                     const S v = act.val[std::size_t(e)];
                     forEachTap(c, act.pos[std::size_t(e)], in, [&](int k, int p) {
-                        acc.row(p) += v * wT.row(k);
+                        K.axpy(acc.data() + std::ptrdiff_t(p) * cout, wT.data() + std::ptrdiff_t(k) * cout, v,
+                               std::size_t(cout));
                     });
                 }
             }
@@ -319,6 +288,7 @@ void convGradRowsEvent(const M& deltaT, const ActiveInputs<typename M::Scalar>& 
     const Eigen::Index cout = gT.cols();
     const Eigen::Index rows = Eigen::Index(act.chan.size() / std::size_t(in.c + 1));
     const std::size_t grain = std::max<std::size_t>(1, std::size_t(in.c) / 16);
+    const kern::Ops<S>& K = kern::ops<S>();
     parallelChunks(std::size_t(in.c), grain, [&](std::size_t c0, std::size_t c1) {
         for (Eigen::Index b = 0; b < rows; ++b) {
             const S* d = deltaT.data() + b * deltaT.cols();
@@ -327,10 +297,7 @@ void convGradRowsEvent(const M& deltaT, const ActiveInputs<typename M::Scalar>& 
                 for (int e = e0; e < e1; ++e) {
                     const S v = act.val[std::size_t(e)];
                     forEachTap(c, act.pos[std::size_t(e)], in, [&](int k, int p) {
-                        S* g = gT.data() + std::ptrdiff_t(k) * cout;
-                        const S* dp = d + std::ptrdiff_t(p) * cout;
-                        for (Eigen::Index o = 0; o < cout; ++o)
-                            g[o] += v * dp[o];
+                        K.axpy(gT.data() + std::ptrdiff_t(k) * cout, d + std::ptrdiff_t(p) * cout, v, std::size_t(cout));
                     });
                 }
             }

@@ -6,6 +6,7 @@
 
 #include "core/errors.h"
 #include "core/rng.h"
+#include "nn/eigen_ref.h"
 #include "tp/parallel.h"
 #include "tp/finite_check.h"
 
@@ -161,22 +162,6 @@ void TpNetwork<S>::beginBatch(const Batch& batch)
         zeroed(m_outTrace, m_B, m_layers.back().size);
 }
 
-/// One LIF step of a row: pre-reset potential, spike (u >= v_th), reset, trace. Branch-free so
-/// that it vectorises; the reset kind is a template parameter.
-template <bool Soft, typename S>
-static void lifRow(S* __restrict mem, S* __restrict u, S* __restrict s, S* __restrict tr, const S* __restrict cur,
-                   int h, S alpha, S beta, S th)
-{
-    for (int j = 0; j < h; ++j) {
-        const S uj = alpha * mem[j] + cur[j];
-        const S sj = uj >= th ? S(1) : S(0);
-        u[j] = uj;
-        s[j] = sj;
-        mem[j] = Soft ? uj - th * sj : uj * (S(1) - sj);
-        tr[j] = beta * tr[j] + sj;
-    }
-}
-
 template <typename S>
 bool TpNetwork<S>::useDense(const SparseRows<S>& input) const
 {
@@ -200,44 +185,28 @@ void TpNetwork<S>::forwardPath(PathState& st, int rows, SparseRows<S>& input, Sp
     }
     const S alpha = S(m_cfg.neuron.alpha), beta = S(m_cfg.neuron.beta), th = S(vth);
     const bool soft = m_cfg.neuron.resetKind() == ResetKind::Soft;
+    const kern::Ops<S>& K = kern::ops<S>();
     st.spikes.beginRows(rows, h);
     parallelChunks(std::size_t(rows), kRowGrain, [&](std::size_t r0, std::size_t r1) {
         const auto n = Eigen::Index(r1 - r0);
         if (denseIn)
-            st.current.middleRows(r0, n).noalias() = m_dense.middleRows(r0, n) * w.transpose();
-        auto gather = [&](const SparseRows<S>& in, const WMat& m, bool clear) {
-            for (std::size_t b = r0; b < r1; ++b) {
-                S* out = st.current.data() + b * h;
-                if (clear)
-                    std::fill(out, out + h, S(0));
-                for (auto e = in.row_off[b]; e < in.row_off[b + 1]; ++e) {
-                    const S v = in.val[e];
-                    const S* col = m.data() + std::ptrdiff_t(in.idx[e]) * h;
-                    for (int j = 0; j < h; ++j)
-                        out[j] += v * col[j];
-                }
-            }
+            kern::gemm(kern::in(m_dense.middleRows(r0, n)), kern::transposed(kern::in(w)),
+                       kern::out(st.current.middleRows(r0, n)));
+        // Each input's fan-out is a contiguous column of w: rows of (input x w^T) by events.
+        auto gather = [&](const SparseRows<S>& in, const WMat& m, bool accumulate) {
+            K.sparseRows(in.row_off.data(), in.idx.data(), in.val.data(), r0, r1, m.data(), std::size_t(h),
+                         st.current.data(), accumulate);
         };
         if (!denseIn)
-            gather(input, w, true);
+            gather(input, w, false);
         if (rec)
-            gather(*rec, *r, false);
+            gather(*rec, *r, true);
         for (std::size_t b = r0; b < r1; ++b) {
             const std::ptrdiff_t o = std::ptrdiff_t(b) * h;
-            if (soft)
-                lifRow<true>(st.mem.data() + o, st.u.data() + o, st.s.data() + o, st.trace.data() + o,
-                             st.current.data() + o, h, alpha, beta, th);
-            else
-                lifRow<false>(st.mem.data() + o, st.u.data() + o, st.s.data() + o, st.trace.data() + o,
-                              st.current.data() + o, h, alpha, beta, th);
             // This row's spikes as indices, at a row stride of h; compacted below.
-            std::int32_t* out = st.spikes.idx.data() + o;
-            const S* sp = st.s.data() + o;
-            std::int32_t count = 0;
-            for (int j = 0; j < h; ++j)
-                if (sp[j] != S(0))
-                    out[count++] = j;
-            st.spikes.row_off[b + 1] = count;
+            st.spikes.row_off[b + 1] = std::int32_t(K.lif(st.mem.data() + o, st.u.data() + o, st.s.data() + o,
+                                                          st.trace.data() + o, st.current.data() + o, std::size_t(h),
+                                                          alpha, beta, th, soft, st.spikes.idx.data() + o));
         }
     });
     st.spikes.compactRows(h);
@@ -294,44 +263,31 @@ void TpNetwork<S>::gradientStep(Param& p, const Mat& delta, SparseRows<S>& input
         tinput->buildColumns();
     const AdamStep adam = AdamStep::make(m_cfg.adam, lr, ++p.step);
     const std::size_t grain = std::max<std::size_t>(1, kChunkElems / std::size_t(out));
-    auto scatter = [out](S* g, const SparseRows<S>& in, const Mat& d, int c) {
-        for (auto e = in.col_off[c]; e < in.col_off[c + 1]; ++e) {
-            const S v = in.col_val[e];
-            const S* row = d.data() + std::ptrdiff_t(in.col_row[e]) * out;
-            for (int j = 0; j < out; ++j)
-                g[j] += v * row[j];
-        }
+    const kern::Ops<S>& K = kern::ops<S>();
+    // Gradient columns c0..c1 (one per input) [+]= the column-sorted events of `in` times rows of d.
+    auto scatter = [&](const SparseRows<S>& in, const Mat& d, std::size_t c0, std::size_t c1, bool accumulate) {
+        K.sparseRows(in.col_off.data(), in.col_row.data(), in.col_val.data(), c0, c1, d.data(), std::size_t(out),
+                     p.g.data(), accumulate);
     };
     parallelChunks(std::size_t(cols), grain, [&](std::size_t c0, std::size_t c1) {
         const auto n = Eigen::Index(c1 - c0);
         if (denseIn) {
-            p.g.middleCols(c0, n).noalias() = delta.transpose() * m_dense.middleCols(c0, n);
-            for (std::size_t c = c0; c < c1; ++c)
-                if (tinput)
-                    scatter(p.g.data() + c * out, *tinput, *tdelta, int(c));
+            kern::gemm(kern::transposed(kern::in(delta)), kern::in(m_dense.middleCols(c0, n)),
+                       kern::out(p.g.middleCols(c0, n)));
+            if (tinput)
+                scatter(*tinput, *tdelta, c0, c1, true);
             const std::size_t off = c0 * out, len = std::size_t(n) * out;
             adam.apply(p.w.data() + off, p.m.data() + off, p.v.data() + off, p.g.data() + off, len);
             return;
         }
         // Event-driven: a column without any active input has a zero gradient; Adam still
         // steps it (its moments decay), without reading or writing a gradient column.
-        for (std::size_t c = c0; c < c1; ++c) {
-            const std::size_t off = c * out;
-            const bool active = input.col_off[c + 1] > input.col_off[c]
-                || (tinput && tinput->col_off[c + 1] > tinput->col_off[c]);
-            S* g = p.g.data() + off;
-            if (!active) {
-                if (m_recordGradients)
-                    std::fill(g, g + out, S(0));
-                adam.applyZero(p.w.data() + off, p.m.data() + off, p.v.data() + off, std::size_t(out));
-                continue;
-            }
-            std::fill(g, g + out, S(0));
-            scatter(g, input, delta, int(c));
-            if (tinput)
-                scatter(g, *tinput, *tdelta, int(c));
-            adam.apply(p.w.data() + off, p.m.data() + off, p.v.data() + off, g, std::size_t(out));
-        }
+        auto cols = [](const SparseRows<S>* in, const Mat* d) {
+            return in ? kern::SparseColumns<S>{in->col_off.data(), in->col_row.data(), in->col_val.data(), d->data()}
+                      : kern::SparseColumns<S>{};
+        };
+        K.sparseGradAdam(cols(&input, &delta), cols(tinput, tdelta), c0, c1, std::size_t(out), p.g.data(), adam,
+                         p.w.data(), p.m.data(), p.v.data(), m_recordGradients);
     });
 }
 
@@ -367,7 +323,7 @@ void TpNetwork<S>::lossAndGradients(Layer& layer, int l, double lr)
     }
 
     // Logits, log-softmax with max subtraction, loss and G summed per class.
-    layer.z.noalias() = eps * teps.transpose();
+    kern::gemm(kern::in(eps), kern::transposed(kern::in(teps)), kern::out(layer.z));
     double loss = 0;
     const S invB = S(1.0 / B);
     for (int b = 0; b < B; ++b) {
@@ -391,19 +347,11 @@ void TpNetwork<S>::lossAndGradients(Layer& layer, int l, double lr)
     layer.loss = loss / B;
 
     // Surrogate derivative at the pre-reset potential, then delta and the class-summed delta~.
-    const S kappa = S(m_cfg.neuron.surrogate_scale), pi = S(std::numbers::pi), th = S(m_cfg.neuron.v_th);
-    auto surrogate = [&](PathState& st) {
-        st.psi = st.u.unaryExpr([&](S u) {
-            const S x = pi * (u - th);
-            return kappa / (S(1) + x * x);
-        });
-    };
-    surrogate(layer.in);
-    surrogate(layer.tgt);
-    layer.in.delta.noalias() = layer.gc * teps;
-    layer.in.delta.array() *= layer.in.psi.array();
-    layer.tgt.delta.noalias() = layer.gc.transpose() * eps;
-    layer.tgt.delta.array() *= layer.tgt.psi.array();
+    const S kappa = S(m_cfg.neuron.surrogate_scale), th = S(m_cfg.neuron.v_th);
+    kern::gemm(kern::in(layer.gc), kern::in(teps), kern::out(layer.in.delta));
+    kern::gemm(kern::transposed(kern::in(layer.gc)), kern::in(eps), kern::out(layer.tgt.delta));
+    for (PathState* st : {&layer.in, &layer.tgt})
+        kern::ops<S>().surrogate(st->u.data(), std::size_t(st->u.size()), th, kappa, st->psi.data(), st->delta.data());
 
     const bool targetTerm = l >= 1;
     gradientStep(layer.W, layer.in.delta, layer.a_in, targetTerm ? &layer.tgt.delta : nullptr,
@@ -427,11 +375,8 @@ void TpNetwork<S>::readoutStep(const Batch& batch, double lr, bool learn)
         S* mo = m_mout.data() + b * C;
         for (int c = 0; c < C; ++c)
             mo[c] *= leak;
-        for (auto e = readIn.row_off[b]; e < readIn.row_off[b + 1]; ++e) {
-            const S* col = m_out.w.data() + std::ptrdiff_t(readIn.idx[e]) * C;
-            for (int c = 0; c < C; ++c)
-                mo[c] += col[c];
-        }
+        kern::ops<S>().sparseRows(readIn.row_off.data(), readIn.idx.data(), nullptr, std::size_t(b),
+                                  std::size_t(b) + 1, m_out.w.data(), std::size_t(C), m_mout.data(), true);
         S mx = -std::numeric_limits<S>::infinity();
         for (int c = 0; c < C; ++c)
             mx = std::max(mx, mo[c]);
@@ -449,7 +394,7 @@ void TpNetwork<S>::readoutStep(const Batch& batch, double lr, bool learn)
     if (!learn)
         return;
     const Mat& pre = m_cfg.rule.readout_trace == ReadoutTrace::Exact ? m_outTrace : last.in.trace;
-    m_out.g.noalias() = m_err.transpose() * pre;
+    kern::gemm(kern::transposed(kern::in(m_err)), kern::in(pre), kern::out(m_out.g));
     m_out.g *= S(1.0 / m_B);
     const AdamStep adam = AdamStep::make(m_cfg.adam, lr, ++m_out.step);
     adam.apply(m_out.w.data(), m_out.m.data(), m_out.v.data(), m_out.g.data(), std::size_t(m_out.w.size()));

@@ -127,7 +127,8 @@ std::size_t measuredRuleStateBytes(const std::vector<MemoryRow>& memory)
     return bytes;
 }
 
-std::vector<MemoryTableRow> memoryTable(TpConfig config, int batch, int steps, int classes, double density, bool measure)
+std::vector<MemoryTableRow> memoryTable(TpConfig config, int batch, int steps, int classes, double density,
+                                        std::size_t measure_limit_bytes)
 {
     if (batch < 1 || steps < 1 || classes < 1)
         throw ConfigError("memory table: batch, steps and classes must be positive");
@@ -138,7 +139,7 @@ std::vector<MemoryTableRow> memoryTable(TpConfig config, int batch, int steps, i
     std::vector<MemoryTableRow> rows;
     for (const auto& m : model)
         rows.push_back({m.rule, steps, classes, batch, m.model_bytes, m.paper_bytes, std::nullopt});
-    if (measure) {
+    if (measure_limit_bytes > 0 && model[1].model_bytes <= measure_limit_bytes) {  // model[1]: bptt
         const Batch b = syntheticBatch(batch, steps, config.inputs, classes, density, 1);
         for (const char* rule : {"tp", "bptt"}) {
             TpConfig c = config;

@@ -50,6 +50,7 @@
 /// of every layer, the label trace and S (+ S_rec); for BPTT u_hist + s_hist. It equals model_bytes
 /// when the batch holds min(B, C) distinct classes (syntheticBatch does).
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -112,8 +113,10 @@ struct MemoryTableRow {
 
 /// Build TP and BPTT (float32) for `config` with `classes` classes and max_batch = `batch`, train
 /// ONE synthetic batch (syntheticBatch, `steps` steps, input density `density`) and read memory().
-/// Returns the rows tp, bptt (measured) and eprop, aux (model only).
+/// Returns the rows tp, bptt (measured) and eprop, aux (model only). Measures only when BPTT's
+/// model_bytes (its u and s history: the work of the batch, B*T*sum H neuron steps, as well as
+/// its memory) is at most `measure_limit_bytes` (0: model only).
 std::vector<MemoryTableRow> memoryTable(TpConfig config, int batch, int steps, int classes, double density = 0.05,
-                                        bool measure = true);
+                                        std::size_t measure_limit_bytes = SIZE_MAX);
 
 } // namespace tp

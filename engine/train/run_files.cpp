@@ -160,6 +160,7 @@ void RunFiles::writeH5(const std::string& name, const Model& model, bool withOpt
             f.writeAttr("machine_cores", std::int64_t(machine.cores));
             f.writeAttr("machine_os", machine.os);
             f.writeAttr("compiler", machine.compiler);
+            f.writeAttr("kernels", machine.kernels);
             f.writeAttr("library_versions", machine.libraries);
             if (m_classes > 0) {
                 const auto C = std::size_t(m_classes);

@@ -1,6 +1,7 @@
 // End-to-end tests of traceprop-cli training: train output and run folder, determinism across
 // thread counts, resume after a kill, bench and --help. Helpers are in cli_test_support.h.
 #include "cli_test_support.h"
+#include "../kernel_level.h"
 
 #include <QElapsedTimer>
 #include <QFileInfo>
@@ -22,6 +23,7 @@ private:
 private slots:
     void initTestCase()
     {
+        TP_USE_KERNEL_LEVEL_OR_SKIP();  // CTest runs the determinism tests once per kernel level too
         H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // the corruption helpers report their own errors
         QVERIFY2(QFileInfo(kCli).isExecutable(), qPrintable(kCli + QStringLiteral(" is not built")));
         QVERIFY(m_tmp.isValid());

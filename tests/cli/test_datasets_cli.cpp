@@ -11,6 +11,7 @@
 #include <QtTest>
 
 #include "cli_test_support.h"
+#include "../learning.h"
 
 #include "core/errors.h"
 #include "core/rng.h"
@@ -223,33 +224,36 @@ private slots:
 
     void nmnistExperimentLearns()
     {
-        const CliResult r = runCli({"train", TP_RESOURCES_DIR "/experiments/nmnist-mlp.json", "--json", "--set",
-                                 "dataset.path=" + m_nmnist, "--set", "run.epochs=4", "--set", "run.batch=20",
-                                 "--set", "run.lr=0.002"});
+        const CliResult r = runCli(QStringList{"train", TP_RESOURCES_DIR "/experiments/nmnist-mlp.json", "--json", "--set",
+                                               "dataset.path=" + m_nmnist, "--set", "run.epochs=4", "--set", "run.batch=20",
+                                               "--set", "run.lr=0.002"} +
+                                   tp_test::seedArgs());
         QVERIFY2(r.exitCode == 0, r.err.constData());
         const double best = bestTestAccuracy(r.out);
-        QVERIFY2(best >= 0.6, qPrintable(QString("best %1 (chance 0.1)").arg(best)));
+        TP_VERIFY_LEARNED("nmnist-mlp best (chance 0.1)", best, 0.6);
     }
 
     void shdRecurrentExperimentLearns()
     {
         // The recurrent layer first runs away (large readout), then settles and learns.
-        const CliResult r = runCli({"train", TP_RESOURCES_DIR "/experiments/shd-rec.json", "--json", "--set",
-                                 "dataset.path=" + m_shd, "--set", "run.epochs=6", "--set", "run.batch=48",
-                                 "--set", "run.lr=0.0005"});
+        const CliResult r = runCli(QStringList{"train", TP_RESOURCES_DIR "/experiments/shd-rec.json", "--json", "--set",
+                                               "dataset.path=" + m_shd, "--set", "run.epochs=6", "--set", "run.batch=48",
+                                               "--set", "run.lr=0.0005"} +
+                                   tp_test::seedArgs());
         QVERIFY2(r.exitCode == 0, r.err.constData());
         const double best = bestTestAccuracy(r.out);
-        QVERIFY2(best >= 0.5, qPrintable(QString("best %1 (chance 0.05)").arg(best)));
+        TP_VERIFY_LEARNED("shd-rec best (chance 0.05)", best, 0.5);
     }
 
     void shdExperimentLearnsWithDropLast()
     {
-        const CliResult r = runCli({"train", TP_RESOURCES_DIR "/experiments/shd-ff.json", "--json", "--set",
-                                 "dataset.path=" + m_shd, "--set", "run.epochs=3", "--set", "run.batch=48",
-                                 "--set", "run.lr=0.002"});
+        const CliResult r = runCli(QStringList{"train", TP_RESOURCES_DIR "/experiments/shd-ff.json", "--json", "--set",
+                                               "dataset.path=" + m_shd, "--set", "run.epochs=3", "--set", "run.batch=48",
+                                               "--set", "run.lr=0.002"} +
+                                   tp_test::seedArgs());
         QVERIFY2(r.exitCode == 0, r.err.constData());
         const double best = bestTestAccuracy(r.out);
-        QVERIFY2(best >= 0.5, qPrintable(QString("best %1 (chance 0.05)").arg(best)));
+        TP_VERIFY_LEARNED("shd-ff best (chance 0.05)", best, 0.5);
         // drop_last: 160 test samples in batches of 48 -> 144 scored; accuracies are multiples of 1/144.
         for (const QByteArray& line : r.out.split('\n')) {
             if (line.trimmed().isEmpty())

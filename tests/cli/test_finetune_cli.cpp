@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "cli_test_support.h"
+#include "../learning.h"
 #include "gsc.h"
 
 using namespace tp_cli_test;
@@ -17,7 +18,8 @@ class TestFinetuneCli : public QObject {
     Q_OBJECT
 
     QTemporaryDir m_dir;
-    QString m_data, m_weights;
+    QString m_data;
+    QStringList m_weights;  ///< two networks pre-trained without speakers 10 and 11
 
     QStringList data() const
     {
@@ -35,11 +37,19 @@ private slots:
         // and 11 only in the test file.
         const CliResult make = runCli({"dataset", "make", "digits", "--out", m_data, "--per-class", "36", "--seed", "3"});
         QVERIFY2(make.exitedWith(0), make.describe().constData());
-        const CliResult pre = runCli(QStringList{"train", exp(), "--out", m_dir.filePath("pre"), "--set", "run.epochs=2",
-                                                 "--set", "run.batch=32", "--set", "run.lr=0.002"} +
-                                     data());
-        QVERIFY2(pre.exitedWith(0), pre.describe().constData());
-        m_weights = m_dir.filePath("pre/results.h5");
+        // Two pre-trained networks: which one a machine gets depends on float rounding (the
+        // kernels of another CPU or build follow another trajectory after a few hundred steps),
+        // and that is the largest spread of the gain. TP_TEST_SEED moves both seeds to measure it.
+        const int seed = int(tp_test::runSeed(1));
+        for (int k = 0; k < 2; ++k) {
+            const QString out = m_dir.filePath(QString("pre%1").arg(k));
+            const CliResult pre = runCli(QStringList{"train", exp(), "--out", out, "--set", "run.epochs=2", "--set",
+                                                     "run.batch=32", "--set", "run.lr=0.002", "--set",
+                                                     QString("run.seed=%1").arg(seed + k)} +
+                                         data());
+            QVERIFY2(pre.exitedWith(0), pre.describe().constData());
+            m_weights.append(out + "/results.h5");
+        }
     }
 
     void finetuningImprovesHeldOutSpeakerAccuracy_data()
@@ -54,33 +64,42 @@ private slots:
     {
         QFETCH(QString, shots);
         QFETCH(int, support);
-        const CliResult r = runCli(QStringList{"finetune", exp(), "--from", m_weights, "--speaker", "10", "--support",
-                                               shots, "--seeds", "5", "--lr", "0.0005", "--json"} +
-                                   data());
-        QVERIFY2(r.exitedWith(0), r.describe().constData());
-        QString error;
-        const QList<QJsonObject> lines = jsonLines(r.out, &error);
-        QVERIFY2(error.isEmpty() && lines.size() == 6, r.out.constData());
-        for (int s = 0; s < 5; ++s) {
-            QCOMPARE(lines[s]["seed"].toInt(), 42 + s);
-            QCOMPARE(lines[s]["pool"].toInt(), 60);
-            QCOMPARE(lines[s]["support"].toInt(), support);
-            QCOMPARE(lines[s]["query"].toInt(), 20);
-            QCOMPARE(lines[s]["query_accuracy"].toArray().size(), 3);  // 3 epochs by default
+        auto finetune = [&](const QString& weights, const QString& speaker) {
+            return runCli(QStringList{"finetune", exp(), "--from", weights, "--speaker", speaker, "--support", shots,
+                                      "--seeds", "5", "--lr", "0.0005", "--json"} +
+                          data());
+        };
+        double gain = 0;
+        QString log;
+        for (const QString& weights : m_weights) {
+            for (const QString speaker : {"10", "11"}) {
+                const CliResult r = finetune(weights, speaker);
+                QVERIFY2(r.exitedWith(0), r.describe().constData());
+                QString error;
+                const QList<QJsonObject> lines = jsonLines(r.out, &error);
+                QVERIFY2(error.isEmpty() && lines.size() == 6, r.out.constData());
+                for (int s = 0; s < 5; ++s) {
+                    QCOMPARE(lines[s]["seed"].toInt(), 42 + s);
+                    QCOMPARE(lines[s]["pool"].toInt(), 60);
+                    QCOMPARE(lines[s]["support"].toInt(), support);
+                    QCOMPARE(lines[s]["query"].toInt(), 20);
+                    QCOMPARE(lines[s]["query_accuracy"].toArray().size(), 3);  // 3 epochs by default
+                }
+                const QJsonObject mean = lines.last();
+                const double before = mean["before_mean_pct"].toDouble(), after = mean["after_mean_pct"].toDouble();
+                gain += (after - before) / 4;
+                log += QString("speaker %1 of %2: before %3%, after %4%\n").arg(speaker, weights).arg(before).arg(after);
+            }
         }
-        const QJsonObject mean = lines.last();
-        const double before = mean["before_mean_pct"].toDouble(), after = mean["after_mean_pct"].toDouble();
-        // The pre-training is kept short (2 epochs) so that the held-out speaker starts far below
-        // the ceiling: measured over 10 seeds (AMD EPYC Zen 4), before 40%, after 82-85% with a
-        // per-seed spread of 2-6 points, for 1 and all shots and speakers 10 and 11. A mean over
-        // 5 seeds x 20 queries has a binomial standard error of about 4 points, so a required
-        // gain of 15 points leaves a margin of about 7 standard errors.
-        QVERIFY2(after >= before + 15, r.out.constData());
+        qInfo("%s", qPrintable(log));
+        // The mean gain over 2 pre-trained networks x 2 held-out speakers x 5 fine-tuning seeds x
+        // 20 queries. Measured (README, "Tests that hold on any CPU"): one network and speaker
+        // gains 15-50 points; this mean of four ranged over 24-44 points (std about 6) across
+        // seeds and both build flavours. The bar of 10 points is more than 2 std below the
+        // smallest mean seen and 4 below the average.
+        TP_VERIFY_LEARNED(qPrintable("fine-tuning mean gain, points, " + shots + " shots"), gain, 10);
         // Deterministic: the same seed gives the same numbers.
-        const CliResult again = runCli(QStringList{"finetune", exp(), "--from", m_weights, "--speaker", "10",
-                                                   "--support", shots, "--seeds", "5", "--lr", "0.0005", "--json"} +
-                                       data());
-        QCOMPARE(again.out, r.out);
+        QCOMPARE(finetune(m_weights[0], "10").out, finetune(m_weights[0], "10").out);
     }
 
     void speechCommandsHeldOutSpeaker()
@@ -136,23 +155,23 @@ private slots:
 
     void badPoolsAreInputErrors()
     {
-        const CliResult noPool = runCli(QStringList{"finetune", exp(), "--from", m_weights} + data());
+        const CliResult noPool = runCli(QStringList{"finetune", exp(), "--from", m_weights[0]} + data());
         QVERIFY2(noPool.exitedWith(2) && noPool.err.contains("--speaker"), noPool.describe().constData());
         const CliResult unknown =
-            runCli(QStringList{"finetune", exp(), "--from", m_weights, "--speaker", "99"} + data());
+            runCli(QStringList{"finetune", exp(), "--from", m_weights[0], "--speaker", "99"} + data());
         QVERIFY2(unknown.exitedWith(2) && unknown.err.contains("speaker '99'"), unknown.describe().constData());
         const CliResult shots =
-            runCli(QStringList{"finetune", exp(), "--from", m_weights, "--speaker", "10", "--support", "0"} + data());
+            runCli(QStringList{"finetune", exp(), "--from", m_weights[0], "--speaker", "10", "--support", "0"} + data());
         QVERIFY2(shots.exitedWith(2) && shots.err.contains("--support"), shots.describe().constData());
         const CliResult weights =
             runCli(QStringList{"finetune", exp(), "--from", m_dir.filePath("none.h5"), "--speaker", "10"} + data());
         QVERIFY2(weights.exitedWith(2) && weights.err.contains("none.h5"), weights.describe().constData());
-        const CliResult randman = runCli({"finetune", randmanExp(), "--from", m_weights, "--speaker", "1", "--set",
+        const CliResult randman = runCli({"finetune", randmanExp(), "--from", m_weights[0], "--speaker", "1", "--set",
                                           "dataset.samples_per_class=20"});
         QVERIFY2(randman.exitedWith(2) && randman.err.contains("no speaker ids"), randman.describe().constData());
         // A class subset of the training split works without speakers (randman weights differ:
         // the shape mismatch is reported as a format error of the weights file).
-        const CliResult mismatch = runCli({"finetune", randmanExp(), "--from", m_weights, "--classes", "0,1", "--set",
+        const CliResult mismatch = runCli({"finetune", randmanExp(), "--from", m_weights[0], "--classes", "0,1", "--set",
                                            "dataset.samples_per_class=20"});
         QVERIFY2(mismatch.exitedWith(2) && mismatch.err.contains("results.h5"), mismatch.describe().constData());
     }

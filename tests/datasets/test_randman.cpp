@@ -140,6 +140,7 @@ class TestRandman : public QObject {
 private Q_SLOTS:
     void fourierTerms();
     void matchesAStraightforwardReference();
+    void sameBitsOnEveryCpuAndBuild();
     void samplesHaveTheDeclaredShape();
     void everyUnitFiresExactlySpikesTimes();
     void stepsLieInTheSpikeWindow();
@@ -191,6 +192,30 @@ void TestRandman::matchesAStraightforwardReference()
         // Observed ~2.5e-14: std::sin(2 pi a) with a up to F loses ~1e-13 per term.
         QVERIFY2(worst < 1e-10, qPrintable(QString("alpha %1: max difference %2").arg(alpha).arg(worst)));
     }
+}
+
+// randman.cpp's evalUnitChunk runs as a baseline, AVX2 or AVX-512 clone (or native), compiled
+// without fused multiply-adds: every one gives these bits. The checksum was taken with the
+// AVX-512 clone; a machine whose clone or build differs fails here.
+void TestRandman::sameBitsOnEveryCpuAndBuild()
+{
+    tp::RandmanParams p;
+    p.classes = 3;
+    p.units = 5;
+    p.dim = 2;
+    p.spikes = 2;
+    p.samples_per_class = 37;
+    p.alpha = 1.0;  // 1000 terms, the default's
+    p.seed = 11;
+    const auto times = tp::randmanTimes(p);
+    std::uint64_t h = 1469598103934665603ull;  // FNV-1a over the bytes
+    for (const double t : times) {
+        unsigned char bytes[sizeof t];
+        std::memcpy(bytes, &t, sizeof t);
+        for (const unsigned char b : bytes)
+            h = (h ^ b) * 1099511628211ull;
+    }
+    QCOMPARE(QString::number(h, 16), QStringLiteral("f2db17c11a5ae04b"));
 }
 
 void TestRandman::samplesHaveTheDeclaredShape()

@@ -20,6 +20,8 @@
 #include "io/h5.h"
 #include "tp/tp_network.h"
 #include "train/model.h"
+#include "../learning.h"
+#include "../kernel_level.h"
 
 using namespace tp;
 
@@ -62,6 +64,8 @@ class TestBptt : public QObject {
     Q_OBJECT
 
 private slots:
+    void initTestCase() { TP_USE_KERNEL_LEVEL_OR_SKIP(); }
+
     /// dL/dW of every matrix against central differences of the last-step loss, with the spike
     /// replaced by a sigmoid (smooth forward) so that the loss is differentiable; soft and hard reset.
     void gradientMatchesFiniteDifferences()
@@ -248,9 +252,10 @@ private slots:
             QSKIP("traceprop-cli not built");
         QProcess p;
         p.start(QStringLiteral(TP_CLI_PATH),
-                {"train", QStringLiteral(TP_RESOURCES_DIR "/experiments/randman.json"), "--json", "--set",
-                 "rule.name=bptt", "--set", "run.epochs=8", "--set", "dataset.samples_per_class=100", "--set",
-                 "run.batch=32", "--set", "run.lr=0.005"});
+                QStringList{"train", QStringLiteral(TP_RESOURCES_DIR "/experiments/randman.json"), "--json", "--set",
+                            "rule.name=bptt", "--set", "run.epochs=8", "--set", "dataset.samples_per_class=100", "--set",
+                            "run.batch=32", "--set", "run.lr=0.005"} +
+                    tp_test::seedArgs());
         QVERIFY(p.waitForFinished(300000));
         QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
         double best = 0;
@@ -263,7 +268,7 @@ private slots:
         }
         qInfo("CLI BPTT on Randman (100 samples/class, 8 epochs): best test accuracy %.3f", best);
         QCOMPARE(epochs, 8);
-        QVERIFY2(best > 0.3, qPrintable(QString("best test accuracy %1").arg(best)));
+        TP_VERIFY_LEARNED("CLI BPTT randman best (chance 0.1)", best, 0.3);
     }
 };
 

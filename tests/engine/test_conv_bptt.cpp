@@ -11,6 +11,7 @@
 #include "bptt/conv_bptt_network.h"
 #include "core/sample.h"
 #include "tp/conv_network.h"
+#include "../kernel_level.h"
 
 using namespace tp;
 
@@ -61,6 +62,8 @@ class TestConvBptt : public QObject {
     Q_OBJECT
 
 private slots:
+    void initTestCase() { TP_USE_KERNEL_LEVEL_OR_SKIP(); }
+
     /// dL/dW of every matrix against central differences of the last-step loss, with the spike
     /// replaced by a sigmoid (smooth forward); all three poolings, with and without weight
     /// standardisation, soft and hard reset.

@@ -19,6 +19,8 @@
 #include "tp/conv_network.h"
 #include "train/model.h"
 #include "train/trainer.h"
+#include "../learning.h"
+#include "../kernel_level.h"
 
 using namespace tp;
 
@@ -114,6 +116,8 @@ class TestConvTraining : public QObject {
     Q_OBJECT
 
 private slots:
+    void initTestCase() { TP_USE_KERNEL_LEVEL_OR_SKIP(); }
+
     void inputShapeFlatteningMatchesTheConvEngine()
     {
         // Dataset channel (p*H + y)*W + x == conv engine (c, h, w) flattening c*H*W + h*W + w.
@@ -133,12 +137,12 @@ private slots:
     void learnsAboveChance()
     {
         const QuadrantEvents data(64, 32);
-        Trainer trainer(experiment(), data);
+        Trainer trainer(experiment({"run.seed=" + std::to_string(tp_test::runSeed(7))}), data);
         const TrainResult r = trainer.run({});
         QCOMPARE(int(r.history.size()), 3);
         qInfo() << "test accuracy per epoch:" << r.history[0].test_accuracy << r.history[1].test_accuracy
                 << r.history[2].test_accuracy << "firing rate block 1" << r.history[2].firing_rate[0];
-        QVERIFY(r.best_test_accuracy() > 0.6);  // chance 0.25
+        TP_VERIFY_LEARNED("conv TP quadrants best (chance 0.25)", r.best_test_accuracy(), 0.6);
         QCOMPARE(int(r.history[0].layer_loss.size()), 2);
         QVERIFY(r.history[0].firing_rate[0] > 0 && r.history[0].firing_rate[0] < 1);
         QVERIFY(!r.memory.empty());
@@ -210,7 +214,8 @@ private slots:
     void bpttTrainsAndResumesThroughTheTrainer()
     {
         const QuadrantEvents data(64, 32);
-        const std::vector<std::string> bptt = {"rule.name=bptt", "run.lr=0.01", "run.epochs=4"};
+        const std::vector<std::string> bptt = {"rule.name=bptt", "run.lr=0.01", "run.epochs=4",
+                                               "run.seed=" + std::to_string(tp_test::runSeed(7))};
         auto with = [&](std::vector<std::string> extra) {
             extra.insert(extra.begin(), bptt.begin(), bptt.end());
             return experiment(extra);
@@ -226,7 +231,8 @@ private slots:
         }
         qInfo() << "conv BPTT test accuracy per epoch:" << r.history[0].test_accuracy << r.history[1].test_accuracy
                 << r.history[2].test_accuracy << r.history[3].test_accuracy;
-        QVERIFY(r.best_test_accuracy() > 0.6);  // chance 0.25
+        // Measured over 5 seeds x 2 builds: 0.66-1.0, mean 0.89, std 0.13: 3.3 std above the bound.
+        TP_VERIFY_LEARNED("conv BPTT quadrants best (chance 0.25)", r.best_test_accuracy(), 0.45);
         // /memory holds u and s of every step on the full maps: 2*T*B*C*H*W floats per block.
         QCOMPARE(r.memory.front().part, std::string("block 1"));
         QCOMPARE(r.memory.front().trace_bytes, std::size_t(2) * kSteps * 16 * 4 * kH * kW * sizeof(float));

@@ -9,6 +9,7 @@
 #include "core/errors.h"
 #include "io/golden.h"
 #include "io/h5.h"
+#include "../kernel_level.h"
 
 using namespace tp;
 
@@ -16,6 +17,8 @@ class TestGolden : public QObject {
     Q_OBJECT
 
 private slots:
+    void initTestCase() { TP_USE_KERNEL_LEVEL_OR_SKIP(); }
+
     void reproduces_data()
     {
         QTest::addColumn<QString>("file");

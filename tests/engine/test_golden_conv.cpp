@@ -10,6 +10,7 @@
 #include "core/sample.h"
 #include "io/golden.h"
 #include "tp/conv_network.h"
+#include "../kernel_level.h"
 
 using namespace tp;
 
@@ -39,6 +40,8 @@ class TestGoldenConv : public QObject {
     Q_OBJECT
 
 private slots:
+    void initTestCase() { TP_USE_KERNEL_LEVEL_OR_SKIP(); }
+
     void reproduces_data()
     {
         QTest::addColumn<int>("precision");

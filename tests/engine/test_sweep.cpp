@@ -12,6 +12,7 @@
 #include "train/data_parallel.h"
 #include "train/finetune.h"
 #include "train/sweep.h"
+#include "../learning.h"
 
 using namespace tp;
 using nlohmann::json;
@@ -217,20 +218,22 @@ private slots:
         QTemporaryDir tmp;
         const fs::path root = tmp.path().toStdString();
         writeFile(root / "exp.json", kExperiment.dump());
-        writeFile(root / "sweep.json", R"({"experiment": "exp.json", "grid": {"run.seed": [3, 4]}})");
+        const std::uint64_t seed = tp_test::runSeed(3);
+        writeFile(root / "sweep.json", R"({"experiment": "exp.json", "grid": {"run.seed": [)" + std::to_string(seed) +
+                                           ", " + std::to_string(seed + 1) + "]}}");
         const SweepSpec spec = loadSweep((root / "sweep.json").string());
         QCOMPARE(spec.runs.size(), std::size_t(2));
         const BlockEvents data(96, 48);
         const DatasetProvider provider = [&](const Experiment&) -> const Dataset& { return data; };
         const SweepRun& run = spec.runs[0];
         const Experiment exp = sweepExperiment(spec, run);
-        QCOMPARE(exp.run.seed, std::uint64_t(3));
+        QCOMPARE(exp.run.seed, seed);
 
         const std::string full = (root / "full").string();
         const RunOutcome a = executeRun(exp, run, full, provider);
         QVERIFY2(a.error.empty(), a.error.c_str());
         QCOMPARE(a.test_accuracy.size(), std::size_t(2));
-        QVERIFY2(a.best > 0.5, qPrintable(QString::number(a.best)));  // chance 0.25
+        TP_VERIFY_LEARNED("sweep run best (chance 0.25)", a.best, 0.5);
         QCOMPARE(a.weights_fnv1a.size(), std::size_t(16));
         QCOMPARE(a.weights_fnv1a, weightsChecksum(full + "/results.h5"));
         const auto again = completedRun(full, exp);
@@ -341,6 +344,7 @@ private slots:
             std::vector<std::size_t> m_idx;
         } two(all);
         Experiment exp = parseExperiment(kExperiment, "exp.json");
+        exp.run.seed = tp_test::runSeed(exp.run.seed);
         Trainer pre(exp, two);
         TrainOptions to;
         to.out_dir = tmp.path().toStdString();
@@ -352,7 +356,7 @@ private slots:
         fo.shots = 5;
         fo.epochs = 4;
         fo.lr = 0.02;
-        fo.seed = 3;
+        fo.seed = tp_test::runSeed(3);
         int progressCalls = 0;
         fo.on_progress = [&](const Progress&) { ++progressCalls; };
         const FinetuneResult r = finetune(exp, all, Split::Test, pool, to.out_dir + "/results.h5", fo);
@@ -360,9 +364,8 @@ private slots:
         QCOMPARE(r.query_size, std::size_t(32));
         QCOMPARE(r.query_accuracy.size(), std::size_t(fo.epochs));
         QCOMPARE(progressCalls, fo.epochs);  // one batch per epoch (the whole support set)
-        QVERIFY2(r.before_accuracy <= 0.6, qPrintable(QString::number(r.before_accuracy)));
-        QVERIFY2(r.after_accuracy >= r.before_accuracy + 0.3,
-                 qPrintable(QString("before %1 after %2").arg(r.before_accuracy).arg(r.after_accuracy)));
+        TP_VERIFY_LEARNED("engine fine-tuning: 0.6 - accuracy before", 0.6 - r.before_accuracy, 0);
+        TP_VERIFY_LEARNED("engine fine-tuning gain (accuracy)", r.after_accuracy - r.before_accuracy, 0.3);
         // Bad pools are input errors.
         QVERIFY_THROWS_EXCEPTION(ConfigError, finetune(exp, all, Split::Test, {0}, to.out_dir + "/results.h5", fo));
         QVERIFY_THROWS_EXCEPTION(IoError, finetune(exp, all, Split::Test, pool, "/nonexistent.h5", fo));

@@ -12,6 +12,7 @@
 #include "core/rng.h"
 #include "train/trainer.h"
 #include "tp/tp_network.h"
+#include "../kernel_level.h"
 
 using namespace tp;
 
@@ -63,6 +64,8 @@ class TestTpMath : public QObject {
     Q_OBJECT
 
 private slots:
+    void initTestCase() { TP_USE_KERNEL_LEVEL_OR_SKIP(); }
+
     void lifMatchesClosedFormBeforeFirstSpike()
     {
         const double alpha = 0.9, w = 0.15;  // v_th = 1: first spike at t* = ceil(log(1 - (1-a)/w) / log a)

@@ -1,14 +1,7 @@
 #include "ui/document/network_shapes.h"
 
 #include <algorithm>
-#include <cmath>
 
-#include "cifar10dvs.h"
-#include "dvsgesture.h"
-#include "gsc.h"
-#include "nmnist.h"
-#include "randman.h"
-#include "shd.h"
 #include "train/trainer.h"
 
 namespace tp::ui {
@@ -16,22 +9,6 @@ namespace {
 
 using OJson = nlohmann::ordered_json;
 using Shape = std::array<int, 3>;
-
-/// An event sensor (W, H, P) after the binning's Downsample / resize, as (P, H, W).
-Shape binnedSensor(const SensorSize& sensor, const nlohmann::json& binning)
-{
-    int w = sensor.width, h = sensor.height;
-    if (const auto f = binning.find("spatial_factor"); f != binning.end() && f->is_number()) {
-        w = int(std::floor(w * f->get<double>()));
-        h = int(std::floor(h * f->get<double>()));
-    }
-    if (const auto r = binning.find("resize");
-        r != binning.end() && r->is_array() && r->size() == 2 && (*r)[0].is_number_integer() && (*r)[1].is_number_integer()) {
-        w = (*r)[0].get<int>();
-        h = (*r)[1].get<int>();
-    }
-    return {sensor.polarities, h, w};
-}
 
 /// A dataset that has only a shape: lets the engine's modelConfig check the network.
 class ShapeOnlyDataset : public Dataset {
@@ -52,39 +29,6 @@ private:
 std::string layerPath(std::size_t i) { return "network.layers[" + std::to_string(i) + "]"; }
 
 } // namespace
-
-std::optional<DatasetShape> nominalDatasetShape(const DatasetSpec& spec)
-{
-    const auto& b = spec.binning.is_object() ? spec.binning : nlohmann::json::object();
-    DatasetShape s;
-    if (spec.kind == "randman") {
-        const RandmanParams defaults;
-        const auto& p = spec.params;
-        const auto integer = [&p](const char* key, int fallback) {
-            const auto it = p.find(key);
-            return it != p.end() && it->is_number_integer() ? it->get<int>() : (it == p.end() ? fallback : 0);
-        };
-        s.input = {integer("units", defaults.units), 1, 1};
-        s.classes = integer("classes", defaults.classes);
-    } else if (spec.kind == "shd" || spec.kind == "ssc") {
-        s.input = {kShdChannels, 1, 1};
-    } else if (spec.kind == "gsc") {
-        s.input = {kGscChannels, 1, 1};
-    } else if (spec.kind == "nmnist") {
-        s.input = binnedSensor(kNmnistSensor, b);
-    } else if (spec.kind == "dvsgesture") {
-        s.input = binnedSensor(kDvsGestureSensor, b);
-        s.classes = kDvsGestureClasses;
-    } else if (spec.kind == "cifar10dvs") {
-        s.input = binnedSensor(kCifar10DvsSensor, b);
-        s.classes = int(kCifar10DvsClasses.size());
-    } else {
-        return std::nullopt;
-    }
-    if (s.input[0] < 1 || s.input[1] < 1 || s.input[2] < 1)
-        return std::nullopt;
-    return s;
-}
 
 std::string shapeText(const std::optional<Shape>& shape)
 {

@@ -12,20 +12,9 @@
 
 #include "config/experiment.h"
 #include "core/errors.h"
+#include "registry.h"  // DatasetShape, nominalDatasetShape: the shape a dataset spec gives
 
 namespace tp::ui {
-
-/// Input frame shape (C, H, W) and class count of a dataset, when known.
-struct DatasetShape {
-    std::array<int, 3> input{0, 0, 0};
-    int classes = 0;  ///< 0 = unknown
-    bool operator==(const DatasetShape&) const = default;
-};
-
-/// The shape a dataset spec gives without opening it: randman from its parameters, the file
-/// formats from their sensor/channel constants and the binning's spatial_factor / resize
-/// (classes only where the format fixes them). nullopt for an unknown kind.
-std::optional<DatasetShape> nominalDatasetShape(const DatasetSpec& spec);
 
 struct ShapeReport {
     std::optional<std::array<int, 3>> input;            ///< (C, H, W) when known
