@@ -12,6 +12,8 @@ each build's median to the first build's. A CLI may be given as name=PATH or nam
 """
 import argparse, json, os, statistics, subprocess, sys
 
+from specs import parse_specs
+
 p = argparse.ArgumentParser()
 p.add_argument("--cli", action="append", required=True)
 p.add_argument("--reps", type=int, default=5)
@@ -21,15 +23,7 @@ p.add_argument("--rules", default="tp,bptt")
 p.add_argument("--json", help="also write all runs to this file")
 a = p.parse_args()
 
-clis = []
-for spec in a.cli:
-    name, rest = spec.split("=", 1)
-    env = dict(os.environ)
-    if ":" in rest and "=" in rest.split(":", 1)[0]:
-        var, rest = rest.split(":", 1)
-        k, v = var.split("=", 1)
-        env[k] = v
-    clis.append((name, rest, env))
+clis = parse_specs(a.cli)
 
 runs = {}
 for wl in a.workloads.split(","):

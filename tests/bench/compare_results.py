@@ -14,6 +14,8 @@ chaotically (a spike flipped), not a different algorithm. CLI specs as in compar
 """
 import argparse, json, os, subprocess, sys, tempfile
 
+from specs import parse_specs
+
 p = argparse.ArgumentParser()
 p.add_argument("--cli", action="append", required=True)
 p.add_argument("--exp", default="resources/experiments/randman.json")
@@ -22,15 +24,7 @@ p.add_argument("--set", action="append", default=[])
 p.add_argument("--epochs", type=int, default=0, help="0 = the experiment's own")
 a = p.parse_args()
 
-clis = []
-for spec in a.cli:
-    name, rest = spec.split("=", 1)
-    env = dict(os.environ)
-    if ":" in rest and "=" in rest.split(":", 1)[0]:
-        var, rest = rest.split(":", 1)
-        k, v = var.split("=", 1)
-        env[k] = v
-    clis.append((name, rest, env))
+clis = parse_specs(a.cli)
 
 seeds = [int(s) for s in a.seeds.split(",")]
 runs = {}

@@ -14,6 +14,8 @@ A failing test still reports its values (the check prints before it asserts).
 """
 import argparse, json, os, re, statistics, subprocess, sys
 
+from specs import parse_specs
+
 DEFAULT_TESTS = ("test_learning,test_datasets_cli:nmnistExperimentLearns+shdRecurrentExperimentLearns+"
                  "shdExperimentLearnsWithDropLast,test_synthetic_sets,test_finetune_cli:"
                  "finetuningImprovesHeldOutSpeakerAccuracy,test_sweep_cli:serialSweepWritesRunsAndTheSummary+"
@@ -31,15 +33,7 @@ a = p.parse_args()
 
 lo, _, hi = a.seeds.partition("-")
 seeds = list(range(int(lo), int(hi or lo) + 1))
-builds = []
-for spec in a.build:
-    name, rest = spec.split("=", 1)
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    if ":" in rest and "=" in rest.split(":", 1)[0]:
-        var, rest = rest.split(":", 1)
-        k, v = var.split("=", 1)
-        env[k] = v
-    builds.append((name, rest, env))
+builds = parse_specs(a.build, QT_QPA_PLATFORM="offscreen")
 
 
 def find(build_dir, exe):
