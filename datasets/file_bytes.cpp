@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "core/errors.h"
+#include "io/atomic_file.h"
 
 namespace tp {
 
@@ -44,26 +45,8 @@ std::vector<std::uint8_t> readFileBytes(const std::string& path, const char* wha
 
 void writeFileAtomically(const std::string& path, const void* data, std::size_t size, const char* what)
 {
-    const std::string tmp = path + ".tmp";
-    {
-        File file(std::fopen(tmp.c_str(), "wb"));
-        if (!file)
-            throw IoError(tmp + ": cannot create " + what + ": " + systemMessage(errno));
-        const bool written = size == 0 || std::fwrite(data, 1, size, file.get()) == size;
-        const int writeError = errno;
-        const bool closed = std::fclose(file.release()) == 0;
-        if (!written || !closed) {
-            const int error = written ? errno : writeError;
-            std::remove(tmp.c_str());
-            throw IoError(tmp + ": cannot write " + what + ": " + systemMessage(error));
-        }
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) {
-        std::remove(tmp.c_str());
-        throw IoError(path + ": cannot replace " + what + ": " + ec.message());
-    }
+    (void)what;  // the engine's message names the file, which says what it is
+    writeFileAtomically(path, std::string_view(static_cast<const char*>(data), size));
 }
 
 } // namespace tp

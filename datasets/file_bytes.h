@@ -10,8 +10,9 @@ namespace tp {
 /// when it cannot be opened or read.
 std::vector<std::uint8_t> readFileBytes(const std::string& path, const char* what);
 
-/// Write `size` bytes to path + ".tmp", then rename it over `path`: readers never see a partial
-/// file and a failure leaves the previous one (the temporary is removed). IoError on failure.
+/// tp::writeFileAtomically (io/atomic_file.h) of `size` bytes: PATH.tmp, every write checked,
+/// fsync, rename; a failure leaves the previous file. `what` ("AEDAT file") is not used: the
+/// message names the file.
 void writeFileAtomically(const std::string& path, const void* data, std::size_t size, const char* what);
 
 } // namespace tp

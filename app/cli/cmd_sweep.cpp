@@ -8,6 +8,7 @@
 
 #include "commands.h"
 #include "core/errors.h"
+#include "io/atomic_file.h"
 #include "registry.h"
 #include "sweep_driver.h"
 
@@ -53,8 +54,7 @@ RunOutcome RunExecutor::run(int index, int rank, int attempt, bool* skipped)
         gethostname(host, sizeof host - 1);
         const nlohmann::json owner{{"rank", rank}, {"pid", long(getpid())}, {"host", host}, {"attempt", attempt}};
         const std::string file = (fs::path(dir) / "owner.json").string();
-        std::ofstream(file + ".tmp") << owner.dump() << "\n";
-        fs::rename(file + ".tmp", file);
+        writeFileAtomically(file, owner.dump() + "\n");
     }
     auto provider = [this](const Experiment& e) -> const Dataset& {
         const std::string key = toJson(e)["dataset"].dump();

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "core/errors.h"
+#include "io/atomic_file.h"
 #include "io/h5.h"
 #include "report/report_data.h"
 
@@ -17,19 +18,17 @@ namespace fs = std::filesystem;
 
 namespace {
 
+/// A file of the report's temporary folder: on failure the previous report stays in place.
 void writeFile(const fs::path& path, const std::string& bytes)
 {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << bytes;
-    out.flush();
-    if (!out)
-        throw IoError("cannot write " + path.string());
+    writeFileAtomically(path.string(), bytes, "the previous report is kept");
 }
 
-/// results.h5 of the report: the run's file plus what it lacks (nothing the run wrote is changed).
+/// results.h5 of the report: the run's file plus what it lacks (nothing the run wrote is changed),
+/// completed in memory and written to `path`.
 void completeResults(const report::ReportData& d, const fs::path& path)
 {
-    h5::File f = h5::File::openReadWrite(path.string());
+    h5::File f = h5::File::openInMemory(d.results_path);
     if (!f.exists("confusion_matrix") && d.confusion.classes > 0) {
         const auto C = std::size_t(d.confusion.classes);
         f.write("confusion_matrix", {C, C}, d.confusion.counts.data());
@@ -62,7 +61,7 @@ void completeResults(const report::ReportData& d, const fs::path& path)
     attr("best_test_accuracy", d.best_test_accuracy);
     attr("best_epoch", std::int64_t(d.best_epoch));
     attr("final_test_accuracy", d.final_test_accuracy);
-    f.close();
+    h5::commitImage(f, path.string(), "the previous report is kept");
 }
 
 /// Put the finished folder `tmp` at `out`: an atomic exchange where the file system has one
@@ -115,7 +114,7 @@ std::string writeReport(const std::string& runDir, const std::string& outDir, co
     try {
         writeFile(tmp / "index.html", report::renderHtml(data));
         writeFile(tmp / "report.pdf", report::renderPdf(data));
-        for (const char* name : {"metrics.csv", "metrics.json", "results.h5"}) {
+        for (const char* name : {"metrics.csv", "metrics.json"}) {
             fs::copy_file(fs::path(runDir) / name, tmp / name, ec);
             if (ec)
                 throw IoError("cannot copy " + (fs::path(runDir) / name).string() + " to " + tmp.string() + ": " +

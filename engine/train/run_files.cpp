@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/errors.h"
+#include "io/atomic_file.h"
 #include "io/h5.h"
 #include "report/machine_info.h"
 #include "train/trainer.h"
@@ -77,24 +78,26 @@ static nlohmann::json memoryJson(const std::vector<MemoryRow>& memory)
     return rows;
 }
 
+std::string RunFiles::keptCheckpoint() const
+{
+    return m_checkpointEpochs > 0
+               ? "the last good checkpoint (epoch " + std::to_string(m_checkpointEpochs) + ") is kept"
+               : "no checkpoint of this run was written yet";
+}
+
 void RunFiles::writeText(const std::string& name, const std::string& text) const
 {
-    const fs::path path = fs::path(m_dir) / name;
-    const std::string tmp = path.string() + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        out << text;
-        out.flush();
-        if (!out)
-            throw IoError("cannot write " + tmp);
-    }
-    h5::commitAtomic(tmp, path.string());
+    const std::string path = (fs::path(m_dir) / name).string();
+    writeFileAtomically(path, text, keptPrevious(path) + "; " + keptCheckpoint());
 }
 
 void RunFiles::writeH5(const std::string& name, const Model& model, bool withOptimizer,
                        const std::vector<EpochMetrics>& history, const std::vector<MemoryRow>& memory) const
 {
-    h5::writeAtomically((fs::path(m_dir) / name).string(), [&](h5::File& f) {
+    const std::string path = (fs::path(m_dir) / name).string();
+    const std::string kept = withOptimizer ? keptCheckpoint()
+                                           : keptCheckpoint() + " (train --resume with the same --out writes " + name + ")";
+    h5::writeAtomically(path, [&](h5::File& f) {
         f.writeAttr("format", std::string(withOptimizer ? "traceprop-checkpoint" : "traceprop-results"));
         f.writeAttr("format_version", std::int64_t(1));
         f.writeAttr("traceprop_version", std::string(TP_VERSION));
@@ -170,14 +173,18 @@ void RunFiles::writeH5(const std::string& name, const Model& model, bool withOpt
             }
         }
         model.save(f, withOptimizer);
-    });
+    }, kept);
 }
 
 void RunFiles::saveEpoch(const Model& model, const std::vector<EpochMetrics>& history,
-                         const std::vector<MemoryRow>& memory) const
+                         const std::vector<MemoryRow>& memory)
 {
     if (m_dir.empty())
         return;
+    // The checkpoint first: when the disk fills up, the files that a resume rebuilds from it
+    // are the ones left behind.
+    writeH5("checkpoint.h5", model, true, history, memory);
+    m_checkpointEpochs = int(history.size());
     std::ostringstream csv;
     const std::size_t L = history.empty() ? 0 : history.front().layer_loss.size();
     csv << "epoch,lr,train_accuracy,test_accuracy,readout_loss";
@@ -205,7 +212,6 @@ void RunFiles::saveEpoch(const Model& model, const std::vector<EpochMetrics>& hi
                              {"best_test_accuracy", best},
                              {"memory", memoryJson(memory)}};
     writeText("metrics.json", doc.dump(2) + "\n");
-    writeH5("checkpoint.h5", model, true, history, memory);
 }
 
 void RunFiles::saveResults(const Model& model, const std::vector<EpochMetrics>& history,
@@ -215,7 +221,7 @@ void RunFiles::saveResults(const Model& model, const std::vector<EpochMetrics>& 
         writeH5("results.h5", model, false, history, memory);
 }
 
-std::vector<EpochMetrics> RunFiles::loadCheckpoint(Model& model, std::vector<MemoryRow>& memory) const
+std::vector<EpochMetrics> RunFiles::loadCheckpoint(Model& model, std::vector<MemoryRow>& memory)
 {
     const std::string path = checkpointPath(m_dir);
     const h5::File f = h5::File::openRead(path);
@@ -233,7 +239,9 @@ std::vector<EpochMetrics> RunFiles::loadCheckpoint(Model& model, std::vector<Mem
         throw ConfigError("cannot resume: checkpoint precision differs from run.precision");
     model.load(f, true);
     memory = readMemory(f);
-    return readHistory(f, model.config().layers.size());
+    auto history = readHistory(f, model.config().layers.size());
+    m_checkpointEpochs = int(history.size());
+    return history;
 }
 
 std::vector<EpochMetrics> readHistory(const h5::File& f, std::size_t layers)

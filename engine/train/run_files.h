@@ -28,12 +28,14 @@ public:
     /// Restore weights, Adam state, history and the memory table measured by the original
     /// run from dir/checkpoint.h5. Throws IoError when there is none, ConfigError when it
     /// belongs to a different experiment.
-    std::vector<EpochMetrics> loadCheckpoint(Model& model, std::vector<MemoryRow>& memory) const;
+    std::vector<EpochMetrics> loadCheckpoint(Model& model, std::vector<MemoryRow>& memory);
 
     /// Path of the checkpoint inside a run folder.
     static std::string checkpointPath(const std::string& dir);
+    /// checkpoint.h5, then metrics.csv and metrics.json. A failed write (a full disk) throws
+    /// IoError saying which file and which checkpoint survives; the previous files stay whole.
     void saveEpoch(const Model& model, const std::vector<EpochMetrics>& history,
-                   const std::vector<MemoryRow>& memory) const;
+                   const std::vector<MemoryRow>& memory);
     void saveResults(const Model& model, const std::vector<EpochMetrics>& history,
                      const std::vector<MemoryRow>& memory) const;
 
@@ -52,10 +54,12 @@ public:
 
 private:
     void writeText(const std::string& name, const std::string& text) const;
+    std::string keptCheckpoint() const;  ///< "the last good checkpoint (epoch N) is kept"
     void writeH5(const std::string& name, const Model& model, bool withOptimizer,
                  const std::vector<EpochMetrics>& history, const std::vector<MemoryRow>& memory) const;
     std::string m_dir;
     nlohmann::json m_config;
+    int m_checkpointEpochs = 0;  ///< epochs in the checkpoint.h5 on disk (loaded or last saved)
     std::vector<MemoryTableRow> m_memoryTable;
     int m_classes = 0;
     std::vector<std::int64_t> m_confusion;

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "core/errors.h"
+#include "io/atomic_file.h"
 #include "io/h5.h"
 #include "train/run_files.h"
 
@@ -48,15 +49,7 @@ std::string readText(const std::string& file)
 
 void writeTextAtomically(const fs::path& path, const std::string& text)
 {
-    const std::string tmp = path.string() + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        out << text;
-        out.flush();
-        if (!out)
-            throw IoError("cannot write " + tmp);
-    }
-    h5::commitAtomic(tmp, path.string());
+    writeFileAtomically(path.string(), text);
 }
 
 /// The experiment as it identifies a run's result: everything but the thread count.
