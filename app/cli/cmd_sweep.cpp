@@ -112,7 +112,7 @@ int runSweepMpi(SweepJob&)
                       "run the sweep without mpirun");
 }
 
-int trainDataParallel(const Experiment&, const std::string&, const std::string&, bool)
+int trainDataParallel(const Experiment&, const std::string&, const std::string&, bool, bool)
 {
     throw ConfigError("--data-parallel: this traceprop-cli was built without MPI (install libopenmpi-dev and rebuild)");
 }

@@ -114,12 +114,8 @@ std::string writeReport(const std::string& runDir, const std::string& outDir, co
     try {
         writeFile(tmp / "index.html", report::renderHtml(data));
         writeFile(tmp / "report.pdf", report::renderPdf(data));
-        for (const char* name : {"metrics.csv", "metrics.json"}) {
-            fs::copy_file(fs::path(runDir) / name, tmp / name, ec);
-            if (ec)
-                throw IoError("cannot copy " + (fs::path(runDir) / name).string() + " to " + tmp.string() + ": " +
-                              ec.message());
-        }
+        writeFile(tmp / "metrics.csv", data.metrics_csv);  // the run's files as checked, byte for byte
+        writeFile(tmp / "metrics.json", data.metrics_json);
         completeResults(data, tmp / "results.h5");
         commitFolder(tmp, out);
     } catch (const fs::filesystem_error& e) {

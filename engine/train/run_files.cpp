@@ -1,6 +1,9 @@
 #include "train/run_files.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <random>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -21,16 +24,64 @@ std::string RunFiles::checkpointPath(const std::string& dir)
     return (fs::path(dir) / "checkpoint.h5").string();
 }
 
-RunFiles::RunFiles(std::string dir, const Experiment& experiment, bool resume)
-    : m_dir(std::move(dir)), m_config(toJson(experiment))
+const std::vector<std::string>& RunFiles::runFileNames()
 {
-    if (resume && m_dir.empty())
+    static const std::vector<std::string> names{"checkpoint.h5", "metrics.csv", "metrics.json", "results.h5"};
+    return names;
+}
+
+void RunFiles::checkFolder(const std::string& dir, bool resume, bool overwrite)
+{
+    if (resume && overwrite)
+        throw ConfigError("--resume continues the run in --out and --overwrite replaces it: choose one");
+    if (resume && dir.empty())
         throw ConfigError("--resume needs --out DIR (the folder of the interrupted run)");
-    if (resume && !fs::exists(checkpointPath(m_dir)))
-        throw IoError("cannot resume: " + checkpointPath(m_dir) + " does not exist (no epoch of this run finished)");
+    if (resume && !fs::exists(checkpointPath(dir)))
+        throw IoError("cannot resume: " + checkpointPath(dir) + " does not exist (no epoch of this run finished)");
+    if (resume || overwrite || dir.empty())
+        return;
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec))
+        return;
+    std::vector<std::string> found;
+    for (const auto& entry : fs::directory_iterator(dir, ec))
+        found.push_back(entry.path().filename().string());
+    if (found.empty())
+        return;
+    std::sort(found.begin(), found.end());
+    std::string list;
+    for (std::size_t i = 0; i < found.size() && i < 4; ++i)
+        list += (i ? ", " : "") + found[i];
+    if (found.size() > 4)
+        list += ", ... (" + std::to_string(found.size()) + " entries)";
+    throw ConfigError("the output folder " + dir + " is not empty (" + list + "): a new run there would mix its "
+                      "files with what is there. Add --resume to continue the run in it, --overwrite to replace "
+                      "it, or choose another --out");
+}
+
+std::string RunFiles::newRunId()
+{
+    std::random_device device;
+    const auto now = std::uint64_t(std::chrono::system_clock::now().time_since_epoch().count());
+    std::uint64_t id = (std::uint64_t(device()) << 32) ^ std::uint64_t(device()) ^ (now * 0x9e3779b97f4a7c15ull);
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(id));
+    return hex;
+}
+
+RunFiles::RunFiles(std::string dir, const Experiment& experiment, bool resume, bool overwrite)
+    : m_dir(std::move(dir)), m_config(toJson(experiment)), m_runId(newRunId())
+{
+    checkFolder(m_dir, resume, overwrite);
     if (m_dir.empty())
         return;
     std::error_code ec;
+    if (overwrite)
+        for (const auto& name : runFileNames())
+            for (const std::string& file : {name, name + ".tmp"})
+                if (fs::remove(fs::path(m_dir) / file, ec); ec)
+                    throw IoError("cannot remove " + (fs::path(m_dir) / file).string() + " (--overwrite): " +
+                                  ec.message());
     fs::create_directories(m_dir, ec);
     if (ec || !fs::is_directory(m_dir))
         throw IoError("cannot create the output folder " + m_dir + (ec ? ": " + ec.message() : ""));
@@ -103,6 +154,7 @@ void RunFiles::writeH5(const std::string& name, const Model& model, bool withOpt
         f.writeAttr("traceprop_version", std::string(TP_VERSION));
         f.writeAttr("precision", std::string(model.precision() == Precision::Float64 ? "float64" : "float32"));
         f.writeAttr("epochs_done", std::int64_t(history.size()));
+        f.writeAttr("run_id", m_runId);
         f.writeString("config", m_config.dump(2));
         const std::size_t E = history.size();
         const std::size_t L = history.empty() ? 0 : history.front().layer_loss.size();
@@ -192,7 +244,9 @@ void RunFiles::saveEpoch(const Model& model, const std::vector<EpochMetrics>& hi
         csv << ",loss_layer" << l + 1;
     for (std::size_t l = 0; l < L; ++l)
         csv << ",firing_rate_layer" << l + 1;
-    csv << ",samples_per_second,train_seconds,test_seconds\n";
+    // The run id as a last column: pandas.read_csv and our readers take the file as it is (a
+    // comment line would need comment='#'), and a row copied elsewhere still says its run.
+    csv << ",samples_per_second,train_seconds,test_seconds,run_id\n";
     csv.precision(9);
     nlohmann::json epochs = nlohmann::json::array();
     double best = 0;
@@ -202,12 +256,14 @@ void RunFiles::saveEpoch(const Model& model, const std::vector<EpochMetrics>& hi
             csv << ',' << v;
         for (auto v : m.firing_rate)
             csv << ',' << v;
-        csv << ',' << m.samples_per_second << ',' << m.train_seconds << ',' << m.test_seconds << '\n';
+        csv << ',' << m.samples_per_second << ',' << m.train_seconds << ',' << m.test_seconds << ',' << m_runId
+            << '\n';
         epochs.push_back(epochJson(m));
         best = std::max(best, m.test_accuracy);
     }
     writeText("metrics.csv", csv.str());
-    const nlohmann::json doc{{"experiment", m_config},
+    const nlohmann::json doc{{"run_id", m_runId},
+                             {"experiment", m_config},
                              {"epochs", epochs},
                              {"best_test_accuracy", best},
                              {"memory", memoryJson(memory)}};
@@ -239,6 +295,8 @@ std::vector<EpochMetrics> RunFiles::loadCheckpoint(Model& model, std::vector<Mem
         throw ConfigError("cannot resume: checkpoint precision differs from run.precision");
     model.load(f, true);
     memory = readMemory(f);
+    if (f.hasAttribute("run_id"))  // checkpoints written before run ids: the resume starts one
+        m_runId = f.attrString("run_id");
     auto history = readHistory(f, model.config().layers.size());
     m_checkpointEpochs = int(history.size());
     return history;

@@ -266,6 +266,7 @@ RunOutcome executeRun(const Experiment& experiment, const SweepRun& run, const s
                         f.attrInt("epochs_done") <= experiment.run.epochs;
         }
         opt.resume = resumable;
+        opt.overwrite = !resumable;  // the sweep owns its run folders: anything else there is an older attempt
         Trainer trainer(experiment, data);
         result = trainer.run(opt);
     } catch (const InputError&) {

@@ -149,7 +149,7 @@ TrainResult Trainer::run(const TrainOptions& opt)
 {
     using Clock = std::chrono::steady_clock;
     TrainResult result;
-    RunFiles files(opt.out_dir, m_exp, opt.resume);
+    RunFiles files(opt.out_dir, m_exp, opt.resume, opt.overwrite);
     if (opt.resume) {
         result.history = files.loadCheckpoint(*m_model, result.memory);
         result.first_epoch = int(result.history.size()) + 1;

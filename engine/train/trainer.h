@@ -59,6 +59,9 @@ struct Progress {
 struct TrainOptions {
     std::string out_dir;                 ///< empty: write nothing
     bool resume = false;                 ///< continue from out_dir/checkpoint.h5
+    /// A new run into a folder that holds files: false refuses it (ConfigError), true removes the
+    /// previous run's files first (RunFiles).
+    bool overwrite = false;
     std::function<void(const Progress&)> on_progress;
     std::function<void(const EpochMetrics&)> on_epoch;
     std::stop_token stop;                ///< checked between batches
