@@ -11,6 +11,7 @@
 #include "io/h5_handle.h"
 
 #include "core/errors.h"
+#include "core/file_read.h"
 
 namespace tp::h5 {
 
@@ -163,9 +164,10 @@ File File::openReadWrite(const std::string& path)
 
 File File::open(const std::string& path, bool write)
 {
+    requireFile(path, "HDF5 file");  // "no such file" / "is a directory, expected a file"
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec))
-        throw IoError("cannot read " + path + ": no such file");
+        throw IoError("cannot read " + path + ": not a regular file");
     if (H5Fis_hdf5(path.c_str()) <= 0)
         throw FormatError(path, 0, "not an HDF5 file (signature missing)");
     const hid_t id = H5Fopen(path.c_str(), write ? H5F_ACC_RDWR : H5F_ACC_RDONLY, H5P_DEFAULT);

@@ -4,6 +4,7 @@
 #include "cli_test_support.h"
 
 #include <QFileInfo>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -73,6 +74,23 @@ private slots:
 
         m_emptyRun = tmpPath(QStringLiteral("empty-run"));
         QVERIFY(QDir().mkpath(m_emptyRun));
+        QVERIFY(QDir().mkpath(tmpPath(QStringLiteral("dir-checkpoint/checkpoint.h5"))));
+
+        QFile array(tmpPath(QStringLiteral("array.json")));
+        QVERIFY(array.open(QIODevice::WriteOnly));
+        array.write("[{\"schema_version\": 1}]\n");
+        array.close();
+
+        // A number beyond the range of a double, written in the file (not through --set).
+        QVERIFY(base.seek(0));
+        QByteArray overflow = base.readAll();
+        const QRegularExpression lr(QStringLiteral("\"lr\":\\s*[0-9.eE+-]+"));
+        QVERIFY(QString::fromUtf8(overflow).contains(lr));
+        overflow = QString::fromUtf8(overflow).replace(lr, QStringLiteral("\"lr\": 1e999")).toUtf8();
+        QFile overflowFile(tmpPath(QStringLiteral("lr-overflow.json")));
+        QVERIFY(overflowFile.open(QIODevice::WriteOnly));
+        overflowFile.write(overflow);
+        overflowFile.close();
     }
 
     // 4. Bad input: exit code 2 and one clear message on stderr.
@@ -123,6 +141,24 @@ private slots:
             {t, nmnistExp(), QStringLiteral("--out"), out, QStringLiteral("--set"),
              QStringLiteral("dataset.path={TMP}/nmnist")},
             {QStringLiteral("no N-MNIST class folders")});
+        row("top-level array with --threads",
+            {t, QStringLiteral("{TMP}/array.json"), QStringLiteral("--threads"), QStringLiteral("1"),
+             QStringLiteral("--out"), out},
+            {QStringLiteral("array.json"), QStringLiteral("the top level must be a JSON object"),
+             QStringLiteral("found an array")});
+        row("number beyond a double in the file", {t, QStringLiteral("{TMP}/lr-overflow.json"), QStringLiteral("--out"), out},
+            {QStringLiteral("lr-overflow.json"), QStringLiteral("run.lr"), QStringLiteral("1e999"),
+             QStringLiteral("out of range of a double")});
+        row("experiment is /dev/zero", {t, QStringLiteral("/dev/zero"), QStringLiteral("--out"), out},
+            {QStringLiteral("/dev/zero"), QStringLiteral("16 MiB")});
+        row("weights is a directory",
+            {QStringLiteral("eval"), exp, QStringLiteral("--weights"), QStringLiteral("{TMP}/empty-run"),
+             QStringLiteral("--set"), QStringLiteral("dataset.samples_per_class=20")},
+            {QStringLiteral("empty-run"), QStringLiteral("is a directory, expected a file")});
+        row("resume checkpoint is a directory",
+            {t, exp, QStringLiteral("--out"), QStringLiteral("{TMP}/dir-checkpoint"), QStringLiteral("--resume"),
+             QStringLiteral("--set"), QStringLiteral("dataset.samples_per_class=20")},
+            {QStringLiteral("checkpoint.h5"), QStringLiteral("is a directory, expected a file")});
         row("eval missing weights",
             {QStringLiteral("eval"), exp, QStringLiteral("--weights"), QStringLiteral("{TMP}/missing-results.h5"),
              QStringLiteral("--set"), QStringLiteral("dataset.samples_per_class=20")},
