@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "core/errors.h"
+#include "core/file_read.h"
 #include "io/h5.h"
 #include "train/run_files.h"
 
@@ -53,11 +54,14 @@ ReportData loadReportData(const std::string& runDir, const ReportOptions& option
     std::error_code ec;
     if (!fs::is_directory(runDir, ec))
         throw IoError("cannot report on " + runDir + ": no such run folder");
-    for (const char* file : {"metrics.csv", "metrics.json", "results.h5"})
+    for (const char* file : {"metrics.csv", "metrics.json", "results.h5"}) {
+        if (fs::is_directory(fs::path(runDir) / file, ec))
+            requireFile((fs::path(runDir) / file).string(), "run file");  // "is a directory, expected a file"
         if (!fs::is_regular_file(fs::path(runDir) / file, ec))
             throw IoError("incomplete run folder " + runDir + ": " + (fs::path(runDir) / file).string() +
                           " does not exist (results.h5 is written when training finishes; finish a stopped run "
                           "with train --resume)");
+    }
     ReportData d;
     d.run_dir = fs::absolute(runDir).lexically_normal().string();
     if (d.run_dir.size() > 1 && d.run_dir.back() == '/')

@@ -126,6 +126,11 @@ private slots:
         m_emptyRun = tmpPath(QStringLiteral("empty-run"));
         QVERIFY(QDir().mkpath(m_emptyRun));
         QVERIFY(QDir().mkpath(tmpPath(QStringLiteral("dir-checkpoint/checkpoint.h5"))));
+        QVERIFY(QDir().mkpath(tmpPath(QStringLiteral("dir-results/results.h5"))));
+        for (const char* name : {"dir-results/metrics.csv", "dir-results/metrics.json"}) {
+            QFile file(tmpPath(QLatin1String(name)));
+            QVERIFY(file.open(QIODevice::WriteOnly));
+        }
 
         QFile array(tmpPath(QStringLiteral("array.json")));
         QVERIFY(array.open(QIODevice::WriteOnly));
@@ -210,6 +215,8 @@ private slots:
             {t, exp, QStringLiteral("--out"), QStringLiteral("{TMP}/dir-checkpoint"), QStringLiteral("--resume"),
              QStringLiteral("--set"), QStringLiteral("dataset.samples_per_class=20")},
             {QStringLiteral("checkpoint.h5"), QStringLiteral("is a directory, expected a file")});
+        row("report results.h5 is a directory", {QStringLiteral("report"), QStringLiteral("{TMP}/dir-results")},
+            {QStringLiteral("results.h5"), QStringLiteral("is a directory, expected a file")});
         row("eval missing weights",
             {QStringLiteral("eval"), exp, QStringLiteral("--weights"), QStringLiteral("{TMP}/missing-results.h5"),
              QStringLiteral("--set"), QStringLiteral("dataset.samples_per_class=20")},
