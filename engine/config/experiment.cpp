@@ -1,15 +1,10 @@
 #include "config/experiment.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <initializer_list>
 #include <limits>
 #include <optional>
-#include <sstream>
 #include <utility>
 
 #include "core/file_read.h"
