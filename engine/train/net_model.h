@@ -73,6 +73,9 @@ public:
             if (withOptimizer && p) {
                 readMatrix(f, "optimizer/" + name + "/m", p->m);
                 readMatrix(f, "optimizer/" + name + "/v", p->v);
+                if ((p->v.array() < Scalar(0)).any())  // a mean of squares; its square root is taken
+                    throw FormatError(f.path(), "dataset /optimizer/" + name + "/v",
+                                      "the file is corrupt: /optimizer/" + name + "/v holds a negative value");
                 p->step = readStep(f, "optimizer/" + name + "/step");
             }
         });

@@ -395,6 +395,9 @@ private slots:
         QTest::newRow("NaN weight") << QStringLiteral("nan")
                                     << QStringList{QStringLiteral("checkpoint.h5"), QStringLiteral("corrupt"),
                                                    QStringLiteral("/weights/W1 holds NaN")};
+        QTest::newRow("negative Adam v") << QStringLiteral("v")
+                                         << QStringList{QStringLiteral("checkpoint.h5"), QStringLiteral("corrupt"),
+                                                        QStringLiteral("/optimizer/W1/v holds a negative value")};
         QTest::newRow("step -1") << QStringLiteral("step")
                                  << QStringList{QStringLiteral("checkpoint.h5"), QStringLiteral("/optimizer/W1/step"),
                                                 QStringLiteral("step -1 out of range")};
@@ -422,6 +425,8 @@ private slots:
             error = writeInt64(checkpoint, "epochs_done", -5, true);
         else if (damage == QLatin1String("step"))
             error = writeInt64(checkpoint, "optimizer/W1/step", -1, false);
+        else if (damage == QLatin1String("v"))
+            error = perturbDataset(checkpoint, QStringLiteral("optimizer/W1/v"), 5, -1.0);
         else
             error = perturbDataset(checkpoint, QStringLiteral("weights/W1"), 3, std::nan(""));
         QVERIFY2(error.isEmpty(), qPrintable(error));
