@@ -566,9 +566,15 @@ void applyOverride(nlohmann::json& doc, const std::string& assignment)
         throw fail("expected key.path=value");
 
     const std::string text = assignment.substr(eq + 1);
-    json value = json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (value.is_discarded())
+    json value;
+    try {
+        value = json::parse(text);
+    } catch (const json::exception& error) {
+        const std::string token = trimmed(text);
+        if (error.id == 406 && token.find_first_not_of("0123456789+-.eE") == std::string::npos)
+            throw fail(key + ": number " + token + " is out of range of a double");  // 1e999
         value = text;  // not JSON: a plain string (dataset.path=/data/shd)
+    }
 
     std::vector<std::string> segments;
     for (std::size_t start = 0;;) {

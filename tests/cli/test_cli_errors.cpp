@@ -205,6 +205,9 @@ private slots:
         row("number beyond a double in the file", {t, QStringLiteral("{TMP}/lr-overflow.json"), QStringLiteral("--out"), out},
             {QStringLiteral("lr-overflow.json"), QStringLiteral("run.lr"), QStringLiteral("1e999"),
              QStringLiteral("out of range of a double")});
+        row("set number beyond a double",
+            {t, exp, QStringLiteral("--out"), out, QStringLiteral("--set"), QStringLiteral("run.lr=1e999")},
+            {QStringLiteral("run.lr"), QStringLiteral("1e999"), QStringLiteral("out of range of a double")});
         row("experiment is /dev/zero", {t, QStringLiteral("/dev/zero"), QStringLiteral("--out"), out},
             {QStringLiteral("/dev/zero"), QStringLiteral("16 MiB")});
         row("weights is a directory",
