@@ -12,6 +12,7 @@
 #include "io/h5_handle.h"
 
 #include "core/errors.h"
+#include "core/file_read.h"
 
 namespace tp::h5 {
 
@@ -183,9 +184,10 @@ hid_t memoryAccess()
 
 File File::open(const std::string& path, bool write, bool inMemory)
 {
+    requireFile(path, "HDF5 file");  // "no such file" / "is a directory, expected a file"
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec))
-        throw IoError("cannot read " + path + ": no such file");
+        throw IoError("cannot read " + path + ": not a regular file");
     if (H5Fis_hdf5(path.c_str()) <= 0)
         throw FormatError(path, 0, "not an HDF5 file (signature missing)");
     const Handle fapl(inMemory ? memoryAccess() : H5Pcreate(H5P_FILE_ACCESS));

@@ -5,10 +5,10 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include "core/errors.h"
+#include "core/file_read.h"
 #include "io/h5.h"
 #include "train/run_files.h"
 
@@ -52,14 +52,10 @@ static std::string shortest(double v)
     return buf;
 }
 
-static std::string readText(const fs::path& path)
+/// A run's metrics files are a few KB per epoch; 256 MiB is far beyond any real run.
+static std::string readText(const fs::path& path, const char* what)
 {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (!in && !in.eof())
-        throw IoError("cannot read " + path.string());
-    return text.str();
+    return readFileText(path.string(), what, std::size_t(256) << 20);
 }
 
 static std::string describeRun(const std::string& id)
@@ -176,11 +172,14 @@ ReportData loadReportData(const std::string& runDir, const ReportOptions& option
     std::error_code ec;
     if (!fs::is_directory(runDir, ec))
         throw IoError("cannot report on " + runDir + ": no such run folder");
-    for (const char* file : {"metrics.csv", "metrics.json", "results.h5"})
+    for (const char* file : {"metrics.csv", "metrics.json", "results.h5"}) {
+        if (fs::is_directory(fs::path(runDir) / file, ec))
+            requireFile((fs::path(runDir) / file).string(), "run file");  // "is a directory, expected a file"
         if (!fs::is_regular_file(fs::path(runDir) / file, ec))
             throw IoError("incomplete run folder " + runDir + ": " + (fs::path(runDir) / file).string() +
                           " does not exist (results.h5 is written when training finishes; finish a stopped run "
                           "with train --resume)");
+    }
     ReportData d;
     d.run_dir = fs::absolute(runDir).lexically_normal().string();
     if (d.run_dir.size() > 1 && d.run_dir.back() == '/')
@@ -199,8 +198,8 @@ ReportData loadReportData(const std::string& runDir, const ReportOptions& option
     d.traceprop_version = f.hasAttribute("traceprop_version") ? f.attrString("traceprop_version") : "";
     d.run_id = f.hasAttribute("run_id") ? f.attrString("run_id") : "";
     const fs::path csvPath = fs::path(runDir) / "metrics.csv", jsonPath = fs::path(runDir) / "metrics.json";
-    d.metrics_csv = readText(csvPath);
-    d.metrics_json = readText(jsonPath);
+    d.metrics_csv = readText(csvPath, "metrics CSV");
+    d.metrics_json = readText(jsonPath, "metrics JSON");
     checkMetricsCsv(d, csvPath.string(), d.run_id);
     checkMetricsJson(d, jsonPath.string(), d.run_id);
     for (const auto& m : d.history)

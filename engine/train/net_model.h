@@ -5,6 +5,8 @@
 /// function forEachMatrix(Net&, fn) found by argument-dependent lookup that calls
 /// fn(name, WMat& w, Param* p) for every stored matrix (p null for frozen ones). Checkpoints of
 /// all rules then have the same layout: "weights/<name>" and "optimizer/<name>/{m,v,step}".
+#include <cmath>
+#include <cstdint>
 #include <string>
 
 #include "core/errors.h"
@@ -71,7 +73,10 @@ public:
             if (withOptimizer && p) {
                 readMatrix(f, "optimizer/" + name + "/m", p->m);
                 readMatrix(f, "optimizer/" + name + "/v", p->v);
-                p->step = f.readInts("optimizer/" + name + "/step").data.at(0);
+                if ((p->v.array() < Scalar(0)).any())  // a mean of squares; its square root is taken
+                    throw FormatError(f.path(), "dataset /optimizer/" + name + "/v",
+                                      "the file is corrupt: /optimizer/" + name + "/v holds a negative value");
+                p->step = readStep(f, "optimizer/" + name + "/step");
             }
         });
     }
@@ -95,9 +100,33 @@ private:
             throw FormatError(f.path(), "dataset /" + name,
                               "shape does not match the network (" + std::to_string(w.rows()) + ", " +
                                   std::to_string(w.cols()) + ")");
+        // A run that goes NaN stops before it writes (finite_check.h): a non-finite value here is
+        // damage to the file, not a diverged run.
         for (Eigen::Index o = 0; o < w.rows(); ++o)
-            for (Eigen::Index i = 0; i < w.cols(); ++i)
-                w(o, i) = Scalar(a.data[std::size_t(o * w.cols() + i)]);
+            for (Eigen::Index i = 0; i < w.cols(); ++i) {
+                const Scalar v = Scalar(a.data[std::size_t(o * w.cols() + i)]);
+                if (!std::isfinite(v))
+                    throw FormatError(f.path(), "dataset /" + name,
+                                      std::string("the file is corrupt: /") + name + " holds " +
+                                          (std::isnan(v) ? "NaN" : "Inf") + " at row " + std::to_string(o) +
+                                          ", column " + std::to_string(i));
+                w(o, i) = v;
+            }
+    }
+
+    /// Adam's step count: one per batch, so never negative, and below 2^53 (exact as a double,
+    /// which the bias correction beta^step uses).
+    static std::int64_t readStep(const h5::File& f, const std::string& name)
+    {
+        const auto a = f.readInts(name);
+        if (a.data.size() != 1)
+            throw FormatError(f.path(), "dataset /" + name, "the file is corrupt: expected one step count");
+        const std::int64_t step = a.data[0];
+        constexpr std::int64_t kMaxStep = std::int64_t(1) << 53;
+        if (step < 0 || step > kMaxStep)
+            throw FormatError(f.path(), "dataset /" + name,
+                              "the file is corrupt: step " + std::to_string(step) + " out of range [0, 2^53]");
+        return step;
     }
 
     Net m_net;

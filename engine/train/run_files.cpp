@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <random>
 #include <filesystem>
@@ -9,6 +10,7 @@
 #include <sstream>
 
 #include "core/errors.h"
+#include "core/file_read.h"
 #include "io/atomic_file.h"
 #include "io/h5.h"
 #include "report/machine_info.h"
@@ -18,11 +20,58 @@ namespace tp {
 
 namespace fs = std::filesystem;
 constexpr std::size_t kMemoryColumns = 6;
+constexpr std::int64_t kMaxEpochs = 100'000;  // run.epochs' upper bound (config/experiment.cpp)
 
 std::string RunFiles::checkpointPath(const std::string& dir)
 {
     return (fs::path(dir) / "checkpoint.h5").string();
 }
+
+namespace {
+
+/// Epochs in DIR/metrics.csv (data lines after the header); 0 when there is none or it is unreadable.
+std::size_t epochsInMetricsCsv(const std::string& dir)
+{
+    const std::string csv = (fs::path(dir) / "metrics.csv").string();
+    std::error_code ec;
+    if (!fs::is_regular_file(csv, ec))
+        return 0;
+    std::string text;
+    try {
+        text = readFileText(csv, "metrics CSV", std::size_t(64) << 20);
+    } catch (const InputError&) {
+        return 0;
+    }
+    std::size_t lines = 0;
+    for (std::size_t begin = 0; begin < text.size();) {
+        const std::size_t end = std::min(text.find('\n', begin), text.size());
+        if (text.find_first_not_of(" \t\r", begin) < end)
+            ++lines;
+        begin = end + 1;
+    }
+    return lines > 0 ? lines - 1 : 0;
+}
+
+/// Why --resume finds no checkpoint, true to what the folder holds. checkpoint.h5 is written
+/// before metrics.csv (older builds wrote it after), so metrics.csv epochs without a checkpoint
+/// mean it was removed, or an older build was stopped while writing its first checkpoint.
+std::string noCheckpointMessage(const std::string& dir)
+{
+    const std::string path = RunFiles::checkpointPath(dir);
+    const std::size_t epochs = epochsInMetricsCsv(dir);
+    std::error_code ec;
+    const bool partial = fs::exists(path + ".tmp", ec);
+    if (epochs == 0)
+        return "cannot resume: " + path + " does not exist (no epoch of this run finished" +
+               (partial ? "; " + path + ".tmp is an unfinished write" : std::string()) + ")";
+    return "cannot resume: no checkpoint in " + dir + ": metrics.csv records " + std::to_string(epochs) +
+           (epochs == 1 ? " epoch" : " epochs") + ", but " + path + " does not exist (" +
+           (partial ? "the run was stopped while writing it: only " + path + ".tmp, unfinished, is there"
+                    : "the run was stopped before it was complete, or it was removed") +
+           "); start the run again in an empty folder";
+}
+
+} // namespace
 
 const std::vector<std::string>& RunFiles::runFileNames()
 {
@@ -37,7 +86,7 @@ void RunFiles::checkFolder(const std::string& dir, bool resume, bool overwrite)
     if (resume && dir.empty())
         throw ConfigError("--resume needs --out DIR (the folder of the interrupted run)");
     if (resume && !fs::exists(checkpointPath(dir)))
-        throw IoError("cannot resume: " + checkpointPath(dir) + " does not exist (no epoch of this run finished)");
+        throw IoError(noCheckpointMessage(dir));
     if (resume || overwrite || dir.empty())
         return;
     std::error_code ec;
@@ -281,6 +330,7 @@ std::vector<EpochMetrics> RunFiles::loadCheckpoint(Model& model, std::vector<Mem
 {
     const std::string path = checkpointPath(m_dir);
     const h5::File f = h5::File::openRead(path);
+    checkRunFileVersion(f);
     nlohmann::json saved;
     try {
         saved = nlohmann::json::parse(f.readString("config"));
@@ -293,19 +343,35 @@ std::vector<EpochMetrics> RunFiles::loadCheckpoint(Model& model, std::vector<Mem
     const std::string precision = model.precision() == Precision::Float64 ? "float64" : "float32";
     if (f.attrString("precision") != precision)
         throw ConfigError("cannot resume: checkpoint precision differs from run.precision");
+    std::vector<EpochMetrics> history = readHistory(f, model.config().layers.size());
     model.load(f, true);
     memory = readMemory(f);
     if (f.hasAttribute("run_id"))  // checkpoints written before run ids: the resume starts one
         m_runId = f.attrString("run_id");
-    auto history = readHistory(f, model.config().layers.size());
     m_checkpointEpochs = int(history.size());
     return history;
+}
+
+void checkRunFileVersion(const h5::File& f)
+{
+    const std::int64_t version = f.attrInt("format_version");
+    if (version != kRunFileFormatVersion)
+        throw FormatError(f.path(), "attribute format_version",
+                          "format_version " + std::to_string(version) + "; this build reads version " +
+                              std::to_string(kRunFileFormatVersion) +
+                              (version > kRunFileFormatVersion ? " (written by a newer TraceProp?)" : ""));
 }
 
 std::vector<EpochMetrics> readHistory(const h5::File& f, std::size_t layers)
 {
     const std::string& path = f.path();
-    const auto E = std::size_t(f.attrInt("epochs_done"));
+    checkRunFileVersion(f);
+    const std::int64_t done = f.attrInt("epochs_done");
+    if (done < 0 || done > kMaxEpochs)
+        throw FormatError(path, "attribute epochs_done",
+                          "the file is corrupt: epochs_done " + std::to_string(done) + " out of range [0, " +
+                              std::to_string(kMaxEpochs) + "]");
+    const auto E = std::size_t(done);
     auto col = [&](const std::string& key) {
         auto a = f.readDoubles("metrics/" + key);
         if (a.size() != E)
@@ -322,6 +388,10 @@ std::vector<EpochMetrics> readHistory(const h5::File& f, std::size_t layers)
     std::vector<EpochMetrics> history(E);
     for (std::size_t e = 0; e < E; ++e) {
         auto& m = history[e];
+        if (!(epoch[e] >= 1 && epoch[e] <= double(kMaxEpochs)) || std::floor(epoch[e]) != epoch[e])
+            throw FormatError(path, "dataset /metrics/epoch",
+                              "the file is corrupt: epoch number " + std::to_string(epoch[e]) + " out of range [1, " +
+                                  std::to_string(kMaxEpochs) + "]");
         m.epoch = int(epoch[e]);
         m.lr = lr[e];
         m.train_accuracy = tr[e];
@@ -359,6 +429,10 @@ std::vector<MemoryRow> readMemory(const h5::File& f)
     std::vector<MemoryRow> memory;
     for (std::size_t i = 0; i < parts.size(); ++i) {
         const auto* v = bytes.data.data() + i * C;
+        for (std::size_t c = 0; c < C; ++c)
+            if (v[c] < 0)
+                throw FormatError(f.path(), "dataset /memory/bytes",
+                                  "the file is corrupt: negative byte count " + std::to_string(v[c]));
         memory.push_back({parts[i], std::size_t(v[0]), std::size_t(v[1]), std::size_t(v[2]), std::size_t(v[3]),
                           std::size_t(v[4]), std::size_t(v[5])});
     }

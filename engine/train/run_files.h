@@ -81,8 +81,15 @@ private:
     std::vector<std::int64_t> m_confusion;
 };
 
+/// The format_version RunFiles writes into checkpoint.h5 and results.h5, and the only one read.
+constexpr std::int64_t kRunFileFormatVersion = 1;
+
+/// FormatError unless the file's format_version is one this build reads.
+void checkRunFileVersion(const h5::File& f);
+
 /// Readers of what RunFiles writes (results.h5 and checkpoint.h5); FormatError names the file
-/// and dataset. `layers` 0: take the layer count from /metrics/loss.
+/// and dataset; counts out of range are reported before they are used as sizes. `layers` 0:
+/// take the layer count from /metrics/loss.
 std::vector<EpochMetrics> readHistory(const h5::File& f, std::size_t layers = 0);
 std::vector<MemoryRow> readMemory(const h5::File& f);
 /// The /memory_model table; empty when the file has none.

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "core/errors.h"
+#include "core/file_read.h"
 #include "io/atomic_file.h"
 #include "io/h5.h"
 #include "train/run_files.h"
@@ -36,15 +37,7 @@ std::string folderPart(const std::string& key, const json& value)
 
 std::string readText(const std::string& file)
 {
-    std::error_code ec;
-    if (fs::is_directory(file, ec))
-        throw IoError("cannot read " + file + ": is a directory");
-    std::ifstream in(file, std::ios::binary);
-    if (!in)
-        throw IoError("cannot read " + file + ": " + std::strerror(errno));
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
+    return readFileText(file, "sweep file", std::size_t(16) << 20);  // a sweep file is a few KB
 }
 
 void writeTextAtomically(const fs::path& path, const std::string& text)
@@ -171,12 +164,7 @@ SweepSpec loadSweep(const std::string& file, const std::vector<std::string>& ext
                     const DatasetValidator& validate)
 {
     const std::string text = readText(file);
-    json doc;
-    try {
-        doc = json::parse(text);
-    } catch (const json::parse_error& e) {
-        throw ConfigError(file + ": invalid JSON (byte offset " + std::to_string(e.byte) + "): " + e.what());
-    }
+    const json doc = parseJsonText(text, file);
     SweepSpec spec = parseSweep(doc, file, fs::path(file).parent_path().string());
     spec.base_overrides.insert(spec.base_overrides.end(), extraOverrides.begin(), extraOverrides.end());
     for (const auto& run : spec.runs) {

@@ -327,6 +327,7 @@ TrainResult Trainer::run(const TrainOptions& opt)
 void loadWeights(Model& model, const std::string& file)
 {
     const h5::File f = h5::File::openRead(file);
+    checkRunFileVersion(f);
     model.load(f, false);
 }
 
