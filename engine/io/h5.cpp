@@ -168,9 +168,7 @@ File File::openInMemory(const std::string& path)
     return open(path, true, true);
 }
 
-namespace {
-/// A file access property list for HDF5's core (memory) driver, without a backing file.
-hid_t memoryAccess()
+std::int64_t memoryFileAccess()
 {
     const hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     if (fapl < 0 || H5Pset_fapl_core(fapl, std::size_t(1) << 20, 0) < 0) {
@@ -180,7 +178,6 @@ hid_t memoryAccess()
     }
     return fapl;
 }
-} // namespace
 
 File File::open(const std::string& path, bool write, bool inMemory)
 {
@@ -190,7 +187,7 @@ File File::open(const std::string& path, bool write, bool inMemory)
         throw IoError("cannot read " + path + ": not a regular file");
     if (H5Fis_hdf5(path.c_str()) <= 0)
         throw FormatError(path, 0, "not an HDF5 file (signature missing)");
-    const Handle fapl(inMemory ? memoryAccess() : H5Pcreate(H5P_FILE_ACCESS));
+    const Handle fapl(inMemory ? memoryFileAccess() : H5Pcreate(H5P_FILE_ACCESS));
     const hid_t id = H5Fopen(path.c_str(), write ? H5F_ACC_RDWR : H5F_ACC_RDONLY, fapl);
     if (id < 0)
         throw FormatError(path, 0, "HDF5 could not open the file (truncated or corrupt)");
@@ -214,25 +211,27 @@ File File::create(const std::string& path)
 
 File File::createInMemory(const std::string& name)
 {
-    const Handle fapl(memoryAccess());
+    const Handle fapl(memoryFileAccess());
     const hid_t id = H5Fcreate(name.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
     if (id < 0)
         throw IoError("HDF5 cannot create " + name + " in memory");
     return File(id, name);
 }
 
-std::string File::image()
+std::string fileImage(std::int64_t fileId, const std::string& name)
 {
-    if (H5Fflush(m_id, H5F_SCOPE_GLOBAL) < 0)
-        throw IoError("HDF5 cannot complete " + m_path + " in memory");
-    const ssize_t size = H5Fget_file_image(m_id, nullptr, 0);
+    if (H5Fflush(fileId, H5F_SCOPE_GLOBAL) < 0)
+        throw IoError("HDF5 cannot complete " + name + " in memory");
+    const ssize_t size = H5Fget_file_image(fileId, nullptr, 0);
     if (size <= 0)
-        throw IoError("HDF5 cannot copy " + m_path + " from memory");
+        throw IoError("HDF5 cannot copy " + name + " from memory");
     std::string bytes(std::size_t(size), '\0');
-    if (H5Fget_file_image(m_id, bytes.data(), bytes.size()) != size)
-        throw IoError("HDF5 cannot copy " + m_path + " from memory");
+    if (H5Fget_file_image(fileId, bytes.data(), bytes.size()) != size)
+        throw IoError("HDF5 cannot copy " + name + " from memory");
     return bytes;
 }
+
+std::string File::image() { return fileImage(m_id, m_path); }
 
 void commitImage(File& f, const std::string& path, const std::string& kept)
 {

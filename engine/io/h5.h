@@ -106,6 +106,13 @@ private:
     bool m_compress = true;
 };
 
+/// The bytes of the complete HDF5 file `fileId` (an hid_t of a file created with
+/// memoryFileAccess(); flushed first). Throws IoError naming `name` when HDF5 cannot.
+std::string fileImage(std::int64_t fileId, const std::string& name);
+/// A new file access property list (hid_t, the caller closes it) for files held in memory only
+/// (HDF5's core driver, no backing file): build there, then write fileImage() atomically.
+std::int64_t memoryFileAccess();
+
 /// The HDF5 library version this program runs with, e.g. "1.10.8".
 std::string libraryVersion();
 
