@@ -81,8 +81,21 @@ TpConfig modelConfig(const Experiment& e, const Dataset& d)
     return c;
 }
 
+/// run.batch clamped to the training split: a larger batch trains exactly the same one batch per
+/// epoch, but would size every batch buffer (and TP's traces) for rows that never come.
+static Experiment clampBatch(Experiment e, const Dataset& d, std::string& notice)
+{
+    const std::size_t n = d.size(Split::Train);
+    if (n >= 2 && std::size_t(e.run.batch) > n) {
+        notice = "run.batch " + std::to_string(e.run.batch) + " is larger than the training split (" +
+                 std::to_string(n) + " samples): clamped to " + std::to_string(n) + " (one batch per epoch)";
+        e.run.batch = int(n);
+    }
+    return e;
+}
+
 Trainer::Trainer(Experiment experiment, const Dataset& dataset)
-    : m_exp(std::move(experiment)), m_data(dataset),
+    : m_exp(clampBatch(std::move(experiment), dataset, m_notice)), m_data(dataset),
       m_model(makeModel(modelConfig(m_exp, dataset), m_exp.run.precision))
 {
     if (m_data.size(Split::Train) == 0)
@@ -166,6 +179,7 @@ TrainResult Trainer::run(const TrainOptions& opt)
     const std::size_t batchesTotal = batches * std::size_t(std::max(0, epochs - result.first_epoch + 1));
     // Measured once, on the first full batch of the run (a resumed run keeps the original's).
     bool memoryTaken = !result.memory.empty();
+    int memorySteps = 0;  // T of the batch memory() was read on (0: loaded from a checkpoint)
     ConfusionMatrix testConfusion;  // of the last epoch's test pass, for results.h5
     int runSteps = 0;  // the longest training batch (T of the memory table in results.h5)
     Telemetry* const tel = opt.telemetry;
@@ -232,6 +246,7 @@ TrainResult Trainer::run(const TrainOptions& opt)
             if (!memoryTaken && batch.size == m_exp.run.batch) {
                 result.memory = m_model->memory();
                 memoryTaken = true;
+                memorySteps = batch.steps;
             }
             correct += s.correct;
             trained += s.samples;
@@ -292,28 +307,22 @@ TrainResult Trainer::run(const TrainOptions& opt)
         if (!memoryTaken) {  // no full batch in this dataset: measure what the smaller one allocated
             result.memory = m_model->memory();
             memoryTaken = true;
+            memorySteps = runSteps;
         }
         files.saveEpoch(*m_model, result.history, result.memory);
         if (opt.on_epoch)
             opt.on_epoch(m);
     }
     if (!opt.out_dir.empty()) {
-        // Analytic + measured rule-state memory of TP and BPTT (and the model of e-prop and an
-        // aux-matrix rule) at this run's B, T and C, for results.h5 /memory_model.
+        // The analytic rule-state memory of TP, BPTT, e-prop and an aux-matrix rule at this run's
+        // B, T and C, for results.h5 /memory_model, beside what this run's own rule allocated.
+        // Nothing else is built or trained here: a TP run never allocates BPTT's T x B x H history.
         int T = runSteps;
         if (T == 0 && m_exp.dataset.binning.contains("steps") && m_exp.dataset.binning["steps"].is_number_integer())
             T = m_exp.dataset.binning["steps"].get<int>();
-        if (T > 0) {
-            try {
-                std::vector<MemoryTableRow> table;
-                arena.execute([&] {
-                    table = memoryTable(m_model->config(), m_exp.run.batch, T, m_model->config().classes);
-                });
-                files.setMemoryTable(std::move(table));
-            } catch (const ConfigError&) {
-                // a network whose shape the analytic model cannot derive (conv): no table
-            }
-        }
+        if (T > 0)
+            files.setMemoryTable(runMemoryTable(m_model->config(), m_exp.run.batch, T, result.memory, memorySteps,
+                                                m_model->precision() == Precision::Float64 ? 8 : 4));
     }
     if (!opt.out_dir.empty()) {
         if (testConfusion.classes == 0)  // resumed after the last epoch: score the final weights now
