@@ -1,5 +1,6 @@
 #include "train/trainer.h"
 
+#include "train/memory_budget.h"
 #include "train/memory_model.h"
 
 #include <chrono>
@@ -94,9 +95,26 @@ static Experiment clampBatch(Experiment e, const Dataset& d, std::string& notice
     return e;
 }
 
+/// The config of the model to build, after checking that the run fits in this machine's memory.
+static TpConfig checkedModelConfig(const Experiment& e, const Dataset& d)
+{
+    TpConfig c = modelConfig(e, d);
+    int steps = 0;
+    if (e.dataset.binning.contains("steps") && e.dataset.binning["steps"].is_number_integer())
+        steps = e.dataset.binning["steps"].get<int>();
+    MemoryEstimate estimate;
+    try {
+        estimate = estimateRunMemory(c, steps, e.run.precision == Precision::Float64 ? 8 : 4);
+    } catch (const ConfigError&) {
+        return c;  // a network the analytic model cannot size: no check
+    }
+    requireMemoryFits(estimate, availableMemory());
+    return c;
+}
+
 Trainer::Trainer(Experiment experiment, const Dataset& dataset)
     : m_exp(clampBatch(std::move(experiment), dataset, m_notice)), m_data(dataset),
-      m_model(makeModel(modelConfig(m_exp, dataset), m_exp.run.precision))
+      m_model(makeModel(checkedModelConfig(m_exp, dataset), m_exp.run.precision))
 {
     if (m_data.size(Split::Train) == 0)
         throw ConfigError("dataset '" + m_data.name() + "' has no training samples");
