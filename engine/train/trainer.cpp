@@ -9,6 +9,7 @@
 #include <future>
 #include <fstream>
 #include <numbers>
+#include <optional>
 
 #include <tbb/task_arena.h>
 
@@ -176,6 +177,44 @@ ConfusionMatrix Trainer::confusion(Split split, int threads)
     return cm;
 }
 
+/// The first non-finite loss of a batch ("readout loss", "layer 2 local loss"), or nullopt.
+static std::optional<std::string> nonFiniteLoss(const BatchStats& s)
+{
+    if (!std::isfinite(s.readout_loss_sum))
+        return "the readout loss is " + std::to_string(s.readout_loss_sum);
+    for (std::size_t l = 0; l < s.layer_loss_sum.size(); ++l)
+        if (!std::isfinite(s.layer_loss_sum[l]))
+            return "the local loss of layer " + std::to_string(l + 1) + " is " + std::to_string(s.layer_loss_sum[l]);
+    return std::nullopt;
+}
+
+static std::string describe(const NonFiniteArray& bad)
+{
+    return bad.array + " (" + bad.layer + ") holds " + std::to_string(bad.count) + " of " + std::to_string(bad.size) +
+           " values NaN or Inf";
+}
+
+/// The error that ends a diverged run: what went non-finite, where, and which checkpoint is left.
+static DivergenceError divergence(const std::string& what, std::int64_t step, int epoch, std::size_t batch,
+                                  std::size_t batches, const std::vector<EpochMetrics>& history,
+                                  const std::string& out_dir)
+{
+    std::string msg = "the run diverged at training step " + std::to_string(step) + " (epoch " +
+                      std::to_string(epoch) + ", batch " + std::to_string(batch) + " of " + std::to_string(batches) +
+                      "): " + what + "; " +
+                      (step > 1 ? "weights, Adam state and losses were all finite after step " + std::to_string(step - 1)
+                                : std::string("the initial weights were finite")) +
+                      ". ";
+    if (out_dir.empty())
+        msg += "Nothing was written. ";
+    else if (history.empty())
+        msg += "No checkpoint was written (none had finished). ";
+    else
+        msg += "checkpoint.h5 keeps epoch " + std::to_string(history.back().epoch) +
+               " (all finite; --resume continues from it). ";
+    return DivergenceError(msg + "Lower the learning rate or check the input and surrogate scales.");
+}
+
 TrainResult Trainer::run(const TrainOptions& opt)
 {
     using Clock = std::chrono::steady_clock;
@@ -250,15 +289,30 @@ TrainResult Trainer::run(const TrainOptions& opt)
             BatchStats s;
             ++step;
             const auto probeRequest = tel ? tel->probeDue(step) : nullptr;
-            if (probeRequest) {
-                auto probe = std::make_shared<Probe>();
-                arena.execute([&] { s = m_model->trainProbed(batch, lr, *probeRequest, *probe); });
+            std::shared_ptr<Probe> probe;
+            try {
+                if (probeRequest) {
+                    probe = std::make_shared<Probe>();
+                    arena.execute([&] { s = m_model->trainProbed(batch, lr, *probeRequest, *probe); });
+                } else {
+                    arena.execute([&] { s = m_model->train(batch, lr); });
+                }
+            } catch (const DivergenceError& e) {  // a loss or weight check inside the engine
+                const auto bad = m_model->firstNonFinite();
+                throw divergence(bad ? describe(*bad) : std::string(e.what()), step, epoch + 1, bi + 1, batches,
+                                 result.history, opt.out_dir);
+            }
+            // Weights, Adam state and losses of every batch: the run stops at the first non-finite
+            // value, before it reaches a checkpoint (the last one written stays finite).
+            if (const auto bad = m_model->firstNonFinite())
+                throw divergence(describe(*bad), step, epoch + 1, bi + 1, batches, result.history, opt.out_dir);
+            if (const auto loss = nonFiniteLoss(s))
+                throw divergence(*loss, step, epoch + 1, bi + 1, batches, result.history, opt.out_dir);
+            if (probe) {
                 probe->step = step;
                 probe->epoch = epoch + 1;
                 if (!probe->empty() || !tel->probesPublished())
                     tel->publish(std::move(probe));
-            } else {
-                arena.execute([&] { s = m_model->train(batch, lr); });
             }
             runSteps = std::max(runSteps, int(batch.steps));
             if (!memoryTaken && batch.size == m_exp.run.batch) {
