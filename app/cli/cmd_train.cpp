@@ -122,6 +122,8 @@ Runner addTrain(CLI::App& app)
                         data->size(Split::Train), data->size(Split::Test), data->classes(), data->channels(),
                         genSeconds);
         Trainer trainer(exp, *data);
+        if (!trainer.notice().empty())
+            std::fprintf(stderr, "note: %s\n", trainer.notice().c_str());
         const bool tty = !o->json && isatty(STDERR_FILENO);
         ProgressBar bar;
         TrainOptions opt;

@@ -46,6 +46,24 @@ public:
             fn(p->v.data(), std::size_t(p->v.size()));
         });
     }
+    std::optional<NonFiniteArray> firstNonFinite() const override
+    {
+        std::optional<NonFiniteArray> bad;
+        auto check = [&](const std::string& array, const std::string& name, const WMat& a) {
+            if (bad || a.allFinite())
+                return;
+            const auto count = std::size_t((!a.array().isFinite()).count());
+            bad = NonFiniteArray{array, layerOf(name), count, std::size_t(a.size())};
+        };
+        forEachMatrix(const_cast<Net&>(m_net), [&](const std::string& name, WMat& w, Param* p) {
+            check("weights/" + name, name, w);
+            if (p) {
+                check("optimizer/" + name + "/m", name, p->m);
+                check("optimizer/" + name + "/v", name, p->v);
+            }
+        });
+        return bad;
+    }
     Precision precision() const override { return sizeof(Scalar) == 8 ? Precision::Float64 : Precision::Float32; }
     std::pair<std::int64_t, std::int64_t> pathCounts() const override
     {
@@ -85,6 +103,18 @@ public:
     const Net& network() const { return m_net; }
 
 private:
+    /// "W3" -> "layer 3", "R2" -> "layer 2 (recurrent)", "W_out" -> "readout", "S"/"S_rec" -> target projection.
+    static std::string layerOf(const std::string& name)
+    {
+        if (name == "W_out")
+            return "readout";
+        if (name == "S" || name == "S_rec")
+            return "target projection " + name;
+        if (name.size() > 1 && (name[0] == 'W' || name[0] == 'R'))
+            return "layer " + name.substr(1) + (name[0] == 'R' ? " (recurrent)" : "");
+        return name;
+    }
+
     // Stored row-major (out, in) as in the golden files, in the network's own precision so a
     // checkpoint restores bit-identically.
     static void writeMatrix(h5::File& f, const std::string& name, const WMat& w)

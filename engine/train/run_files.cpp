@@ -255,8 +255,9 @@ void RunFiles::writeH5(const std::string& name, const Model& model, bool withOpt
             f.writeString("memory_model/rules", rules);
             f.writeString("memory_model/measured_parts",
                           "sum of MemoryRow::trace_bytes + weights_bytes of 'target projection S' (TP: input and "
-                          "target traces, label trace, S; BPTT: u and s history); -1 = not run by the engine; "
-                          "float32, one synthetic batch of B rows with min(B, C) distinct classes");
+                          "target traces, label trace, S; BPTT: u and s history) of the run's own rule, read on its first "
+                          "full batch; -1 = a rule this run does not train (model only); bytes in the run's "
+                          "precision");
         }
         if (!withOptimizer) {
             const MachineInfo machine = currentMachine();

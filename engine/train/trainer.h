@@ -90,6 +90,11 @@ public:
     Trainer(Experiment experiment, const Dataset& dataset);
     TrainResult run(const TrainOptions& options);
     Model& model() { return *m_model; }
+    /// What the trainer changed in the experiment, for the user (empty: nothing): run.batch
+    /// clamped to the training split.
+    const std::string& notice() const { return m_notice; }
+    /// The experiment as run (run.batch clamped).
+    const Experiment& experiment() const { return m_exp; }
 
     /// Accuracy (0..1) of the current model on a split, in batches of run.batch.
     double evaluate(Split split, int threads);
@@ -97,6 +102,7 @@ public:
     ConfusionMatrix confusion(Split split, int threads);
 
 private:
+    std::string m_notice;  // before m_exp: the constructor fills it while initialising m_exp
     Experiment m_exp;
     const Dataset& m_data;
     std::unique_ptr<Model> m_model;
