@@ -6,7 +6,6 @@
 #include <cstdio>
 #include <random>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include "core/errors.h"
