@@ -70,6 +70,15 @@ struct Probe {
     std::vector<Histogram> weights;       ///< per layer
     std::vector<Histogram> weight_change; ///< per layer: W after the batch - W before it
     bool empty() const { return steps == 0; }
+    /// Identifies the pick (layer and neuron ids) so a view can tell when to rebuild its series.
+    /// Unsigned 64-bit, wrapping by definition (the int version overflowed: undefined).
+    std::uint64_t pickKey() const
+    {
+        std::uint64_t key = std::uint64_t(layer) * 1000003u;
+        for (const Neuron& nr : neurons)
+            key = key * 31u + std::uint64_t(std::int64_t(nr.neuron) + 1);
+        return key;
+    }
 };
 
 /// Histogram of n values in `bins` equal bins over [min, max] (widened by 0.5 each side when

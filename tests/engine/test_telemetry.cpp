@@ -168,6 +168,32 @@ private Q_SLOTS:
         QVERIFY(!t.probeDue(20));
     }
 
+    /// The views rebuild their series when Probe::pickKey changes. It used to be computed in
+    /// int in two panels and overflowed (undefined) from the third picked neuron of layer 2 on.
+    void probePickKeyNoOverflow()
+    {
+        Probe p;
+        p.layer = 0;
+        for (int n : {1, 2})
+            p.neurons.emplace_back().neuron = n;
+        QCOMPARE(p.pickKey(), std::uint64_t((0 * 31 + 2) * 31 + 3));  // the old values where int did not overflow
+        Probe big;
+        big.layer = 2;
+        for (int n : {0, 7, 63, 99, 1023, 4095, 65535, 2147483646})
+            big.neurons.emplace_back().neuron = n;
+        const std::uint64_t key = big.pickKey();
+        QCOMPARE(big.pickKey(), key);
+        Probe other = big;
+        other.layer = 1;
+        QVERIFY(other.pickKey() != key);
+        other = big;
+        other.neurons[3].neuron = 98;
+        QVERIFY(other.pickKey() != key);
+        other = big;
+        other.neurons.pop_back();
+        QVERIFY(other.pickKey() != key);
+    }
+
     void learningRateTakenOnce()
     {
         Telemetry t;

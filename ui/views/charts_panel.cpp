@@ -326,7 +326,7 @@ void ChartsPanel::resetForRun()
     m_accuracy->setXRange(0, 1);
     m_membrane->clear();
     m_traces->clear();
-    m_neuronSeriesFor = -1;
+    m_neuronSeriesFor.reset();
     {
         const QSignalBlocker b1(m_layerBox), b2(m_neuronBox), b3(m_compareBox), b4(m_sampleBox);
         m_layerBox->setRange(1, std::max(1, int(names.size())));
@@ -504,13 +504,11 @@ void ChartsPanel::updateNeurons()
         m_neuronNote->setText(tr("This model does not record neuron state (conv and BPTT runs have no probe)."));
         m_membrane->clear();
         m_traces->clear();
-        m_neuronSeriesFor = -1;
+        m_neuronSeriesFor.reset();
         return;
     }
     // Rebuild the series when the picked neurons change.
-    int key = probe->layer * 1000003;
-    for (const auto& nr : probe->neurons)
-        key = key * 31 + nr.neuron + 1;
+    const std::uint64_t key = probe->pickKey();
     if (key != m_neuronSeriesFor) {
         m_membrane->clear();
         m_traces->clear();

@@ -9,6 +9,9 @@
 #include <QTimer>
 #include <QWidget>
 
+#include <cstdint>
+#include <optional>
+
 #include "ui/run/training_session.h"
 
 class QLabel;
@@ -98,7 +101,7 @@ private:
     QTimer m_redraw;
     QElapsedTimer m_lastDraw;
     bool m_probeWanted = false;
-    int m_neuronSeriesFor = -1;  // neurons the membrane/trace series were built for
+    std::optional<std::uint64_t> m_neuronSeriesFor;  // Probe::pickKey the membrane/trace series were built for
 };
 
 } // namespace tp::ui

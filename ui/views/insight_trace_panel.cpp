@@ -50,12 +50,10 @@ void TracePanelView::setProbe(std::shared_ptr<const Probe> probe)
         m_note->setText(tr("This model does not record neuron state (conv and BPTT runs have no probe)."));
         for (LineChart* c : {m_traces, m_surrogate, m_update})
             c->clear();
-        m_seriesFor = -1;
+        m_seriesFor.reset();
         return;
     }
-    int key = probe->layer * 1000003;
-    for (const auto& nr : probe->neurons)
-        key = key * 31 + nr.neuron + 1;
+    const std::uint64_t key = probe->pickKey();
     if (key != m_seriesFor) {
         for (LineChart* c : {m_traces, m_surrogate, m_update})
             c->clear();

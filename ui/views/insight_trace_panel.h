@@ -5,7 +5,9 @@
 /// the L2 norm of that step's local gradient over the neuron's incoming weights (Eq. 18).
 #include <QWidget>
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 
 #include "train/probe.h"
 
@@ -36,7 +38,7 @@ public Q_SLOTS:
 private:
     LineChart *m_traces, *m_surrogate, *m_update;
     QLabel* m_note;
-    int m_seriesFor = -1;
+    std::optional<std::uint64_t> m_seriesFor;  // Probe::pickKey the series were built for
 };
 
 } // namespace tp::ui
