@@ -30,6 +30,15 @@ namespace tp_cli_test {
 
 inline const QString kCli = QStringLiteral(TP_CLI_PATH);
 
+/// A hang guard for a child process: `ms` times TP_TEST_HANG_GUARD_SCALE (a whole number, default
+/// 1). The guards are sized for an optimised build; .ci/sanitize raises the scale, since the same
+/// runs take several times as long under ASan + UBSan. A guard is never an assertion of speed.
+inline int hangGuardMs(int ms)
+{
+    static const int scale = std::max(1, qEnvironmentVariableIntValue("TP_TEST_HANG_GUARD_SCALE"));
+    return ms * scale;
+}
+
 inline QString resource(const QString& relative) { return QStringLiteral(TP_RESOURCES_DIR "/") + relative; }
 inline QString goldenFile(const QString& name) { return QStringLiteral(TP_TEST_DATA_DIR "/golden/") + name; }
 inline QString randmanExp() { return resource(QStringLiteral("experiments/randman.json")); }
@@ -78,7 +87,7 @@ inline CliResult runCliEnv(const QStringList& args, const QProcessEnvironment& e
     r.started = p.waitForStarted(30'000);
     if (!r.started)
         return r;
-    r.finished = p.waitForFinished(timeoutMs);
+    r.finished = p.waitForFinished(hangGuardMs(timeoutMs));
     if (!r.finished) {
         p.kill();
         p.waitForFinished(30'000);

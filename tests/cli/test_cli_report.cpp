@@ -29,7 +29,7 @@ QByteArray runTool(const QString& tool, const QStringList& args, int* exitCode)
         return {};
     QProcess p;
     p.start(exe, args);
-    p.waitForFinished(60'000);
+    p.waitForFinished(hangGuardMs(60'000));
     *exitCode = p.exitCode();
     QByteArray out = p.readAllStandardOutput();
     return out.isNull() ? QByteArray("") : out;
@@ -171,7 +171,7 @@ private slots:
         render.start(QStandardPaths::findExecutable(QStringLiteral("pdftoppm")),
                      {QStringLiteral("-png"), QStringLiteral("-r"), QStringLiteral("20"), report(QStringLiteral("report.pdf")),
                       m_tmp.filePath(QStringLiteral("page"))});
-        QVERIFY(render.waitForFinished(60'000));
+        QVERIFY(render.waitForFinished(hangGuardMs(60'000)));
         QCOMPARE(render.exitCode(), 0);
         QVERIFY2(render.readAllStandardError().isEmpty(), "pdftoppm reported errors");
         QCOMPARE(QDir(m_tmp.path()).entryList({QStringLiteral("page-*.png")}).size(), pages);

@@ -40,7 +40,7 @@ CliResult runCliLimited(const QStringList& args, rlim_t limit)
     r.started = p.waitForStarted(30'000);
     if (!r.started)
         return r;
-    r.finished = p.waitForFinished(180'000);
+    r.finished = p.waitForFinished(hangGuardMs(180'000));
     if (!r.finished) {
         p.kill();
         p.waitForFinished(30'000);

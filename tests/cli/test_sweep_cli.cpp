@@ -61,7 +61,7 @@ Mpi runMpi(const QStringList& args, int timeoutMs = 240'000)
     p.setProcessEnvironment(mpiEnvironment());
     p.start(QStandardPaths::findExecutable("mpirun"), args);
     Mpi r;
-    r.finished = p.waitForStarted(30'000) && p.waitForFinished(timeoutMs);
+    r.finished = p.waitForStarted(30'000) && p.waitForFinished(hangGuardMs(timeoutMs));
     if (!r.finished)
         p.kill();
     r.exitCode = p.exitCode();
@@ -241,7 +241,7 @@ private slots:
         QVERIFY(p.waitForStarted(30'000));
         const QString killed = killAWorker(out, p);
         QVERIFY2(!killed.isEmpty(), "no worker rank was seen training a run");
-        QVERIFY(p.waitForFinished(240'000));
+        QVERIFY(p.waitForFinished(hangGuardMs(240'000)));
         const QByteArray stdoutText = p.readAllStandardOutput();
         QVERIFY2(p.exitCode() == 0, stdoutText + p.readAllStandardError());
         QVERIFY2(stdoutText.contains("lost with rank"), stdoutText.constData());
@@ -263,7 +263,7 @@ private slots:
         p.start(QStandardPaths::findExecutable("mpirun"), mpiArgs(2, {}, {"sweep", m_sweep, "--out", out}));
         QVERIFY(p.waitForStarted(30'000));
         QVERIFY2(!killAWorker(out, p, true).isEmpty(), "no worker rank was seen training a run");
-        QVERIFY(p.waitForFinished(120'000));
+        QVERIFY(p.waitForFinished(hangGuardMs(120'000)));
         QVERIFY(p.exitCode() != 0);  // plain mpirun aborts the job when a rank dies
         const Mpi again = runMpi(mpiArgs(2, {}, {"sweep", m_sweep, "--out", out}));
         QVERIFY2(again.finished && again.exitCode == 0, again.out + again.err);
