@@ -22,6 +22,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include <hdf5.h>
@@ -75,12 +76,16 @@ struct CliResult {
 };
 
 /// Runs traceprop-cli with `env` as its environment (e.g. the test's own plus a test hook).
-inline CliResult runCliEnv(const QStringList& args, const QProcessEnvironment& env, int timeoutMs = 180'000)
+/// `inChild`, when given, runs in the child between fork and exec (e.g. a setrlimit).
+inline CliResult runCliEnv(const QStringList& args, const QProcessEnvironment& env, int timeoutMs = 180'000,
+                           const std::function<void()>& inChild = {})
 {
     CliResult r;
     r.args = args;
     QProcess p;
     p.setProcessEnvironment(env);
+    if (inChild)
+        p.setChildProcessModifier(inChild);
     p.setProgram(kCli);
     p.setArguments(args);
     p.start();
