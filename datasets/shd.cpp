@@ -183,6 +183,7 @@ std::int64_t toMicroseconds(const std::string& path, const std::string& name, st
 /// The memory a whole-dataset vlen read would allocate, checked before reading.
 void checkVlenSize(const std::string& path, hid_t ds, const std::string& name, hid_t mem, hid_t space)
 {
+    h5::noteReading(name);
     hsize_t bytes = 0;
     if (H5Dvlen_get_buf_size(ds, mem, space, &bytes) < 0)
         throw FormatError(path, dsName(name), "cannot read the variable-length sizes (corrupt)");
