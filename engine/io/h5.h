@@ -5,6 +5,7 @@
 /// printing is switched off.
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -107,6 +108,11 @@ private:
     std::shared_ptr<const Snapshot> m_snapshot;  ///< set: read-only, answers from the snapshot
 };
 
+/// The one lock around HDF5 calls of this process (HDF5 1.10 is serial): isolated reads
+/// (h5_isolated.h) hold it across fork() so a child never inherits HDF5 mid-call; writers hold it
+/// while they write (writeAtomically does). Recursive.
+std::recursive_mutex& libraryMutex();
+
 /// The HDF5 library version this program runs with, e.g. "1.10.8".
 std::string libraryVersion();
 
@@ -121,6 +127,7 @@ void writeAtomically(const std::string& path, Fn&& fill)
 {
     const std::string tmp = path + ".tmp";
     {
+        std::lock_guard lock(libraryMutex());
         File f = File::create(tmp);
         fill(f);
         f.close();

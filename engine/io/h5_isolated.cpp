@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 
@@ -49,9 +50,29 @@ void writeFrame(int fd, char tag, const std::string& payload)
         ::_exit(3);
 }
 
-[[noreturn]] void runChild(int fd, const std::function<void(ByteSink&)>& read)
+/// Caps the child's address space at what it has now plus `budget` bytes (what it already maps,
+/// e.g. a sanitizer's shadow memory, stays usable): corrupt sizes can make HDF5 allocate without
+/// end, gigabytes per second, long before any time limit.
+void limitMemory(std::uint64_t budget)
+{
+    std::uint64_t pages = 0;
+    if (std::FILE* f = std::fopen("/proc/self/statm", "r")) {
+        unsigned long long vm = 0;
+        if (std::fscanf(f, "%llu", &vm) == 1)
+            pages = vm;
+        std::fclose(f);
+    }
+    if (pages == 0)
+        return;
+    const std::uint64_t now = pages * std::uint64_t(::sysconf(_SC_PAGESIZE));
+    const rlimit cap{rlim_t(now + budget), rlim_t(now + budget)};
+    ::setrlimit(RLIMIT_AS, &cap);
+}
+
+[[noreturn]] void runChild(int fd, const std::function<void(ByteSink&)>& read, std::uint64_t memoryBudget)
 {
     g_childFd = fd;
+    limitMemory(memoryBudget);
     // A crash here is expected on hostile files: no core file, and no glibc or HDF5 messages on
     // the terminal (glibc writes its "free(): invalid pointer" to /dev/tty unless told not to).
     const rlimit noCore{0, 0};
@@ -204,7 +225,8 @@ std::string readIsolated(const std::string& file, const std::function<void(ByteS
     }
     if (pid == 0) {
         ::close(fds[0]);
-        runChild(fds[1], read);
+        // Room for HDF5's buffers, the values read and their encoded copy.
+        runChild(fds[1], read, (std::uint64_t(1) << 30) + 4 * maxResultBytes);
     }
     ::close(fds[1]);
     ChildOutcome out = collect(pid, fds[0], timeout, maxResultBytes + (std::uint64_t(1) << 20));

@@ -19,11 +19,9 @@
 #include <string>
 #include <vector>
 
-namespace tp::h5 {
+#include "io/h5.h"  // libraryMutex
 
-/// The one lock around HDF5 calls of this process (HDF5 1.10 is serial): readIsolated holds it
-/// across fork() so the child never inherits HDF5 mid-call. Recursive: readers may nest.
-std::recursive_mutex& libraryMutex();
+namespace tp::h5 {
 
 /// Appends values in a fixed little-endian layout (the child's side).
 class ByteSink {
@@ -114,8 +112,9 @@ std::chrono::milliseconds isolationTimeout(std::uintmax_t fileBytes);
 
 /// Runs `read` in a child process on the file `file` and returns what it put in the sink.
 /// `read` runs in the child only: it must not touch state shared with other threads of the
-/// parent (locks, Qt, TBB). The child gets isolationTimeout(size of file); its answer may hold at
-/// most `maxResultBytes` bytes. Throws the child's ConfigError / FormatError / IoError again, or
+/// parent (locks, Qt, TBB). The child gets isolationTimeout(size of file) and 1 GiB + 4 x
+/// `maxResultBytes` of new address space (a runaway allocation fails there); its answer may hold
+/// at most `maxResultBytes` bytes. Throws the child's ConfigError / FormatError / IoError again, or
 /// FormatError "FILE is corrupt (the HDF5 library failed while reading OBJECT: WHY)" when it
 /// crashed, hung, failed otherwise or answered malformed; IoError when no child can be started.
 /// Callable from any thread; calls are serialised on libraryMutex().

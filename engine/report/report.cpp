@@ -29,6 +29,7 @@ void writeFile(const fs::path& path, const std::string& bytes)
 /// results.h5 of the report: the run's file plus what it lacks (nothing the run wrote is changed).
 void completeResults(const report::ReportData& d, const fs::path& path)
 {
+    std::lock_guard lock(h5::libraryMutex());
     h5::File f = h5::File::openReadWrite(path.string());
     if (!f.exists("confusion_matrix") && d.confusion.classes > 0) {
         const auto C = std::size_t(d.confusion.classes);

@@ -116,7 +116,7 @@ private slots:
         QVERIFY(tp_test::writeFlipped(test, bytes, 3150, static_cast<unsigned char>(bytes[3150] ^ 0xff)));
         EXPECT_BAD_INPUT(runCli({"dataset", "info", folder}),
                          "shd_test.h5 is corrupt (the HDF5 library failed while reading /spikes/times: crashed with signal 11");
-        QVERIFY(tp_test::writeFlipped(test, bytes, 2607, static_cast<unsigned char>(bytes[2607] ^ 0xff)));
+        QVERIFY(tp_test::writeFlipped(test, bytes, 3424, static_cast<unsigned char>(bytes[3424] ^ 0xff)));
         qputenv("TRACEPROP_HDF5_TIMEOUT_S", "2");
         const CliResult hung = runCli({"dataset", "info", folder}, 60'000);
         qunsetenv("TRACEPROP_HDF5_TIMEOUT_S");

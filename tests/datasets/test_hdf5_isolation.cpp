@@ -25,12 +25,15 @@ constexpr std::size_t kBaseShdBytes = 9508;
 
 /// A flip that makes HDF5 crash (SIGSEGV) reading the variable-length /spikes/times.
 constexpr std::size_t kSegfaultOffset = 3150;
-/// A flip that makes HDF5 loop forever.
-constexpr std::size_t kHangOffset = 2607;
+/// A flip that makes HDF5 loop forever (without allocating).
+constexpr std::size_t kHangOffset = 3424;
+/// A flip that makes HDF5 allocate without end (about 1 GB/s, ending only in the out-of-memory
+/// killer): stopped by the child's memory cap long before any time limit.
+constexpr std::size_t kRunawayOffset = 2607;
 
-/// The cache file of makeSplit() and a byte that makes HDF5 crash (SIGSEGV) reading it.
+/// The cache file of makeSplit() and bytes that make HDF5 crash reading it: SIGSEGV, SIGFPE.
 constexpr std::size_t kCacheBytes = 6776;
-constexpr std::size_t kCacheCrashOffset = 960;
+constexpr std::size_t kCacheCrashOffsets[] = {960, 1584};
 constexpr unsigned char kCacheCrashValue = 0x02;
 
 template <typename Fn>
@@ -113,6 +116,18 @@ private slots:
         }
         // The good file still reads after the crash of a child.
         QCOMPARE(tp::readShd(m_dir.filePath("base.h5").toStdString()).labels.size(), std::size_t(6));
+        // Errors the reader itself finds come back from the child unchanged.
+        const std::string missing = m_dir.filePath("none.h5").toStdString();
+        try {
+            tp::readShd(missing);
+            QFAIL("no exception");
+        } catch (const tp::IoError& e) {
+            QCOMPARE(std::string(e.what()), "cannot read " + missing + ": no such file");
+        }
+        const std::string text = m_dir.filePath("text.h5").toStdString();
+        QVERIFY(tp_test::writeFlipped(text, std::vector<unsigned char>(64, 'x'), 0, 'y'));
+        QCOMPARE(formatErrorOf([&] { tp::shdSampleCount(text); }),
+                 text + " (byte offset 0): not an HDF5 file (signature missing)");
     }
 
     void hangInsideHdf5StopsAtTheTimeLimit()
@@ -128,40 +143,39 @@ private slots:
         QVERIFY2(seconds >= 1.9 && seconds < 10, qPrintable(QString::number(seconds)));
     }
 
-    void readerErrorsKeepTheirTypeAndMessage()
+    void runawayAllocationIsStoppedByTheMemoryCap()
     {
-        // Errors the reader itself finds come back from the child unchanged.
-        const std::string missing = m_dir.filePath("none.h5").toStdString();
-        try {
-            tp::readShd(missing);
-            QFAIL("no exception");
-        } catch (const tp::IoError& e) {
-            QCOMPARE(std::string(e.what()), "cannot read " + missing + ": no such file");
-        }
-        const std::string text = m_dir.filePath("text.h5").toStdString();
-        QVERIFY(tp_test::writeFlipped(text, std::vector<unsigned char>(64, 'x'), 0, 'y'));
-        QCOMPARE(formatErrorOf([&] { tp::shdSampleCount(text); }),
-                 text + " (byte offset 0): not an HDF5 file (signature missing)");
+        const std::string path = flipped("runaway.h5", kRunawayOffset);
+        QVERIFY(!path.empty());
+        ScopedEnv limit("TRACEPROP_HDF5_TIMEOUT_S", "60");
+        const auto start = std::chrono::steady_clock::now();
+        const std::string message = formatErrorOf([&] { tp::readShd(path); });
+        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        QVERIFY2(message.rfind(path + " ", 0) == 0 && message.find("/spikes/times") != std::string::npos,
+                 message.c_str());
+        QVERIFY2(seconds < 20, qPrintable(QString::number(seconds)));
     }
 
     void corruptCacheIsRebuilt()
     {
         const std::string cache = m_dir.filePath("cache.h5").toStdString();
-        QVERIFY(tp::saveCachedSplit(cache, "id", makeSplit()));
-        QVERIFY(tp::loadCachedSplit(cache, "id").has_value());
-        const auto bytes = tp_test::fileBytes(cache);
-        QCOMPARE(bytes.size(), kCacheBytes);
-        QVERIFY(tp_test::writeFlipped(cache, bytes, kCacheCrashOffset, kCacheCrashValue));
-        // h5::File (all other readers: checkpoints, results, golden files) names the corruption.
-        const std::string message = formatErrorOf([&] { tp::h5::File::openRead(cache); });
-        QVERIFY2(message.rfind(cache + " is corrupt (the HDF5 library failed while ", 0) == 0, message.c_str());
-        // The cache is not used; written again, it is.
-        QVERIFY(!tp::loadCachedSplit(cache, "id").has_value());
-        QVERIFY(tp::saveCachedSplit(cache, "id", makeSplit()));
-        const auto again = tp::loadCachedSplit(cache, "id");
-        QVERIFY(again.has_value());
-        QCOMPARE(again->samples.size(), std::size_t(3));
-        QCOMPARE(again->samples[2].values, (std::vector<float>{1.f, 0.5f, 2.f}));
+        for (const std::size_t offset : kCacheCrashOffsets) {
+            QVERIFY(tp::saveCachedSplit(cache, "id", makeSplit()));
+            QVERIFY(tp::loadCachedSplit(cache, "id").has_value());
+            const auto bytes = tp_test::fileBytes(cache);
+            QCOMPARE(bytes.size(), kCacheBytes);
+            QVERIFY(tp_test::writeFlipped(cache, bytes, offset, kCacheCrashValue));
+            // The cache is not used (the process lives); written again, it is.
+            QVERIFY(!tp::loadCachedSplit(cache, "id").has_value());
+            // h5::File (all other readers: checkpoints, results, golden files) names the corruption.
+            const std::string message = formatErrorOf([&] { tp::h5::File::openRead(cache); });
+            QVERIFY2(message.rfind(cache + " is corrupt (the HDF5 library failed while ", 0) == 0, message.c_str());
+            QVERIFY(tp::saveCachedSplit(cache, "id", makeSplit()));
+            const auto again = tp::loadCachedSplit(cache, "id");
+            QVERIFY(again.has_value());
+            QCOMPARE(again->samples.size(), std::size_t(3));
+            QCOMPARE(again->samples[2].values, (std::vector<float>{1.f, 0.5f, 2.f}));
+        }
     }
 
     void malformedAnswerIsAFormatError()
