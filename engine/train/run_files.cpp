@@ -256,6 +256,8 @@ std::vector<EpochMetrics> readHistory(const h5::File& f, std::size_t layers)
     std::vector<EpochMetrics> history(E);
     for (std::size_t e = 0; e < E; ++e) {
         auto& m = history[e];
+        if (!(epoch[e] >= 0 && epoch[e] <= 1e9))  // also NaN; int(x) outside int's range is undefined
+            throw FormatError(path, "dataset /metrics/epoch", "epoch " + std::to_string(epoch[e]) + " out of range");
         m.epoch = int(epoch[e]);
         m.lr = lr[e];
         m.train_accuracy = tr[e];

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "cache_flip_fixture.h"
 #include "shd_flip_fixture.h"
 
 #include "core/errors.h"
@@ -31,11 +32,6 @@ constexpr std::size_t kHangOffset = 3424;
 /// killer): stopped by the child's memory cap long before any time limit.
 constexpr std::size_t kRunawayOffset = 2607;
 
-/// The cache file of makeSplit() and bytes that make HDF5 crash reading it: SIGSEGV, SIGFPE.
-constexpr std::size_t kCacheBytes = 6776;
-constexpr std::size_t kCacheCrashOffsets[] = {960, 1584};
-constexpr unsigned char kCacheCrashValue = 0x02;
-
 template <typename Fn>
 std::string formatErrorOf(Fn&& fn)
 {
@@ -55,26 +51,6 @@ struct ScopedEnv {
     ScopedEnv(const char* n, const char* value) : name(n) { ::setenv(n, value, 1); }
     ~ScopedEnv() { ::unsetenv(name); }
 };
-
-/// A small binned split for the cache tests.
-tp::CachedSplit makeSplit()
-{
-    tp::CachedSplit s;
-    for (int i = 0; i < 3; ++i) {
-        tp::Sample x;
-        x.label = i;
-        x.channels = 4;
-        x.step_offsets = {0, 1, 3};
-        x.units = {1, 2, 3};
-        x.values = {1.f, 0.5f, 2.f};
-        s.samples.push_back(x);
-        s.durations_s.push_back(0.1 * i);
-        s.events.push_back(10 + i);
-        s.group.push_back(i);
-        s.member.push_back(0);
-    }
-    return s;
-}
 
 } // namespace
 
@@ -159,18 +135,18 @@ private slots:
     void corruptCacheIsRebuilt()
     {
         const std::string cache = m_dir.filePath("cache.h5").toStdString();
-        for (const std::size_t offset : kCacheCrashOffsets) {
-            QVERIFY(tp::saveCachedSplit(cache, "id", makeSplit()));
+        for (const std::size_t offset : tp_test::kFlipCacheOffsets) {
+            QVERIFY(tp::saveCachedSplit(cache, "id", tp_test::flipCacheSplit()));
             QVERIFY(tp::loadCachedSplit(cache, "id").has_value());
             const auto bytes = tp_test::fileBytes(cache);
-            QCOMPARE(bytes.size(), kCacheBytes);
-            QVERIFY(tp_test::writeFlipped(cache, bytes, offset, kCacheCrashValue));
+            QCOMPARE(bytes.size(), tp_test::kFlipCacheBytes);
+            QVERIFY(tp_test::writeFlipped(cache, bytes, offset, tp_test::kFlipCacheValue));
             // The cache is not used (the process lives); written again, it is.
             QVERIFY(!tp::loadCachedSplit(cache, "id").has_value());
             // h5::File (all other readers: checkpoints, results, golden files) names the corruption.
             const std::string message = formatErrorOf([&] { tp::h5::File::openRead(cache); });
             QVERIFY2(message.rfind(cache + " is corrupt (the HDF5 library failed while ", 0) == 0, message.c_str());
-            QVERIFY(tp::saveCachedSplit(cache, "id", makeSplit()));
+            QVERIFY(tp::saveCachedSplit(cache, "id", tp_test::flipCacheSplit()));
             const auto again = tp::loadCachedSplit(cache, "id");
             QVERIFY(again.has_value());
             QCOMPARE(again->samples.size(), std::size_t(3));
