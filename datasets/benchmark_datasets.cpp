@@ -44,13 +44,26 @@ void appendTrial(Events events, int label, std::int64_t slice_us, std::vector<Lo
         out.push_back({std::move(part), label, std::nullopt, -1});
 }
 
-/// Class count and names of an SHD/SSC file: its keys, and more classes if a label needs them.
-std::pair<int, std::vector<std::string>> shdClasses(const std::string& file)
+/// Class count and names of an SHD/SSC file: its /extra/keys, or without keys the labels it uses
+/// (at most the release's 20 SHD / 35 SSC classes). A label outside those declared classes is a
+/// FormatError naming the sample (one bad label must not size the readout and the confusion
+/// matrix: label 65535 would make 65,536 classes).
+std::pair<int, std::vector<std::string>> shdClasses(const std::string& file, const std::string& kind)
 {
     const ShdContents contents = readShd(file);
-    int classes = int(contents.keys.size());
-    for (auto label : contents.labels)
+    const bool keyed = !contents.keys.empty();
+    const int declared = keyed ? int(contents.keys.size()) : (kind == "ssc" ? kSscClasses : kShdClasses);
+    int classes = keyed ? declared : 0;
+    for (std::size_t i = 0; i < contents.labels.size(); ++i) {
+        const int label = contents.labels[i];
+        if (label >= declared)
+            throw FormatError(file, "dataset /labels",
+                              "sample " + std::to_string(i) + " has label " + std::to_string(label) + ", outside the " +
+                                  std::to_string(declared) + " classes " +
+                                  (keyed ? std::string("of /extra/keys") : "of " + kind + " (no /extra/keys)") +
+                                  " (labels are 0.." + std::to_string(declared - 1) + ")");
         classes = std::max(classes, label + 1);
+    }
     return {classes, contents.keys};
 }
 
@@ -61,17 +74,21 @@ struct ShdLoader {
     std::function<void()> release;
 };
 
-ShdLoader shdLoader(const std::string& file)
+ShdLoader shdLoader(const std::string& file, int classes)
 {
     auto contents = std::make_shared<std::optional<ShdContents>>();
     auto lock = std::make_shared<std::mutex>();
-    EventDataset::GroupLoader loader = [file, contents, lock](std::size_t i) {
+    EventDataset::GroupLoader loader = [file, contents, lock, classes](std::size_t i) {
         std::lock_guard guard(*lock);
         if (!*contents)
             *contents = readShd(file);
         std::vector<Loaded> out(1);
         out[0].events = (*contents)->samples.at(i);
         out[0].label = (*contents)->labels.at(i);
+        if (out[0].label >= classes)
+            throw FormatError(file, "dataset /labels",
+                              "sample " + std::to_string(i) + " has label " + std::to_string(out[0].label) +
+                                  ", outside the " + std::to_string(classes) + " classes of the training file");
         return out;
     };
     return {loader, [contents, lock] {
@@ -120,10 +137,10 @@ std::unique_ptr<EventDataset> openShdDataset(const std::string& kind, const std:
                           "_train.h5 and " + kind + "_test.h5, decompressed, or one such file)");
         if (!data) {
             // Class names and count from the training file's keys (and labels, if keys are absent).
-            auto [classes, names] = shdClasses(file);
+            auto [classes, names] = shdClasses(file, kind);
             data = std::make_unique<EventDataset>(display, kShdSensor, classes, names, pipeline, dropLast);
         }
-        const ShdLoader shd = shdLoader(file);
+        const ShdLoader shd = shdLoader(file, data->classes());
         data->fill(split, shdSampleCount(file), shd.loader, true, cacheDir, sourceIdentity({file}));
         shd.release();
     }
@@ -261,9 +278,9 @@ FileSource fileSource(const std::string& kind, const std::string& file, const Ev
     if (kind == "shd" || kind == "ssc") {
         s.display = kind == "ssc" ? "SSC" : "SHD";
         s.sensor = kShdSensor;
-        std::tie(s.classes, s.names) = shdClasses(file);
+        std::tie(s.classes, s.names) = shdClasses(file, kind);
         s.groups = shdSampleCount(file);
-        const ShdLoader shd = shdLoader(file);
+        const ShdLoader shd = shdLoader(file, s.classes);
         s.loader = shd.loader;
         s.release = shd.release;
     } else if (kind == "nmnist") {

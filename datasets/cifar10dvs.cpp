@@ -204,7 +204,7 @@ Events decodeAedat2(std::span<const std::uint8_t> bytes, DvsAddressConvention co
 
 Events readAedat2(const std::string& path, DvsAddressConvention convention)
 {
-    const std::vector<std::uint8_t> bytes = readFileBytes(path, "AEDAT file");
+    const std::vector<std::uint8_t> bytes = readFileBytes(path, "AEDAT file", kMaxRecordingFileBytes);
     return decodeAedat2(bytes, convention, path);
 }
 

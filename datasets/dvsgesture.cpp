@@ -144,7 +144,7 @@ std::size_t skipAedatHeader(const std::string& path, const std::vector<std::uint
 
 Events readAedat31(const std::string& path)
 {
-    const std::vector<std::uint8_t> bytes = readFileBytes(path, "AEDAT file");
+    const std::vector<std::uint8_t> bytes = readFileBytes(path, "AEDAT file", kMaxRecordingFileBytes);
     const std::size_t size = bytes.size();
     const std::uint8_t* b = bytes.data();
     std::size_t pos = skipAedatHeader(path, bytes);
@@ -275,7 +275,7 @@ void writeAedat31(const std::string& path, std::span<const Event> events, std::i
 
 std::vector<GestureLabel> readGestureLabels(const std::string& path)
 {
-    const std::vector<std::uint8_t> bytes = readFileBytes(path, "labels CSV");
+    const std::vector<std::uint8_t> bytes = readFileBytes(path, "labels CSV", kMaxListFileBytes);
     std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
     if (text.starts_with("\xEF\xBB\xBF"))  // UTF-8 byte-order mark
         text.remove_prefix(3);
@@ -353,7 +353,7 @@ std::vector<std::pair<Events, int>> cutTrials(const Events& recording, const std
 std::vector<GestureRecording> scanDvsGesture(const std::string& root, bool train)
 {
     const std::string list = (fs::path(root) / (train ? "trials_to_train.txt" : "trials_to_test.txt")).string();
-    const std::vector<std::uint8_t> bytes = readFileBytes(list, "DVS Gesture trial list");
+    const std::vector<std::uint8_t> bytes = readFileBytes(list, "DVS Gesture trial list", kMaxListFileBytes);
     const std::vector<std::string_view> lines =
         splitLines(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
     std::vector<GestureRecording> recordings;
@@ -563,7 +563,7 @@ void convertRows(const std::string& path, const std::uint8_t* data, std::size_t 
 
 Events readGestureNpy(const std::string& path)
 {
-    const std::vector<std::uint8_t> bytes = readFileBytes(path, "NPY file");
+    const std::vector<std::uint8_t> bytes = readFileBytes(path, "NPY file", kMaxRecordingFileBytes);
     const std::size_t size = bytes.size();
     const std::uint8_t* b = bytes.data();
     if (size < 10 || std::memcmp(b, kNpyMagic.data(), kNpyMagic.size()) != 0)

@@ -1,17 +1,22 @@
 #pragma once
-/// Whole-file byte I/O shared by the binary readers and writers (N-MNIST, AEDAT, NPY, CSV).
+/// Whole-file byte I/O (bounds of the reads, the atomic write) shared by the binary readers and writers (N-MNIST, AEDAT, NPY, CSV).
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "core/file_read.h"
+
 namespace tp {
 
-/// The whole file in one unbuffered read. IoError naming the file and `what` ("N-MNIST file")
-/// when it cannot be opened or read.
-std::vector<std::uint8_t> readFileBytes(const std::string& path, const char* what);
+/// Upper bounds of the files the readers load whole (core/file_read.h readFileBytes refuses
+/// anything larger, and reads a pipe or device no further).
+constexpr std::size_t kMaxListFileBytes = std::size_t(16) << 20;        ///< label CSVs, trial lists
+constexpr std::size_t kMaxNmnistFileBytes = std::size_t(64) << 20;      ///< one N-MNIST sample
+constexpr std::size_t kMaxRecordingFileBytes = std::size_t(2) << 30;    ///< one AEDAT / NPY recording
 
-/// Write `size` bytes to path + ".tmp", then rename it over `path`: readers never see a partial
-/// file and a failure leaves the previous one (the temporary is removed). IoError on failure.
+/// tp::writeFileAtomically (io/atomic_file.h) of `size` bytes: PATH.tmp, every write checked,
+/// fsync, rename; a failure leaves the previous file. `what` ("AEDAT file") is not used: the
+/// message names the file.
 void writeFileAtomically(const std::string& path, const void* data, std::size_t size, const char* what);
 
 } // namespace tp

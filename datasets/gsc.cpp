@@ -5,7 +5,6 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <mutex>
 #include <numbers>
@@ -17,6 +16,7 @@
 #include <sndfile.h>
 
 #include "core/errors.h"
+#include "file_bytes.h"
 
 namespace tp {
 
@@ -89,18 +89,16 @@ std::string trim(const std::string& s)
 std::unordered_set<std::string> readList(const fs::path& file)
 {
     std::error_code ec;
-    if (!fs::is_regular_file(file, ec))
+    if (!fs::exists(file, ec))
         throw IoError(file.string() + ": GSC list file missing");
-    std::ifstream in(file);
-    if (!in)
-        throw IoError(file.string() + ": cannot open GSC list file");
+    const std::string text = readFileText(file.string(), "GSC list file", kMaxListFileBytes);
     std::unordered_set<std::string> entries;
-    std::string line;
-    while (std::getline(in, line))
-        if (std::string entry = trim(line); !entry.empty())
+    for (std::size_t begin = 0; begin < text.size();) {
+        const std::size_t end = std::min(text.find('\n', begin), text.size());
+        if (std::string entry = trim(text.substr(begin, end - begin)); !entry.empty())
             entries.insert(std::move(entry));
-    if (in.bad())
-        throw IoError(file.string() + ": cannot read GSC list file");
+        begin = end + 1;
+    }
     return entries;
 }
 

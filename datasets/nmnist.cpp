@@ -38,7 +38,7 @@ std::string splitName(bool train)
 
 Events readNmnistFile(const std::string& path)
 {
-    const std::vector<std::uint8_t> bytes = readFileBytes(path, "N-MNIST file");
+    const std::vector<std::uint8_t> bytes = readFileBytes(path, "N-MNIST file", kMaxNmnistFileBytes);
     const std::size_t size = bytes.size();
     if (size % kEventBytes != 0) {
         const std::size_t offset = size - size % kEventBytes;

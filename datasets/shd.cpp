@@ -10,6 +10,7 @@
 
 #include <hdf5.h>
 
+#include "io/atomic_file.h"
 #include "io/h5.h"
 #include "io/h5_handle.h"
 #include "io/h5_isolated.h"
@@ -533,33 +534,26 @@ void checkContents(const ShdContents& c)
 void writeShd(const std::string& path, const ShdContents& contents, bool halfFloatTimes)
 {
     checkContents(contents);
-    const std::string tmp = path + ".tmp";
+    // Built in memory, then written by the one atomic write: HDF5 never writes to the disk, so
+    // a full disk cannot leave a half-closed HDF5 file, and a failure keeps the previous file.
+    std::string image;
     {
         std::lock_guard lock(h5::libraryMutex());
-        const hid_t file = H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+        const Handle fapl(h5::memoryFileAccess());
+        const hid_t file = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
         if (file < 0)
-            throw IoError("cannot create " + tmp);
+            throw IoError("cannot create " + path + " in memory");
         try {
-            writeContents(file, tmp, contents, halfFloatTimes);
+            writeContents(file, path, contents, halfFloatTimes);
+            image = h5::fileImage(file, path);
         } catch (...) {
             H5Fclose(file);
-            std::error_code ec;
-            std::filesystem::remove(tmp, ec);
             throw;
         }
-        if (H5Fclose(file) < 0) {
-            std::error_code ec;
-            std::filesystem::remove(tmp, ec);
-            throw IoError("cannot finish writing " + tmp);
-        }
+        if (H5Fclose(file) < 0)
+            throw IoError("cannot finish writing " + path);
     }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) {
-        const std::string why = ec.message();
-        std::filesystem::remove(tmp, ec);
-        throw IoError("cannot replace " + path + ": " + why);
-    }
+    writeFileAtomically(path, image);
 }
 
 } // namespace tp

@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <numbers>
 #include <system_error>
 #include <utility>
 
 #include "core/rng.h"
+#include "io/atomic_file.h"
 
 namespace tp {
 
@@ -277,11 +277,7 @@ std::uint64_t userStream(int user, std::uint64_t k)
 
 void writeText(const std::string& path, const std::string& text)
 {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.close();
-    if (!out)
-        throw IoError(path + ": cannot write trial list");
+    writeFileAtomically(path, text);
 }
 
 } // namespace

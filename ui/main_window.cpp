@@ -498,7 +498,11 @@ bool MainWindow::startRunWithRule(const QString& rule, QString* error)
             experiment->rule.name = rule.toStdString();
         const QString name = QString::fromStdString((experiment->name.empty() ? "experiment" : experiment->name) +
                                                     (rule.isEmpty() ? "" : "-" + rule.toStdString()));
-        const QString dir = QDir(runsRoot()).filePath(name + QDateTime::currentDateTime().toString(QStringLiteral("-yyyyMMdd-HHmmss")));
+        const QString base = QDir(runsRoot()).filePath(name + QDateTime::currentDateTime().toString(QStringLiteral("-yyyyMMdd-HHmmss")));
+        // Never into a folder that holds files (a run started in the same second): runs must not mix.
+        QString dir = base;
+        for (int n = 2; QDir(dir).exists() && !QDir(dir).isEmpty(QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot); ++n)
+            dir = base + QStringLiteral("-%1").arg(n);
         if (!QDir().mkpath(dir))
             message = tr("Cannot create the run folder %1").arg(dir);
         else if (m_session->start(*experiment, dir, &message)) {

@@ -44,7 +44,8 @@ public:
     bool saveTo(const QString& path, QString* error = nullptr);
 
     /// Start training the document's experiment (Run / F5 when idle). Runs are written under
-    /// runsRoot()/<name>-<time>; false with the validation messages when it cannot start.
+    /// runsRoot()/<name>-<time>, or <name>-<time>-<n> when that folder already holds files;
+    /// false with the validation messages when it cannot start.
     bool startRun(QString* error = nullptr) { return startRunWithRule({}, error); }
     /// Directory of the last started run ("" before any).
     QString lastRunDir() const { return m_lastRunDir; }

@@ -1,8 +1,8 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -14,6 +14,7 @@
 #include "synth_patterns.h"
 #include "commands.h"
 #include "core/errors.h"
+#include "io/atomic_file.h"
 
 namespace tp::cli {
 
@@ -244,7 +245,7 @@ Runner addDataset(CLI::App& app)
                               std::to_string(data->size(split)) + " samples");
         const Sample& sample = data->sample(split, o->index);
         fs::create_directories(o->out);
-        std::ofstream csv(fs::path(o->out) / "frames.csv");
+        std::ostringstream csv;
         csv << "step,p,y,x,count\n";
         int maxCount = 1;
         for (float v : sample.values)
@@ -260,12 +261,12 @@ Runner addDataset(CLI::App& app)
             // One grey image per step; polarities stacked vertically.
             char name[32];
             std::snprintf(name, sizeof name, "frame_%04d.pgm", t);
-            std::ofstream pgm(fs::path(o->out) / name, std::ios::binary);
-            pgm << "P5\n" << s.width << ' ' << s.height * s.polarities << "\n255\n";
-            pgm.write(reinterpret_cast<const char*>(image.data()), std::streamsize(image.size()));
+            const std::string header =
+                "P5\n" + std::to_string(s.width) + ' ' + std::to_string(s.height * s.polarities) + "\n255\n";
+            writeFileAtomically((fs::path(o->out) / name).string(),
+                                header + std::string(image.begin(), image.end()));
         }
-        if (!csv)
-            throw IoError("cannot write " + (fs::path(o->out) / "frames.csv").string());
+        writeFileAtomically((fs::path(o->out) / "frames.csv").string(), csv.str());
         const auto names = data->classNames();
         const std::string label = sample.label == kUnlabelled ? std::string("unlabelled")
                                   : std::size_t(sample.label) < names.size()

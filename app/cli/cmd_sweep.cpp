@@ -1,13 +1,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <thread>
 
 #include <unistd.h>
 
 #include "commands.h"
 #include "core/errors.h"
+#include "io/atomic_file.h"
 #include "registry.h"
 #include "sweep_driver.h"
 
@@ -53,8 +53,7 @@ RunOutcome RunExecutor::run(int index, int rank, int attempt, bool* skipped)
         gethostname(host, sizeof host - 1);
         const nlohmann::json owner{{"rank", rank}, {"pid", long(getpid())}, {"host", host}, {"attempt", attempt}};
         const std::string file = (fs::path(dir) / "owner.json").string();
-        std::ofstream(file + ".tmp") << owner.dump() << "\n";
-        fs::rename(file + ".tmp", file);
+        writeFileAtomically(file, owner.dump() + "\n");
     }
     auto provider = [this](const Experiment& e) -> const Dataset& {
         const std::string key = toJson(e)["dataset"].dump();
@@ -112,7 +111,7 @@ int runSweepMpi(SweepJob&)
                       "run the sweep without mpirun");
 }
 
-int trainDataParallel(const Experiment&, const std::string&, const std::string&, bool)
+int trainDataParallel(const Experiment&, const std::string&, const std::string&, bool, bool)
 {
     throw ConfigError("--data-parallel: this traceprop-cli was built without MPI (install libopenmpi-dev and rebuild)");
 }

@@ -89,7 +89,7 @@ Runner addTrain(CLI::App& app)
         std::string file, out;
         std::vector<std::string> sets;
         int threads = -1;
-        bool resume = false, json = false, dataParallel = false;
+        bool resume = false, overwrite = false, json = false, dataParallel = false;
     };
     auto o = std::make_shared<Options>();
     app.add_option("EXP", o->file, "experiment file (JSON), e.g. resources/experiments/randman.json")->required();
@@ -98,19 +98,21 @@ Runner addTrain(CLI::App& app)
     app.add_option("--threads", o->threads, "worker threads (0 = all cores); overrides run.threads")
         ->check(CLI::Range(0, 1024));
     app.add_flag("--resume", o->resume, "continue from the last checkpoint in --out");
+    app.add_flag("--overwrite", o->overwrite,
+                 "replace the run in a non-empty --out (its checkpoint.h5, results.h5 and metrics files are "
+                 "removed first); without it, or --resume, a non-empty --out is refused");
     app.add_flag("--json", o->json, "one JSON object per epoch on stdout");
     app.add_flag("--data-parallel", o->dataParallel,
                  "under mpirun: each rank trains a slice of every batch, weights averaged after every batch");
     return [o] {
         const Experiment exp = loadWithOverrides(o->file, o->sets, o->threads);
+        RunFiles::checkFolder(o->out, o->resume, o->overwrite);  // fail before generating or reading any data
         if (o->dataParallel) {
             if (!launchedUnderMpi() || o->resume)
                 throw ConfigError("--data-parallel runs under mpirun (mpirun -n N traceprop-cli train ... "
                                   "--data-parallel) and without --resume");
-            return trainDataParallel(exp, o->file, o->out, o->json);
+            return trainDataParallel(exp, o->file, o->out, o->json, o->overwrite);
         }
-        if (o->resume)  // fail before generating or reading any data
-            RunFiles(o->out, exp, true);
         const auto t0 = std::chrono::steady_clock::now();
         const auto data = openExperimentData(exp, o->file);
         const double genSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -120,11 +122,14 @@ Runner addTrain(CLI::App& app)
                         data->size(Split::Train), data->size(Split::Test), data->classes(), data->channels(),
                         genSeconds);
         Trainer trainer(exp, *data);
+        if (!trainer.notice().empty())
+            std::fprintf(stderr, "note: %s\n", trainer.notice().c_str());
         const bool tty = !o->json && isatty(STDERR_FILENO);
         ProgressBar bar;
         TrainOptions opt;
         opt.out_dir = o->out;
         opt.resume = o->resume;
+        opt.overwrite = o->overwrite;
         if (tty)
             opt.on_progress = [&bar](const Progress& p) { bar.update(p); };
         opt.on_epoch = [&](const EpochMetrics& m) {

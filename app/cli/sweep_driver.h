@@ -50,6 +50,7 @@ int runSweepMpi(SweepJob& job);
 
 /// `train --data-parallel` under mpirun (app/cli/mpi/mpi_train.cpp): one run, each rank a
 /// slice of every batch, weights and Adam moments averaged after every batch; rank 0 writes `out`.
-int trainDataParallel(const Experiment& experiment, const std::string& file, const std::string& out, bool json);
+int trainDataParallel(const Experiment& experiment, const std::string& file, const std::string& out, bool json,
+                      bool overwrite);
 
 } // namespace tp::cli

@@ -1,16 +1,13 @@
 #include "config/experiment.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <initializer_list>
 #include <limits>
 #include <optional>
-#include <sstream>
 #include <utility>
+
+#include "core/file_read.h"
 
 namespace tp {
 namespace {
@@ -569,9 +566,15 @@ void applyOverride(nlohmann::json& doc, const std::string& assignment)
         throw fail("expected key.path=value");
 
     const std::string text = assignment.substr(eq + 1);
-    json value = json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (value.is_discarded())
+    json value;
+    try {
+        value = json::parse(text);
+    } catch (const json::exception& error) {
+        const std::string token = trimmed(text);
+        if (error.id == 406 && token.find_first_not_of("0123456789+-.eE") == std::string::npos)
+            throw fail(key + ": number " + token + " is out of range of a double");  // 1e999
         value = text;  // not JSON: a plain string (dataset.path=/data/shd)
+    }
 
     std::vector<std::string> segments;
     for (std::size_t start = 0;;) {
@@ -617,27 +620,83 @@ void applyOverride(nlohmann::json& doc, const std::string& assignment)
     }
 }
 
-Experiment loadExperiment(const std::string& file, const std::vector<std::string>& overrides,
-                          const DatasetValidator& validateDataset)
-{
-    std::error_code ec;
-    if (std::filesystem::is_directory(file, ec))
-        throw IoError("cannot read " + file + ": is a directory");
-    std::ifstream in(file, std::ios::binary);
-    if (!in)
-        throw IoError("cannot read " + file + ": " + std::strerror(errno));
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (in.bad())
-        throw IoError("cannot read " + file + ": read error");
+namespace {
 
-    json doc;
+/// An experiment file is a few KB; anything beyond this is not one (and /dev/zero never ends).
+constexpr std::size_t kMaxExperimentBytes = std::size_t(16) << 20;
+
+/// "an array", "a string", "null": the JSON type of a value with its article.
+std::string typeWithArticle(const json& value)
+{
+    const std::string name = value.type_name();
+    if (value.is_null())
+        return name;
+    return (value.is_array() || value.is_object() ? "an " : "a ") + name;
+}
+
+} // namespace
+
+// nlohmann reports a number that does not fit a double ("1e999") without its place, so the
+// parse tracks the key path to name the field.
+nlohmann::json parseJsonText(const std::string& text, const std::string& file)
+{
+    struct Frame {
+        bool array = false;
+        std::string key;
+        std::size_t index = 0;
+    };
+    std::vector<Frame> frames;
+    const json::parser_callback_t track = [&frames](int, json::parse_event_t event, json& parsed) {
+        switch (event) {
+        case json::parse_event_t::object_start:
+        case json::parse_event_t::array_start:
+            frames.push_back({event == json::parse_event_t::array_start, {}, 0});
+            break;
+        case json::parse_event_t::key:
+            if (!frames.empty() && parsed.is_string())
+                frames.back().key = parsed.get<std::string>();
+            break;
+        case json::parse_event_t::value:  // a scalar; containers end with *_end instead
+            if (!frames.empty() && frames.back().array)
+                ++frames.back().index;
+            break;
+        case json::parse_event_t::object_end:
+        case json::parse_event_t::array_end:
+            if (!frames.empty())
+                frames.pop_back();
+            if (!frames.empty() && frames.back().array)
+                ++frames.back().index;
+            break;
+        }
+        return true;
+    };
     try {
-        doc = json::parse(text.str());
+        return json::parse(text, track);
     } catch (const json::parse_error& error) {
         throw ConfigError(file + ": invalid JSON (byte offset " + std::to_string(error.byte) + "): " +
                           error.what());
+    } catch (const json::out_of_range& error) {  // 406: a number beyond the range of a double
+        std::string path;
+        for (const Frame& frame : frames)
+            path = childPath(path, frame.array ? std::to_string(frame.index) : frame.key);
+        const std::string what = error.what();
+        const auto open = what.find('\'');
+        const auto close = what.rfind('\'');
+        const std::string token =
+            open != std::string::npos && close > open ? what.substr(open + 1, close - open - 1) : what;
+        throw ConfigError({{path, "number " + token + " is out of range of a double"}}, file);
     }
+}
+
+Experiment loadExperiment(const std::string& file, const std::vector<std::string>& overrides,
+                          const DatasetValidator& validateDataset)
+{
+    json doc = parseJsonText(readFileText(file, "experiment file", kMaxExperimentBytes), file);
+    // Before the overrides: --threads and --set are applied as "run.threads=1", and an error about
+    // them would hide that the file itself is not an experiment.
+    if (!doc.is_object())
+        throw ConfigError(file + ": the top level must be a JSON object (experiment), found " +
+                          typeWithArticle(doc));
     for (const auto& assignment : overrides)
         applyOverride(doc, assignment);
     return parseExperiment(doc, file, validateDataset);

@@ -105,7 +105,13 @@ using DatasetValidator = std::function<void(const DatasetSpec&, std::vector<Conf
 Experiment parseExperiment(const nlohmann::json& doc, const std::string& source,
                            const DatasetValidator& validateDataset = {});
 
-/// Read a file, apply `key.path=value` overrides (value parsed as JSON, else as a string),
+/// Parse the JSON text of a file (`source` names it in messages). ConfigError for invalid JSON
+/// (with the byte offset) and for a number beyond the range of a double, naming its key path
+/// as --set writes it ("run.lr", "network.layers.0.size").
+nlohmann::json parseJsonText(const std::string& text, const std::string& source);
+
+/// Read a file (at most 16 MiB; a directory or /dev/zero is refused), check that its top
+/// level is an object, apply `key.path=value` overrides (value parsed as JSON, else as a string),
 /// then parse. Throws IoError when unreadable, ConfigError for bad JSON, overrides or values.
 Experiment loadExperiment(const std::string& file, const std::vector<std::string>& overrides = {},
                           const DatasetValidator& validateDataset = {});

@@ -10,11 +10,13 @@
 
 #include <hdf5.h>
 
+#include "io/atomic_file.h"
 #include "io/h5_handle.h"
 #include "io/h5_isolated.h"
 #include "io/h5_snapshot.h"
 
 #include "core/errors.h"
+#include "core/file_read.h"
 
 namespace tp::h5 {
 
@@ -253,14 +255,32 @@ File File::openReadWrite(const std::string& path)
     return open(path, true);
 }
 
-File File::open(const std::string& path, bool write)
+File File::openInMemory(const std::string& path)
 {
+    return open(path, true, true);
+}
+
+std::int64_t memoryFileAccess()
+{
+    const hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl < 0 || H5Pset_fapl_core(fapl, std::size_t(1) << 20, 0) < 0) {
+        if (fapl >= 0)
+            H5Pclose(fapl);
+        throw IoError("HDF5 cannot set up an in-memory file");
+    }
+    return fapl;
+}
+
+File File::open(const std::string& path, bool write, bool inMemory)
+{
+    requireFile(path, "HDF5 file");  // "no such file" / "is a directory, expected a file"
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec))
-        throw IoError("cannot read " + path + ": no such file");
+        throw IoError("cannot read " + path + ": not a regular file");
     if (H5Fis_hdf5(path.c_str()) <= 0)
         throw FormatError(path, 0, "not an HDF5 file (signature missing)");
-    const hid_t id = H5Fopen(path.c_str(), write ? H5F_ACC_RDWR : H5F_ACC_RDONLY, H5P_DEFAULT);
+    const Handle fapl(inMemory ? memoryFileAccess() : H5Pcreate(H5P_FILE_ACCESS));
+    const hid_t id = H5Fopen(path.c_str(), write ? H5F_ACC_RDWR : H5F_ACC_RDONLY, fapl);
     if (id < 0)
         throw FormatError(path, 0, "HDF5 could not open the file (truncated or corrupt)");
     return File(id, path);
@@ -281,6 +301,37 @@ File File::create(const std::string& path)
     return File(id, path);
 }
 
+File File::createInMemory(const std::string& name)
+{
+    const Handle fapl(memoryFileAccess());
+    const hid_t id = H5Fcreate(name.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    if (id < 0)
+        throw IoError("HDF5 cannot create " + name + " in memory");
+    return File(id, name);
+}
+
+std::string fileImage(std::int64_t fileId, const std::string& name)
+{
+    if (H5Fflush(fileId, H5F_SCOPE_GLOBAL) < 0)
+        throw IoError("HDF5 cannot complete " + name + " in memory");
+    const ssize_t size = H5Fget_file_image(fileId, nullptr, 0);
+    if (size <= 0)
+        throw IoError("HDF5 cannot copy " + name + " from memory");
+    std::string bytes(std::size_t(size), '\0');
+    if (H5Fget_file_image(fileId, bytes.data(), bytes.size()) != size)
+        throw IoError("HDF5 cannot copy " + name + " from memory");
+    return bytes;
+}
+
+std::string File::image() { return fileImage(m_id, m_path); }
+
+void commitImage(File& f, const std::string& path, const std::string& kept)
+{
+    const std::string bytes = f.image();
+    f.close();
+    writeFileAtomically(path, bytes, kept);
+}
+
 File::File(File&& other) noexcept
     : m_id(other.m_id), m_path(std::move(other.m_path)), m_compress(other.m_compress),
       m_snapshot(std::move(other.m_snapshot))
@@ -291,7 +342,7 @@ File::File(File&& other) noexcept
 File& File::operator=(File&& other) noexcept
 {
     if (this != &other) {
-        close();
+        release();
         m_id = other.m_id;
         m_path = std::move(other.m_path);
         m_compress = other.m_compress;
@@ -301,15 +352,22 @@ File& File::operator=(File&& other) noexcept
     return *this;
 }
 
-File::~File() { close(); }
+File::~File() { release(); }
+
+bool File::release() noexcept
+{
+    if (m_id < 0)
+        return true;
+    const bool ok = H5Fclose(m_id) >= 0;
+    m_id = -1;
+    return ok;
+}
 
 void File::close()
 {
     m_snapshot.reset();
-    if (m_id >= 0) {
-        H5Fclose(m_id);
-        m_id = -1;
-    }
+    if (!release())
+        throw IoError("cannot write " + m_path + ": HDF5 could not close it (disk full or I/O error)");
 }
 
 bool File::exists(const std::string& object) const
@@ -637,14 +695,6 @@ void File::writeString(const std::string& dataset, const std::string& text)
     H5Tset_strpad(type, H5T_STR_NULLPAD);
     std::string padded = text.empty() ? std::string(1, '\0') : text;
     writeData(ensureParent(dataset), m_path, dataset, {}, type, type, padded.data(), false);
-}
-
-void commitAtomic(const std::string& tmp, const std::string& path)
-{
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec)
-        throw IoError("cannot replace " + path + ": " + ec.message());
 }
 
 } // namespace tp::h5

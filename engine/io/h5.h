@@ -47,8 +47,15 @@ public:
     static File openRead(const std::string& path);
     /// Open an existing file to add datasets and attributes (errors as openRead).
     static File openReadWrite(const std::string& path);
-    /// Create (truncate) a file for writing.
+    /// Create (truncate) a file for writing on disk. For files others read, prefer
+    /// h5::writeAtomically (a failed or interrupted write never replaces a good file).
     static File create(const std::string& path);
+    /// A new file held in memory only (HDF5's core driver): nothing touches the disk until
+    /// image() is written somewhere. `name` names it in error messages.
+    static File createInMemory(const std::string& name);
+    /// An existing file loaded into memory to be changed there; the file on disk is not
+    /// changed (errors as openRead).
+    static File openInMemory(const std::string& path);
     File(File&& other) noexcept;
     File& operator=(File&& other) noexcept;
     File(const File&) = delete;
@@ -90,6 +97,11 @@ public:
     void write(const std::string& dataset, const std::vector<std::size_t>& dims, const std::int64_t* data);
     void write(const std::string& dataset, const std::vector<std::size_t>& dims, const std::int32_t* data);
     void writeString(const std::string& dataset, const std::string& text);
+    /// The bytes of a complete HDF5 file holding everything written so far (a file of
+    /// createInMemory/openInMemory). Throws IoError if HDF5 cannot flush or copy it.
+    std::string image();
+    /// Close the file. Throws IoError when HDF5 reports a failure (data not written); the
+    /// handle is released either way.
     void close();
     /// Large datasets written after this call are chunked + shuffle + deflate (the default) or
     /// stored plain (faster to write and read, e.g. for caches).
@@ -97,7 +109,8 @@ public:
 
 private:
     File(std::int64_t id, std::string path) : m_id(id), m_path(std::move(path)) {}
-    static File open(const std::string& path, bool write);
+    static File open(const std::string& path, bool write, bool inMemory = false);
+    bool release() noexcept;  ///< close; false when HDF5 reported a failure
     std::int64_t openObject(const std::string& dataset) const;
     const SnapshotItem& snapshotDataset(const std::string& dataset) const;
     const SnapshotItem& snapshotAttribute(const std::string& name) const;
@@ -112,27 +125,34 @@ private:
 /// (h5_isolated.h) hold it across fork() so a child never inherits HDF5 mid-call; writers hold it
 /// while they write (writeAtomically does). Recursive.
 std::recursive_mutex& libraryMutex();
+/// The bytes of the complete HDF5 file `fileId` (an hid_t of a file created with
+/// memoryFileAccess(); flushed first). Throws IoError naming `name` when HDF5 cannot.
+std::string fileImage(std::int64_t fileId, const std::string& name);
+/// A new file access property list (hid_t, the caller closes it) for files held in memory only
+/// (HDF5's core driver, no backing file): build there, then write fileImage() atomically.
+std::int64_t memoryFileAccess();
 
 /// The HDF5 library version this program runs with, e.g. "1.10.8".
 std::string libraryVersion();
 
-/// Write to `path + ".tmp"` through `fill`, then rename over `path`: readers never see a
-/// half-written file, and a failure leaves the previous file untouched.
+/// Build an HDF5 file in memory through `fill`, then replace `path` with it through
+/// writeFileAtomically (PATH.tmp, every write checked, fsync, rename): readers never see a
+/// half-written file, and any failure (a full disk included) leaves the previous file untouched
+/// and throws IoError naming `path` and `kept` (what survives; empty: the previous file).
+/// HDF5 itself never writes to the disk here, so a failed write cannot leave an HDF5 file
+/// half-closed.
 template <typename Fn>
-void writeAtomically(const std::string& path, Fn&& fill);
-void commitAtomic(const std::string& tmp, const std::string& path);
+void writeAtomically(const std::string& path, Fn&& fill, const std::string& kept = {});
+/// The image of `f` (closed afterwards) written to `path` through writeFileAtomically.
+void commitImage(File& f, const std::string& path, const std::string& kept);
 
 template <typename Fn>
-void writeAtomically(const std::string& path, Fn&& fill)
+void writeAtomically(const std::string& path, Fn&& fill, const std::string& kept)
 {
-    const std::string tmp = path + ".tmp";
-    {
-        std::lock_guard lock(libraryMutex());
-        File f = File::create(tmp);
-        fill(f);
-        f.close();
-    }
-    commitAtomic(tmp, path);
+    std::lock_guard lock(libraryMutex());
+    File f = File::createInMemory(path);
+    fill(f);
+    commitImage(f, path, kept);
 }
 
 } // namespace tp::h5

@@ -5,6 +5,7 @@
 #include <hdf5.h>
 
 #include "core/errors.h"
+#include "core/file_read.h"
 #include "io/h5.h"
 #include "io/h5_handle.h"
 #include "io/h5_isolated.h"
@@ -187,9 +188,8 @@ std::pair<std::string, SnapshotItem> decodeItem(ByteSource& in)
 
 Snapshot takeSnapshot(const std::string& path)
 {
+    requireFile(path, "HDF5 file");  // "no such file" / "is a directory, expected a file"
     std::error_code ec;
-    if (!std::filesystem::is_regular_file(path, ec))
-        throw IoError("cannot read " + path + ": no such file");
     const std::uintmax_t size = std::filesystem::file_size(path, ec);
     // Numbers held in the file (at most ~1100x its size, see h5.cpp) widened to 8 bytes each.
     const std::uint64_t bound = std::uint64_t(ec ? 0 : size) * 1100 * 8 + (std::uint64_t(64) << 20);

@@ -2,12 +2,12 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 
 #include <fcntl.h>
 #include <unistd.h>
 
 #include "core/errors.h"
+#include "io/atomic_file.h"
 #include "io/h5.h"
 #include "report/report_data.h"
 
@@ -17,20 +17,18 @@ namespace fs = std::filesystem;
 
 namespace {
 
+/// A file of the report's temporary folder: on failure the previous report stays in place.
 void writeFile(const fs::path& path, const std::string& bytes)
 {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << bytes;
-    out.flush();
-    if (!out)
-        throw IoError("cannot write " + path.string());
+    writeFileAtomically(path.string(), bytes, "the previous report is kept");
 }
 
-/// results.h5 of the report: the run's file plus what it lacks (nothing the run wrote is changed).
+/// results.h5 of the report: the run's file plus what it lacks (nothing the run wrote is changed),
+/// completed in memory and written to `path`.
 void completeResults(const report::ReportData& d, const fs::path& path)
 {
     std::lock_guard lock(h5::libraryMutex());
-    h5::File f = h5::File::openReadWrite(path.string());
+    h5::File f = h5::File::openInMemory(d.results_path);
     if (!f.exists("confusion_matrix") && d.confusion.classes > 0) {
         const auto C = std::size_t(d.confusion.classes);
         f.write("confusion_matrix", {C, C}, d.confusion.counts.data());
@@ -63,7 +61,7 @@ void completeResults(const report::ReportData& d, const fs::path& path)
     attr("best_test_accuracy", d.best_test_accuracy);
     attr("best_epoch", std::int64_t(d.best_epoch));
     attr("final_test_accuracy", d.final_test_accuracy);
-    f.close();
+    h5::commitImage(f, path.string(), "the previous report is kept");
 }
 
 /// Put the finished folder `tmp` at `out`: an atomic exchange where the file system has one
@@ -116,12 +114,8 @@ std::string writeReport(const std::string& runDir, const std::string& outDir, co
     try {
         writeFile(tmp / "index.html", report::renderHtml(data));
         writeFile(tmp / "report.pdf", report::renderPdf(data));
-        for (const char* name : {"metrics.csv", "metrics.json", "results.h5"}) {
-            fs::copy_file(fs::path(runDir) / name, tmp / name, ec);
-            if (ec)
-                throw IoError("cannot copy " + (fs::path(runDir) / name).string() + " to " + tmp.string() + ": " +
-                              ec.message());
-        }
+        writeFile(tmp / "metrics.csv", data.metrics_csv);  // the run's files as checked, byte for byte
+        writeFile(tmp / "metrics.json", data.metrics_json);
         completeResults(data, tmp / "results.h5");
         commitFolder(tmp, out);
     } catch (const fs::filesystem_error& e) {

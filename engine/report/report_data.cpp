@@ -2,9 +2,13 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cmath>
+#include <cstdlib>
 #include <filesystem>
+#include <sstream>
 
 #include "core/errors.h"
+#include "core/file_read.h"
 #include "io/h5.h"
 #include "train/run_files.h"
 
@@ -48,16 +52,134 @@ static std::string shortest(double v)
     return buf;
 }
 
+/// A run's metrics files are a few KB per epoch; 256 MiB is far beyond any real run.
+static std::string readText(const fs::path& path, const char* what)
+{
+    return readFileText(path.string(), what, std::size_t(256) << 20);
+}
+
+static std::string describeRun(const std::string& id)
+{
+    return id.empty() ? "has no run id (written before run ids)" : "belongs to run " + id;
+}
+
+[[noreturn]] static void differentRuns(const std::string& file, const std::string& where, const std::string& id,
+                                       const std::string& results, const std::string& resultsId)
+{
+    throw FormatError(file, where,
+                      describeRun(id) + ", but " + results + " " + describeRun(resultsId) +
+                          ": the files come from two different runs (did a later train --out into this folder "
+                          "stop early?); finish that run with train --resume, or train again with --overwrite");
+}
+
+/// metrics.csv as RunFiles writes it: a header, one row per epoch of results.h5, numbers only
+/// (but the run_id column), epochs and test accuracies as in results.h5, one run id.
+static void checkMetricsCsv(const ReportData& d, const std::string& file, const std::string& resultsId)
+{
+    std::vector<std::string> lines;
+    std::istringstream in(d.metrics_csv);
+    for (std::string line; std::getline(in, line);)
+        lines.push_back(line);
+    while (!lines.empty() && lines.back().empty())
+        lines.pop_back();
+    auto split = [](const std::string& line) {
+        std::vector<std::string> cells;
+        std::size_t pos = 0;
+        for (std::size_t comma; (comma = line.find(',', pos)) != std::string::npos; pos = comma + 1)
+            cells.push_back(line.substr(pos, comma - pos));
+        cells.push_back(line.substr(pos));
+        return cells;
+    };
+    if (lines.empty())
+        throw FormatError(file, "line 1", "empty (expected a header line and one line per epoch)");
+    const auto header = split(lines[0]);
+    const auto column = [&](const std::string& name) {
+        return std::size_t(std::find(header.begin(), header.end(), name) - header.begin());
+    };
+    const std::size_t epochCol = column("epoch"), testCol = column("test_accuracy"), idCol = column("run_id");
+    if (epochCol == header.size() || testCol == header.size())
+        throw FormatError(file, "line 1", "not a metrics.csv header (no epoch or test_accuracy column)");
+    if (idCol != header.size() && lines.size() > 1) {
+        const auto first = split(lines[1]);
+        const std::string id = idCol < first.size() ? first[idCol] : "";
+        if (id != resultsId)
+            differentRuns(file, "line 2", id, d.results_path, resultsId);
+    } else if (!resultsId.empty()) {
+        differentRuns(file, "line 1", "", d.results_path, resultsId);
+    }
+    if (lines.size() - 1 != d.history.size())
+        throw FormatError(file, "line " + std::to_string(std::min(lines.size(), d.history.size() + 1) + 1),
+                          std::to_string(lines.size() - 1) + " epochs, but " + d.results_path + " has " +
+                              std::to_string(d.history.size()) + ": the files come from two different runs or "
+                              "metrics.csv is damaged");
+    std::string csvId;
+    for (std::size_t i = 1; i < lines.size(); ++i) {
+        const std::string where = "line " + std::to_string(i + 1);
+        const auto cells = split(lines[i]);
+        if (cells.size() != header.size())
+            throw FormatError(file, where, std::to_string(cells.size()) + " fields, the header has " +
+                                               std::to_string(header.size()));
+        std::vector<double> values(cells.size());
+        for (std::size_t c = 0; c < cells.size(); ++c) {
+            if (c == idCol)
+                continue;
+            char* end = nullptr;
+            values[c] = std::strtod(cells[c].c_str(), &end);
+            if (cells[c].empty() || *end != '\0' || !std::isfinite(values[c]))
+                throw FormatError(file, where, "field " + header[c] + " is '" + cells[c].substr(0, 40) +
+                                                   "', not a number");
+        }
+        const EpochMetrics& m = d.history[i - 1];
+        if (idCol != header.size()) {
+            if (i == 1)
+                csvId = cells[idCol];
+            else if (cells[idCol] != csvId)
+                throw FormatError(file, where, "run id " + cells[idCol] + ", line 2 has " + csvId +
+                                                   ": rows of two different runs");
+        }
+        if (csvId != resultsId)
+            differentRuns(file, where, csvId, d.results_path, resultsId);
+        if (values[epochCol] != m.epoch || std::abs(values[testCol] - m.test_accuracy) > 1e-7)
+            throw FormatError(file, where, "epoch " + cells[epochCol] + " test_accuracy " + cells[testCol] +
+                                               ", but " + d.results_path + " has epoch " + std::to_string(m.epoch) +
+                                               " test_accuracy " + std::to_string(m.test_accuracy) +
+                                               ": the files come from two different runs");
+    }
+}
+
+/// metrics.json: valid JSON, the same run id and number of epochs as results.h5.
+static void checkMetricsJson(const ReportData& d, const std::string& file, const std::string& resultsId)
+{
+    nlohmann::json doc;
+    try {
+        doc = nlohmann::json::parse(d.metrics_json);
+    } catch (const nlohmann::json::exception& e) {
+        throw FormatError(file, "JSON", std::string("not valid JSON: ") + e.what());
+    }
+    if (!doc.is_object() || !doc.contains("epochs") || !doc["epochs"].is_array())
+        throw FormatError(file, "JSON", "not a run's metrics.json (no \"epochs\" array)");
+    const std::string id = doc.contains("run_id") && doc["run_id"].is_string() ? doc["run_id"].get<std::string>() : "";
+    if (id != resultsId)
+        differentRuns(file, "run_id", id, d.results_path, resultsId);
+    if (doc["epochs"].size() != d.history.size())
+        throw FormatError(file, "epochs", std::to_string(doc["epochs"].size()) + " epochs, but " + d.results_path +
+                                              " has " + std::to_string(d.history.size()) +
+                                              ": the files come from two different runs");
+}
+
 ReportData loadReportData(const std::string& runDir, const ReportOptions& options)
 {
     std::error_code ec;
     if (!fs::is_directory(runDir, ec))
         throw IoError("cannot report on " + runDir + ": no such run folder");
-    for (const char* file : {"metrics.csv", "metrics.json", "results.h5"})
+    for (const char* file : {"metrics.csv", "metrics.json", "results.h5"}) {
+        if (fs::is_directory(fs::path(runDir) / file, ec))
+            requireFile((fs::path(runDir) / file).string(), "run file");  // "is a directory, expected a file"
         if (!fs::is_regular_file(fs::path(runDir) / file, ec))
             throw IoError("incomplete run folder " + runDir + ": " + (fs::path(runDir) / file).string() +
                           " does not exist (results.h5 is written when training finishes; finish a stopped run "
                           "with train --resume)");
+    }
     ReportData d;
     d.run_dir = fs::absolute(runDir).lexically_normal().string();
     if (d.run_dir.size() > 1 && d.run_dir.back() == '/')
@@ -74,6 +196,12 @@ ReportData loadReportData(const std::string& runDir, const ReportOptions& option
     d.memory_model = readMemoryTable(f);
     d.precision = f.hasAttribute("precision") ? f.attrString("precision") : "";
     d.traceprop_version = f.hasAttribute("traceprop_version") ? f.attrString("traceprop_version") : "";
+    d.run_id = f.hasAttribute("run_id") ? f.attrString("run_id") : "";
+    const fs::path csvPath = fs::path(runDir) / "metrics.csv", jsonPath = fs::path(runDir) / "metrics.json";
+    d.metrics_csv = readText(csvPath, "metrics CSV");
+    d.metrics_json = readText(jsonPath, "metrics JSON");
+    checkMetricsCsv(d, csvPath.string(), d.run_id);
+    checkMetricsJson(d, jsonPath.string(), d.run_id);
     for (const auto& m : d.history)
         if (m.test_accuracy > d.best_test_accuracy || d.best_epoch == 0) {
             d.best_test_accuracy = m.test_accuracy;
@@ -212,7 +340,8 @@ std::vector<std::pair<std::string, std::string>> provenance(const ReportData& d)
     if (data.contains("seed"))
         seeds += ", dataset.seed " + data["seed"].dump();
     const std::string where = d.machine_from_run ? "" : " (where the report was written; the run recorded none)";
-    return {{"Seeds", seeds},
+    return {{"Run id", d.run_id.empty() ? std::string("none (written before run ids)") : d.run_id},
+            {"Seeds", seeds},
             {"TraceProp version of the run", d.traceprop_version},
             {"Libraries", d.machine.libraries},
             {"Compiler", d.machine.compiler},

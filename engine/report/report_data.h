@@ -26,6 +26,8 @@ struct ReportData {
     MachineInfo machine;
     bool machine_from_run = false;           ///< recorded by the run (else the report's machine)
     std::string precision, traceprop_version;
+    std::string run_id;                      ///< of all three run files; empty: written before run ids
+    std::string metrics_csv, metrics_json;   ///< the run's files as read (and checked)
     double best_test_accuracy = 0, final_test_accuracy = 0;
     int best_epoch = 0;                      ///< first epoch that reached the best test accuracy
 
@@ -33,7 +35,8 @@ struct ReportData {
     std::string description() const;
 };
 
-/// Reads runDir; IoError names a missing file, FormatError a malformed one.
+/// Reads runDir; IoError names a missing file, FormatError a malformed one (metrics.csv: the
+/// line) or files of two different runs (their run ids differ, or their epochs do not match).
 ReportData loadReportData(const std::string& runDir, const ReportOptions& options);
 
 /// "93.70%"

@@ -100,7 +100,7 @@ std::string renderHtml(const ReportData& d)
     table(out, memoryPartsTable(d));
     if (!d.memory_model.empty()) {
         out << "<p>Rule-state memory at this run's batch, steps and classes: analytic model "
-               "(engine/train/memory_model.h) against the bytes the engine allocated for one synthetic batch.</p>\n";
+               "(engine/train/memory_model.h) against the bytes this run's own rule allocated (other rules: model only).</p>\n";
         table(out, memoryModelTable(d));
     }
     out << "<h2>Seeds, versions, machine</h2>\n";

@@ -168,8 +168,8 @@ std::string renderPdf(const ReportData& d)
                    "2*B*H per layer (+ S).");
     flow.table(memoryPartsTable(d));
     if (!d.memory_model.empty()) {
-        flow.paragraph("Rule-state memory at this run's batch, steps and classes: analytic model against the bytes the "
-                       "engine allocated for one synthetic batch.");
+        flow.paragraph("Rule-state memory at this run's batch, steps and classes: analytic model against the bytes "
+                       "this run's own rule allocated (other rules: model only).");
         flow.table(memoryModelTable(d));
     }
     flow.heading("Seeds, versions, machine");

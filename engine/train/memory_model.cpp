@@ -155,4 +155,27 @@ std::vector<MemoryTableRow> memoryTable(TpConfig config, int batch, int steps, i
     return rows;
 }
 
+std::vector<MemoryTableRow> runMemoryTable(const TpConfig& config, int batch, int steps,
+                                           const std::vector<MemoryRow>& measured, int measured_steps,
+                                           std::size_t value_bytes)
+{
+    if (batch < 1 || steps < 1 || config.classes < 1)
+        return {};
+    NetShape net;
+    try {
+        net = NetShape::fromConfig(config);
+    } catch (const ConfigError&) {
+        return {};
+    }
+    std::vector<MemoryTableRow> rows;
+    for (const auto& m : memoryModel(net, std::size_t(batch), std::size_t(steps), value_bytes)) {
+        MemoryTableRow row{m.rule, steps, config.classes, batch, m.model_bytes, m.paper_bytes, std::nullopt};
+        const bool sameSteps = m.rule != "bptt" || measured_steps == steps;
+        if (m.rule == config.rule.name && !measured.empty() && sameSteps)
+            row.measured_bytes = measuredRuleStateBytes(measured);
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
 } // namespace tp

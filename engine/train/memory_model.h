@@ -119,4 +119,13 @@ struct MemoryTableRow {
 std::vector<MemoryTableRow> memoryTable(TpConfig config, int batch, int steps, int classes, double density = 0.05,
                                         std::size_t measure_limit_bytes = SIZE_MAX);
 
+/// The table a training run writes to results.h5: the model rows of every rule at (batch, steps,
+/// config.classes) in `value_bytes` per value, and for the run's own rule (config.rule.name) the
+/// bytes it measured (`measured`, its memory() on a batch of `measured_steps` steps; BPTT's row
+/// only when that T is `steps`, TP's state does not depend on T). Builds and trains nothing.
+/// Empty when the model cannot size the network (conv layers without a spatial input).
+std::vector<MemoryTableRow> runMemoryTable(const TpConfig& config, int batch, int steps,
+                                           const std::vector<MemoryRow>& measured, int measured_steps,
+                                           std::size_t value_bytes = 4);
+
 } // namespace tp

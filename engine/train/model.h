@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,14 @@ namespace tp {
 namespace h5 {
 class File;
 }
+
+/// A stored array that holds NaN or Inf (Model::firstNonFinite).
+struct NonFiniteArray {
+    std::string array;          ///< checkpoint name: "weights/W1", "optimizer/W1/m", "optimizer/W1/v"
+    std::string layer;          ///< "layer 1", "layer 1 (recurrent)", "readout", "target projection"
+    std::size_t count = 0;      ///< values that are NaN or Inf
+    std::size_t size = 0;       ///< values of the array
+};
 
 class Model {
 public:
@@ -37,6 +46,10 @@ public:
     /// Every trainable array (weights, Adam m and v; frozen matrices excluded) in a fixed order,
     /// as fn(data, count) over contiguous scalars of precision(). For data-parallel averaging.
     virtual void forEachTrainable(const std::function<void(void* data, std::size_t count)>& fn) = 0;
+    /// The first stored array (checkpoint order: per matrix its weights, then Adam m and v) that
+    /// holds a NaN or an Inf; nullopt when all are finite. One read of every array (about the
+    /// cost of one Adam step); the trainer calls it after every batch.
+    virtual std::optional<NonFiniteArray> firstNonFinite() const = 0;
     /// Multiply every trainable weight by `gain` (benchmarks of higher activity).
     virtual void scaleWeights(double gain) = 0;
     virtual const TpConfig& config() const = 0;

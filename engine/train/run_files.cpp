@@ -1,11 +1,16 @@
 #include "train/run_files.h"
 
+#include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <random>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include "core/errors.h"
+#include "core/file_read.h"
+#include "io/atomic_file.h"
 #include "io/h5.h"
 #include "report/machine_info.h"
 #include "train/trainer.h"
@@ -14,22 +19,117 @@ namespace tp {
 
 namespace fs = std::filesystem;
 constexpr std::size_t kMemoryColumns = 6;
+constexpr std::int64_t kMaxEpochs = 100'000;  // run.epochs' upper bound (config/experiment.cpp)
 
 std::string RunFiles::checkpointPath(const std::string& dir)
 {
     return (fs::path(dir) / "checkpoint.h5").string();
 }
 
-RunFiles::RunFiles(std::string dir, const Experiment& experiment, bool resume)
-    : m_dir(std::move(dir)), m_config(toJson(experiment))
+namespace {
+
+/// Epochs in DIR/metrics.csv (data lines after the header); 0 when there is none or it is unreadable.
+std::size_t epochsInMetricsCsv(const std::string& dir)
 {
-    if (resume && m_dir.empty())
+    const std::string csv = (fs::path(dir) / "metrics.csv").string();
+    std::error_code ec;
+    if (!fs::is_regular_file(csv, ec))
+        return 0;
+    std::string text;
+    try {
+        text = readFileText(csv, "metrics CSV", std::size_t(64) << 20);
+    } catch (const InputError&) {
+        return 0;
+    }
+    std::size_t lines = 0;
+    for (std::size_t begin = 0; begin < text.size();) {
+        const std::size_t end = std::min(text.find('\n', begin), text.size());
+        if (text.find_first_not_of(" \t\r", begin) < end)
+            ++lines;
+        begin = end + 1;
+    }
+    return lines > 0 ? lines - 1 : 0;
+}
+
+/// Why --resume finds no checkpoint, true to what the folder holds. checkpoint.h5 is written
+/// before metrics.csv (older builds wrote it after), so metrics.csv epochs without a checkpoint
+/// mean it was removed, or an older build was stopped while writing its first checkpoint.
+std::string noCheckpointMessage(const std::string& dir)
+{
+    const std::string path = RunFiles::checkpointPath(dir);
+    const std::size_t epochs = epochsInMetricsCsv(dir);
+    std::error_code ec;
+    const bool partial = fs::exists(path + ".tmp", ec);
+    if (epochs == 0)
+        return "cannot resume: " + path + " does not exist (no epoch of this run finished" +
+               (partial ? "; " + path + ".tmp is an unfinished write" : std::string()) + ")";
+    return "cannot resume: no checkpoint in " + dir + ": metrics.csv records " + std::to_string(epochs) +
+           (epochs == 1 ? " epoch" : " epochs") + ", but " + path + " does not exist (" +
+           (partial ? "the run was stopped while writing it: only " + path + ".tmp, unfinished, is there"
+                    : "the run was stopped before it was complete, or it was removed") +
+           "); start the run again in an empty folder";
+}
+
+} // namespace
+
+const std::vector<std::string>& RunFiles::runFileNames()
+{
+    static const std::vector<std::string> names{"checkpoint.h5", "metrics.csv", "metrics.json", "results.h5"};
+    return names;
+}
+
+void RunFiles::checkFolder(const std::string& dir, bool resume, bool overwrite)
+{
+    if (resume && overwrite)
+        throw ConfigError("--resume continues the run in --out and --overwrite replaces it: choose one");
+    if (resume && dir.empty())
         throw ConfigError("--resume needs --out DIR (the folder of the interrupted run)");
-    if (resume && !fs::exists(checkpointPath(m_dir)))
-        throw IoError("cannot resume: " + checkpointPath(m_dir) + " does not exist (no epoch of this run finished)");
+    if (resume && !fs::exists(checkpointPath(dir)))
+        throw IoError(noCheckpointMessage(dir));
+    if (resume || overwrite || dir.empty())
+        return;
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec))
+        return;
+    std::vector<std::string> found;
+    for (const auto& entry : fs::directory_iterator(dir, ec))
+        found.push_back(entry.path().filename().string());
+    if (found.empty())
+        return;
+    std::sort(found.begin(), found.end());
+    std::string list;
+    for (std::size_t i = 0; i < found.size() && i < 4; ++i)
+        list += (i ? ", " : "") + found[i];
+    if (found.size() > 4)
+        list += ", ... (" + std::to_string(found.size()) + " entries)";
+    throw ConfigError("the output folder " + dir + " is not empty (" + list + "): a new run there would mix its "
+                      "files with what is there. Add --resume to continue the run in it, --overwrite to replace "
+                      "it, or choose another --out");
+}
+
+std::string RunFiles::newRunId()
+{
+    std::random_device device;
+    const auto now = std::uint64_t(std::chrono::system_clock::now().time_since_epoch().count());
+    std::uint64_t id = (std::uint64_t(device()) << 32) ^ std::uint64_t(device()) ^ (now * 0x9e3779b97f4a7c15ull);
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(id));
+    return hex;
+}
+
+RunFiles::RunFiles(std::string dir, const Experiment& experiment, bool resume, bool overwrite)
+    : m_dir(std::move(dir)), m_config(toJson(experiment)), m_runId(newRunId())
+{
+    checkFolder(m_dir, resume, overwrite);
     if (m_dir.empty())
         return;
     std::error_code ec;
+    if (overwrite)
+        for (const auto& name : runFileNames())
+            for (const std::string& file : {name, name + ".tmp"})
+                if (fs::remove(fs::path(m_dir) / file, ec); ec)
+                    throw IoError("cannot remove " + (fs::path(m_dir) / file).string() + " (--overwrite): " +
+                                  ec.message());
     fs::create_directories(m_dir, ec);
     if (ec || !fs::is_directory(m_dir))
         throw IoError("cannot create the output folder " + m_dir + (ec ? ": " + ec.message() : ""));
@@ -77,29 +177,32 @@ static nlohmann::json memoryJson(const std::vector<MemoryRow>& memory)
     return rows;
 }
 
+std::string RunFiles::keptCheckpoint() const
+{
+    return m_checkpointEpochs > 0
+               ? "the last good checkpoint (epoch " + std::to_string(m_checkpointEpochs) + ") is kept"
+               : "no checkpoint of this run was written yet";
+}
+
 void RunFiles::writeText(const std::string& name, const std::string& text) const
 {
-    const fs::path path = fs::path(m_dir) / name;
-    const std::string tmp = path.string() + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        out << text;
-        out.flush();
-        if (!out)
-            throw IoError("cannot write " + tmp);
-    }
-    h5::commitAtomic(tmp, path.string());
+    const std::string path = (fs::path(m_dir) / name).string();
+    writeFileAtomically(path, text, keptPrevious(path) + "; " + keptCheckpoint());
 }
 
 void RunFiles::writeH5(const std::string& name, const Model& model, bool withOptimizer,
                        const std::vector<EpochMetrics>& history, const std::vector<MemoryRow>& memory) const
 {
-    h5::writeAtomically((fs::path(m_dir) / name).string(), [&](h5::File& f) {
+    const std::string path = (fs::path(m_dir) / name).string();
+    const std::string kept = withOptimizer ? keptCheckpoint()
+                                           : keptCheckpoint() + " (train --resume with the same --out writes " + name + ")";
+    h5::writeAtomically(path, [&](h5::File& f) {
         f.writeAttr("format", std::string(withOptimizer ? "traceprop-checkpoint" : "traceprop-results"));
         f.writeAttr("format_version", std::int64_t(1));
         f.writeAttr("traceprop_version", std::string(TP_VERSION));
         f.writeAttr("precision", std::string(model.precision() == Precision::Float64 ? "float64" : "float32"));
         f.writeAttr("epochs_done", std::int64_t(history.size()));
+        f.writeAttr("run_id", m_runId);
         f.writeString("config", m_config.dump(2));
         const std::size_t E = history.size();
         const std::size_t L = history.empty() ? 0 : history.front().layer_loss.size();
@@ -151,8 +254,9 @@ void RunFiles::writeH5(const std::string& name, const Model& model, bool withOpt
             f.writeString("memory_model/rules", rules);
             f.writeString("memory_model/measured_parts",
                           "sum of MemoryRow::trace_bytes + weights_bytes of 'target projection S' (TP: input and "
-                          "target traces, label trace, S; BPTT: u and s history); -1 = not run by the engine; "
-                          "float32, one synthetic batch of B rows with min(B, C) distinct classes");
+                          "target traces, label trace, S; BPTT: u and s history) of the run's own rule, read on its first "
+                          "full batch; -1 = a rule this run does not train (model only); bytes in the run's "
+                          "precision");
         }
         if (!withOptimizer) {
             const MachineInfo machine = currentMachine();
@@ -170,14 +274,18 @@ void RunFiles::writeH5(const std::string& name, const Model& model, bool withOpt
             }
         }
         model.save(f, withOptimizer);
-    });
+    }, kept);
 }
 
 void RunFiles::saveEpoch(const Model& model, const std::vector<EpochMetrics>& history,
-                         const std::vector<MemoryRow>& memory) const
+                         const std::vector<MemoryRow>& memory)
 {
     if (m_dir.empty())
         return;
+    // The checkpoint first: when the disk fills up, the files that a resume rebuilds from it
+    // are the ones left behind.
+    writeH5("checkpoint.h5", model, true, history, memory);
+    m_checkpointEpochs = int(history.size());
     std::ostringstream csv;
     const std::size_t L = history.empty() ? 0 : history.front().layer_loss.size();
     csv << "epoch,lr,train_accuracy,test_accuracy,readout_loss";
@@ -185,7 +293,9 @@ void RunFiles::saveEpoch(const Model& model, const std::vector<EpochMetrics>& hi
         csv << ",loss_layer" << l + 1;
     for (std::size_t l = 0; l < L; ++l)
         csv << ",firing_rate_layer" << l + 1;
-    csv << ",samples_per_second,train_seconds,test_seconds\n";
+    // The run id as a last column: pandas.read_csv and our readers take the file as it is (a
+    // comment line would need comment='#'), and a row copied elsewhere still says its run.
+    csv << ",samples_per_second,train_seconds,test_seconds,run_id\n";
     csv.precision(9);
     nlohmann::json epochs = nlohmann::json::array();
     double best = 0;
@@ -195,17 +305,18 @@ void RunFiles::saveEpoch(const Model& model, const std::vector<EpochMetrics>& hi
             csv << ',' << v;
         for (auto v : m.firing_rate)
             csv << ',' << v;
-        csv << ',' << m.samples_per_second << ',' << m.train_seconds << ',' << m.test_seconds << '\n';
+        csv << ',' << m.samples_per_second << ',' << m.train_seconds << ',' << m.test_seconds << ',' << m_runId
+            << '\n';
         epochs.push_back(epochJson(m));
         best = std::max(best, m.test_accuracy);
     }
     writeText("metrics.csv", csv.str());
-    const nlohmann::json doc{{"experiment", m_config},
+    const nlohmann::json doc{{"run_id", m_runId},
+                             {"experiment", m_config},
                              {"epochs", epochs},
                              {"best_test_accuracy", best},
                              {"memory", memoryJson(memory)}};
     writeText("metrics.json", doc.dump(2) + "\n");
-    writeH5("checkpoint.h5", model, true, history, memory);
 }
 
 void RunFiles::saveResults(const Model& model, const std::vector<EpochMetrics>& history,
@@ -215,10 +326,11 @@ void RunFiles::saveResults(const Model& model, const std::vector<EpochMetrics>& 
         writeH5("results.h5", model, false, history, memory);
 }
 
-std::vector<EpochMetrics> RunFiles::loadCheckpoint(Model& model, std::vector<MemoryRow>& memory) const
+std::vector<EpochMetrics> RunFiles::loadCheckpoint(Model& model, std::vector<MemoryRow>& memory)
 {
     const std::string path = checkpointPath(m_dir);
     const h5::File f = h5::File::openRead(path);
+    checkRunFileVersion(f);
     nlohmann::json saved;
     try {
         saved = nlohmann::json::parse(f.readString("config"));
@@ -231,15 +343,35 @@ std::vector<EpochMetrics> RunFiles::loadCheckpoint(Model& model, std::vector<Mem
     const std::string precision = model.precision() == Precision::Float64 ? "float64" : "float32";
     if (f.attrString("precision") != precision)
         throw ConfigError("cannot resume: checkpoint precision differs from run.precision");
+    std::vector<EpochMetrics> history = readHistory(f, model.config().layers.size());
     model.load(f, true);
     memory = readMemory(f);
-    return readHistory(f, model.config().layers.size());
+    if (f.hasAttribute("run_id"))  // checkpoints written before run ids: the resume starts one
+        m_runId = f.attrString("run_id");
+    m_checkpointEpochs = int(history.size());
+    return history;
+}
+
+void checkRunFileVersion(const h5::File& f)
+{
+    const std::int64_t version = f.attrInt("format_version");
+    if (version != kRunFileFormatVersion)
+        throw FormatError(f.path(), "attribute format_version",
+                          "format_version " + std::to_string(version) + "; this build reads version " +
+                              std::to_string(kRunFileFormatVersion) +
+                              (version > kRunFileFormatVersion ? " (written by a newer TraceProp?)" : ""));
 }
 
 std::vector<EpochMetrics> readHistory(const h5::File& f, std::size_t layers)
 {
     const std::string& path = f.path();
-    const auto E = std::size_t(f.attrInt("epochs_done"));
+    checkRunFileVersion(f);
+    const std::int64_t done = f.attrInt("epochs_done");
+    if (done < 0 || done > kMaxEpochs)
+        throw FormatError(path, "attribute epochs_done",
+                          "the file is corrupt: epochs_done " + std::to_string(done) + " out of range [0, " +
+                              std::to_string(kMaxEpochs) + "]");
+    const auto E = std::size_t(done);
     auto col = [&](const std::string& key) {
         auto a = f.readDoubles("metrics/" + key);
         if (a.size() != E)
@@ -256,8 +388,10 @@ std::vector<EpochMetrics> readHistory(const h5::File& f, std::size_t layers)
     std::vector<EpochMetrics> history(E);
     for (std::size_t e = 0; e < E; ++e) {
         auto& m = history[e];
-        if (!(epoch[e] >= 0 && epoch[e] <= 1e9))  // also NaN; int(x) outside int's range is undefined
-            throw FormatError(path, "dataset /metrics/epoch", "epoch " + std::to_string(epoch[e]) + " out of range");
+        if (!(epoch[e] >= 1 && epoch[e] <= double(kMaxEpochs)) || std::floor(epoch[e]) != epoch[e])
+            throw FormatError(path, "dataset /metrics/epoch",
+                              "the file is corrupt: epoch number " + std::to_string(epoch[e]) + " out of range [1, " +
+                                  std::to_string(kMaxEpochs) + "]");
         m.epoch = int(epoch[e]);
         m.lr = lr[e];
         m.train_accuracy = tr[e];
@@ -295,6 +429,10 @@ std::vector<MemoryRow> readMemory(const h5::File& f)
     std::vector<MemoryRow> memory;
     for (std::size_t i = 0; i < parts.size(); ++i) {
         const auto* v = bytes.data.data() + i * C;
+        for (std::size_t c = 0; c < C; ++c)
+            if (v[c] < 0)
+                throw FormatError(f.path(), "dataset /memory/bytes",
+                                  "the file is corrupt: negative byte count " + std::to_string(v[c]));
         memory.push_back({parts[i], std::size_t(v[0]), std::size_t(v[1]), std::size_t(v[2]), std::size_t(v[3]),
                           std::size_t(v[4]), std::size_t(v[5])});
     }

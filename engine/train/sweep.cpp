@@ -7,10 +7,11 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include "core/errors.h"
+#include "core/file_read.h"
+#include "io/atomic_file.h"
 #include "io/h5.h"
 #include "train/run_files.h"
 
@@ -35,28 +36,12 @@ std::string folderPart(const std::string& key, const json& value)
 
 std::string readText(const std::string& file)
 {
-    std::error_code ec;
-    if (fs::is_directory(file, ec))
-        throw IoError("cannot read " + file + ": is a directory");
-    std::ifstream in(file, std::ios::binary);
-    if (!in)
-        throw IoError("cannot read " + file + ": " + std::strerror(errno));
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
+    return readFileText(file, "sweep file", std::size_t(16) << 20);  // a sweep file is a few KB
 }
 
 void writeTextAtomically(const fs::path& path, const std::string& text)
 {
-    const std::string tmp = path.string() + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        out << text;
-        out.flush();
-        if (!out)
-            throw IoError("cannot write " + tmp);
-    }
-    h5::commitAtomic(tmp, path.string());
+    writeFileAtomically(path.string(), text);
 }
 
 /// The experiment as it identifies a run's result: everything but the thread count.
@@ -178,12 +163,7 @@ SweepSpec loadSweep(const std::string& file, const std::vector<std::string>& ext
                     const DatasetValidator& validate)
 {
     const std::string text = readText(file);
-    json doc;
-    try {
-        doc = json::parse(text);
-    } catch (const json::parse_error& e) {
-        throw ConfigError(file + ": invalid JSON (byte offset " + std::to_string(e.byte) + "): " + e.what());
-    }
+    const json doc = parseJsonText(text, file);
     SweepSpec spec = parseSweep(doc, file, fs::path(file).parent_path().string());
     spec.base_overrides.insert(spec.base_overrides.end(), extraOverrides.begin(), extraOverrides.end());
     for (const auto& run : spec.runs) {
@@ -273,6 +253,7 @@ RunOutcome executeRun(const Experiment& experiment, const SweepRun& run, const s
                         f.attrInt("epochs_done") <= experiment.run.epochs;
         }
         opt.resume = resumable;
+        opt.overwrite = !resumable;  // the sweep owns its run folders: anything else there is an older attempt
         Trainer trainer(experiment, data);
         result = trainer.run(opt);
     } catch (const InputError&) {

@@ -1,5 +1,6 @@
 #include "train/trainer.h"
 
+#include "train/memory_budget.h"
 #include "train/memory_model.h"
 
 #include <chrono>
@@ -8,6 +9,7 @@
 #include <future>
 #include <fstream>
 #include <numbers>
+#include <optional>
 
 #include <tbb/task_arena.h>
 
@@ -81,9 +83,39 @@ TpConfig modelConfig(const Experiment& e, const Dataset& d)
     return c;
 }
 
+/// run.batch clamped to the training split: a larger batch trains exactly the same one batch per
+/// epoch, but would size every batch buffer (and TP's traces) for rows that never come.
+static Experiment clampBatch(Experiment e, const Dataset& d, std::string& notice)
+{
+    const std::size_t n = d.size(Split::Train);
+    if (n >= 2 && std::size_t(e.run.batch) > n) {
+        notice = "run.batch " + std::to_string(e.run.batch) + " is larger than the training split (" +
+                 std::to_string(n) + " samples): clamped to " + std::to_string(n) + " (one batch per epoch)";
+        e.run.batch = int(n);
+    }
+    return e;
+}
+
+/// The config of the model to build, after checking that the run fits in this machine's memory.
+static TpConfig checkedModelConfig(const Experiment& e, const Dataset& d)
+{
+    TpConfig c = modelConfig(e, d);
+    int steps = 0;
+    if (e.dataset.binning.contains("steps") && e.dataset.binning["steps"].is_number_integer())
+        steps = e.dataset.binning["steps"].get<int>();
+    MemoryEstimate estimate;
+    try {
+        estimate = estimateRunMemory(c, steps, e.run.precision == Precision::Float64 ? 8 : 4);
+    } catch (const ConfigError&) {
+        return c;  // a network the analytic model cannot size: no check
+    }
+    requireMemoryFits(estimate, availableMemory());
+    return c;
+}
+
 Trainer::Trainer(Experiment experiment, const Dataset& dataset)
-    : m_exp(std::move(experiment)), m_data(dataset),
-      m_model(makeModel(modelConfig(m_exp, dataset), m_exp.run.precision))
+    : m_exp(clampBatch(std::move(experiment), dataset, m_notice)), m_data(dataset),
+      m_model(makeModel(checkedModelConfig(m_exp, dataset), m_exp.run.precision))
 {
     if (m_data.size(Split::Train) == 0)
         throw ConfigError("dataset '" + m_data.name() + "' has no training samples");
@@ -145,11 +177,49 @@ ConfusionMatrix Trainer::confusion(Split split, int threads)
     return cm;
 }
 
+/// The first non-finite loss of a batch ("readout loss", "layer 2 local loss"), or nullopt.
+static std::optional<std::string> nonFiniteLoss(const BatchStats& s)
+{
+    if (!std::isfinite(s.readout_loss_sum))
+        return "the readout loss is " + std::to_string(s.readout_loss_sum);
+    for (std::size_t l = 0; l < s.layer_loss_sum.size(); ++l)
+        if (!std::isfinite(s.layer_loss_sum[l]))
+            return "the local loss of layer " + std::to_string(l + 1) + " is " + std::to_string(s.layer_loss_sum[l]);
+    return std::nullopt;
+}
+
+static std::string describe(const NonFiniteArray& bad)
+{
+    return bad.array + " (" + bad.layer + ") holds " + std::to_string(bad.count) + " of " + std::to_string(bad.size) +
+           " values NaN or Inf";
+}
+
+/// The error that ends a diverged run: what went non-finite, where, and which checkpoint is left.
+static DivergenceError divergence(const std::string& what, std::int64_t step, int epoch, std::size_t batch,
+                                  std::size_t batches, const std::vector<EpochMetrics>& history,
+                                  const std::string& out_dir)
+{
+    std::string msg = "the run diverged at training step " + std::to_string(step) + " (epoch " +
+                      std::to_string(epoch) + ", batch " + std::to_string(batch) + " of " + std::to_string(batches) +
+                      "): " + what + "; " +
+                      (step > 1 ? "weights, Adam state and losses were all finite after step " + std::to_string(step - 1)
+                                : std::string("the initial weights were finite")) +
+                      ". ";
+    if (out_dir.empty())
+        msg += "Nothing was written. ";
+    else if (history.empty())
+        msg += "No checkpoint was written (none had finished). ";
+    else
+        msg += "checkpoint.h5 keeps epoch " + std::to_string(history.back().epoch) +
+               " (all finite; --resume continues from it). ";
+    return DivergenceError(msg + "Lower the learning rate or check the input and surrogate scales.");
+}
+
 TrainResult Trainer::run(const TrainOptions& opt)
 {
     using Clock = std::chrono::steady_clock;
     TrainResult result;
-    RunFiles files(opt.out_dir, m_exp, opt.resume);
+    RunFiles files(opt.out_dir, m_exp, opt.resume, opt.overwrite);
     if (opt.resume) {
         result.history = files.loadCheckpoint(*m_model, result.memory);
         result.first_epoch = int(result.history.size()) + 1;
@@ -166,6 +236,7 @@ TrainResult Trainer::run(const TrainOptions& opt)
     const std::size_t batchesTotal = batches * std::size_t(std::max(0, epochs - result.first_epoch + 1));
     // Measured once, on the first full batch of the run (a resumed run keeps the original's).
     bool memoryTaken = !result.memory.empty();
+    int memorySteps = 0;  // T of the batch memory() was read on (0: loaded from a checkpoint)
     ConfusionMatrix testConfusion;  // of the last epoch's test pass, for results.h5
     int runSteps = 0;  // the longest training batch (T of the memory table in results.h5)
     Telemetry* const tel = opt.telemetry;
@@ -218,20 +289,36 @@ TrainResult Trainer::run(const TrainOptions& opt)
             BatchStats s;
             ++step;
             const auto probeRequest = tel ? tel->probeDue(step) : nullptr;
-            if (probeRequest) {
-                auto probe = std::make_shared<Probe>();
-                arena.execute([&] { s = m_model->trainProbed(batch, lr, *probeRequest, *probe); });
+            std::shared_ptr<Probe> probe;
+            try {
+                if (probeRequest) {
+                    probe = std::make_shared<Probe>();
+                    arena.execute([&] { s = m_model->trainProbed(batch, lr, *probeRequest, *probe); });
+                } else {
+                    arena.execute([&] { s = m_model->train(batch, lr); });
+                }
+            } catch (const DivergenceError& e) {  // a loss or weight check inside the engine
+                const auto bad = m_model->firstNonFinite();
+                throw divergence(bad ? describe(*bad) : std::string(e.what()), step, epoch + 1, bi + 1, batches,
+                                 result.history, opt.out_dir);
+            }
+            // Weights, Adam state and losses of every batch: the run stops at the first non-finite
+            // value, before it reaches a checkpoint (the last one written stays finite).
+            if (const auto bad = m_model->firstNonFinite())
+                throw divergence(describe(*bad), step, epoch + 1, bi + 1, batches, result.history, opt.out_dir);
+            if (const auto loss = nonFiniteLoss(s))
+                throw divergence(*loss, step, epoch + 1, bi + 1, batches, result.history, opt.out_dir);
+            if (probe) {
                 probe->step = step;
                 probe->epoch = epoch + 1;
                 if (!probe->empty() || !tel->probesPublished())
                     tel->publish(std::move(probe));
-            } else {
-                arena.execute([&] { s = m_model->train(batch, lr); });
             }
             runSteps = std::max(runSteps, int(batch.steps));
             if (!memoryTaken && batch.size == m_exp.run.batch) {
                 result.memory = m_model->memory();
                 memoryTaken = true;
+                memorySteps = batch.steps;
             }
             correct += s.correct;
             trained += s.samples;
@@ -292,28 +379,22 @@ TrainResult Trainer::run(const TrainOptions& opt)
         if (!memoryTaken) {  // no full batch in this dataset: measure what the smaller one allocated
             result.memory = m_model->memory();
             memoryTaken = true;
+            memorySteps = runSteps;
         }
         files.saveEpoch(*m_model, result.history, result.memory);
         if (opt.on_epoch)
             opt.on_epoch(m);
     }
     if (!opt.out_dir.empty()) {
-        // Analytic + measured rule-state memory of TP and BPTT (and the model of e-prop and an
-        // aux-matrix rule) at this run's B, T and C, for results.h5 /memory_model.
+        // The analytic rule-state memory of TP, BPTT, e-prop and an aux-matrix rule at this run's
+        // B, T and C, for results.h5 /memory_model, beside what this run's own rule allocated.
+        // Nothing else is built or trained here: a TP run never allocates BPTT's T x B x H history.
         int T = runSteps;
         if (T == 0 && m_exp.dataset.binning.contains("steps") && m_exp.dataset.binning["steps"].is_number_integer())
             T = m_exp.dataset.binning["steps"].get<int>();
-        if (T > 0) {
-            try {
-                std::vector<MemoryTableRow> table;
-                arena.execute([&] {
-                    table = memoryTable(m_model->config(), m_exp.run.batch, T, m_model->config().classes);
-                });
-                files.setMemoryTable(std::move(table));
-            } catch (const ConfigError&) {
-                // a network whose shape the analytic model cannot derive (conv): no table
-            }
-        }
+        if (T > 0)
+            files.setMemoryTable(runMemoryTable(m_model->config(), m_exp.run.batch, T, result.memory, memorySteps,
+                                                m_model->precision() == Precision::Float64 ? 8 : 4));
     }
     if (!opt.out_dir.empty()) {
         if (testConfusion.classes == 0)  // resumed after the last epoch: score the final weights now
@@ -327,6 +408,7 @@ TrainResult Trainer::run(const TrainOptions& opt)
 void loadWeights(Model& model, const std::string& file)
 {
     const h5::File f = h5::File::openRead(file);
+    checkRunFileVersion(f);
     model.load(f, false);
 }
 

@@ -59,6 +59,9 @@ struct Progress {
 struct TrainOptions {
     std::string out_dir;                 ///< empty: write nothing
     bool resume = false;                 ///< continue from out_dir/checkpoint.h5
+    /// A new run into a folder that holds files: false refuses it (ConfigError), true removes the
+    /// previous run's files first (RunFiles).
+    bool overwrite = false;
     std::function<void(const Progress&)> on_progress;
     std::function<void(const EpochMetrics&)> on_epoch;
     std::stop_token stop;                ///< checked between batches
@@ -87,6 +90,11 @@ public:
     Trainer(Experiment experiment, const Dataset& dataset);
     TrainResult run(const TrainOptions& options);
     Model& model() { return *m_model; }
+    /// What the trainer changed in the experiment, for the user (empty: nothing): run.batch
+    /// clamped to the training split.
+    const std::string& notice() const { return m_notice; }
+    /// The experiment as run (run.batch clamped).
+    const Experiment& experiment() const { return m_exp; }
 
     /// Accuracy (0..1) of the current model on a split, in batches of run.batch.
     double evaluate(Split split, int threads);
@@ -94,6 +102,7 @@ public:
     ConfusionMatrix confusion(Split split, int threads);
 
 private:
+    std::string m_notice;  // before m_exp: the constructor fills it while initialising m_exp
     Experiment m_exp;
     const Dataset& m_data;
     std::unique_ptr<Model> m_model;

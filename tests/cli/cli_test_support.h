@@ -14,6 +14,7 @@
 #include <QJsonValue>
 #include <QList>
 #include <QProcess>
+#include <QProcessEnvironment>
 #include <QString>
 #include <QStringList>
 #include <QVector>
@@ -64,11 +65,13 @@ struct CliResult {
     }
 };
 
-inline CliResult runCli(const QStringList& args, int timeoutMs = 180'000)
+/// Runs traceprop-cli with `env` as its environment (e.g. the test's own plus a test hook).
+inline CliResult runCliEnv(const QStringList& args, const QProcessEnvironment& env, int timeoutMs = 180'000)
 {
     CliResult r;
     r.args = args;
     QProcess p;
+    p.setProcessEnvironment(env);
     p.setProgram(kCli);
     p.setArguments(args);
     p.start();
@@ -85,6 +88,11 @@ inline CliResult runCli(const QStringList& args, int timeoutMs = 180'000)
     r.out = p.readAllStandardOutput();
     r.err = p.readAllStandardError();
     return r;
+}
+
+inline CliResult runCli(const QStringList& args, int timeoutMs = 180'000)
+{
+    return runCliEnv(args, QProcessEnvironment::systemEnvironment(), timeoutMs);
 }
 
 /// The best "test_accuracy" over the JSON lines of `train --json`, -1 when there is none.

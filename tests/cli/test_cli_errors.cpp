@@ -6,19 +6,71 @@
 #include "../datasets/shd_flip_fixture.h"
 
 #include <QFileInfo>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <cmath>
+
 using namespace tp_cli_test;
+
+namespace {
+
+/// Overwrites an int64 attribute of the root group (`attribute`) or a scalar int64 dataset in
+/// place with the HDF5 C API. Returns an error text, empty on success.
+QString writeInt64(const QString& file, const char* name, std::int64_t value, bool attribute)
+{
+    const hid_t f = H5Fopen(QFile::encodeName(file).constData(), H5F_ACC_RDWR, H5P_DEFAULT);
+    if (f < 0)
+        return QStringLiteral("cannot open %1 for writing").arg(file);
+    QString error;
+    if (attribute) {
+        const hid_t a = H5Aopen(f, name, H5P_DEFAULT);
+        if (a < 0 || H5Awrite(a, H5T_NATIVE_INT64, &value) < 0)
+            error = QStringLiteral("cannot write attribute ") + QLatin1String(name);
+        if (a >= 0)
+            H5Aclose(a);
+    } else {
+        const hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+        if (d < 0 || H5Dwrite(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, &value) < 0)
+            error = QStringLiteral("cannot write dataset ") + QLatin1String(name);
+        if (d >= 0)
+            H5Dclose(d);
+    }
+    if (H5Fclose(f) < 0 && error.isEmpty())
+        error = QStringLiteral("cannot close ") + file;
+    return error;
+}
+
+} // namespace
 
 class TestCliErrors : public QObject {
     Q_OBJECT
 
 private:
     QTemporaryDir m_tmp;
+    QString m_checkpointSource;  // a finished 1-epoch run, trained on first use
     QString m_futureSchema, m_malformed, m_nmnistNoPath, m_textFile, m_truncated, m_emptyRun;
 
     QString tmpPath(const QString& name) const { return m_tmp.filePath(name); }
+
+    static QStringList checkpointRun(int epochs) { return smallRun(epochs, 20); }
+
+    /// The folder of a 1-epoch run (checkpoint.h5, metrics.csv, metrics.json), or empty (reported).
+    QString checkpointSource()
+    {
+        if (m_checkpointSource.isEmpty()) {
+            const QString dir = tmpPath(QStringLiteral("checkpoint-source"));
+            const CliResult r = runCli(QStringList{QStringLiteral("train"), randmanExp(), QStringLiteral("--out"), dir} +
+                                       checkpointRun(1));
+            if (!r.exitedWith(0)) {
+                qWarning("%s", r.describe().constData());
+                return {};
+            }
+            m_checkpointSource = dir;
+        }
+        return m_checkpointSource;
+    }
 
 private slots:
     void initTestCase()
@@ -85,6 +137,28 @@ private slots:
         QVERIFY(tp_test::writeFlipped(crash, good, tp_test::kFlipCacheOffsets[0], tp_test::kFlipCacheValue));
         QVERIFY(QDir().mkpath(tmpPath(QStringLiteral("corrupt-run"))));
         QVERIFY(QFile::copy(QString::fromStdString(crash), tmpPath(QStringLiteral("corrupt-run/checkpoint.h5"))));
+        QVERIFY(QDir().mkpath(tmpPath(QStringLiteral("dir-checkpoint/checkpoint.h5"))));
+        QVERIFY(QDir().mkpath(tmpPath(QStringLiteral("dir-results/results.h5"))));
+        for (const char* name : {"dir-results/metrics.csv", "dir-results/metrics.json"}) {
+            QFile file(tmpPath(QLatin1String(name)));
+            QVERIFY(file.open(QIODevice::WriteOnly));
+        }
+
+        QFile array(tmpPath(QStringLiteral("array.json")));
+        QVERIFY(array.open(QIODevice::WriteOnly));
+        array.write("[{\"schema_version\": 1}]\n");
+        array.close();
+
+        // A number beyond the range of a double, written in the file (not through --set).
+        QVERIFY(base.seek(0));
+        QByteArray overflow = base.readAll();
+        const QRegularExpression lr(QStringLiteral("\"lr\":\\s*[0-9.eE+-]+"));
+        QVERIFY(QString::fromUtf8(overflow).contains(lr));
+        overflow = QString::fromUtf8(overflow).replace(lr, QStringLiteral("\"lr\": 1e999")).toUtf8();
+        QFile overflowFile(tmpPath(QStringLiteral("lr-overflow.json")));
+        QVERIFY(overflowFile.open(QIODevice::WriteOnly));
+        overflowFile.write(overflow);
+        overflowFile.close();
     }
 
     // 4. Bad input: exit code 2 and one clear message on stderr.
@@ -146,6 +220,29 @@ private slots:
             {QStringLiteral("{TMP}/corrupt-run/checkpoint.h5") + corrupt});
         row("verify a golden file that crashes HDF5", {QStringLiteral("verify-golden"), QStringLiteral("{TMP}/crash.h5")},
             {QStringLiteral("{TMP}/crash.h5") + corrupt});
+        row("top-level array with --threads",
+            {t, QStringLiteral("{TMP}/array.json"), QStringLiteral("--threads"), QStringLiteral("1"),
+             QStringLiteral("--out"), out},
+            {QStringLiteral("array.json"), QStringLiteral("the top level must be a JSON object"),
+             QStringLiteral("found an array")});
+        row("number beyond a double in the file", {t, QStringLiteral("{TMP}/lr-overflow.json"), QStringLiteral("--out"), out},
+            {QStringLiteral("lr-overflow.json"), QStringLiteral("run.lr"), QStringLiteral("1e999"),
+             QStringLiteral("out of range of a double")});
+        row("set number beyond a double",
+            {t, exp, QStringLiteral("--out"), out, QStringLiteral("--set"), QStringLiteral("run.lr=1e999")},
+            {QStringLiteral("run.lr"), QStringLiteral("1e999"), QStringLiteral("out of range of a double")});
+        row("experiment is /dev/zero", {t, QStringLiteral("/dev/zero"), QStringLiteral("--out"), out},
+            {QStringLiteral("/dev/zero"), QStringLiteral("16 MiB")});
+        row("weights is a directory",
+            {QStringLiteral("eval"), exp, QStringLiteral("--weights"), QStringLiteral("{TMP}/empty-run"),
+             QStringLiteral("--set"), QStringLiteral("dataset.samples_per_class=20")},
+            {QStringLiteral("empty-run"), QStringLiteral("is a directory, expected a file")});
+        row("resume checkpoint is a directory",
+            {t, exp, QStringLiteral("--out"), QStringLiteral("{TMP}/dir-checkpoint"), QStringLiteral("--resume"),
+             QStringLiteral("--set"), QStringLiteral("dataset.samples_per_class=20")},
+            {QStringLiteral("checkpoint.h5"), QStringLiteral("is a directory, expected a file")});
+        row("report results.h5 is a directory", {QStringLiteral("report"), QStringLiteral("{TMP}/dir-results")},
+            {QStringLiteral("results.h5"), QStringLiteral("is a directory, expected a file")});
         row("eval missing weights",
             {QStringLiteral("eval"), exp, QStringLiteral("--weights"), QStringLiteral("{TMP}/missing-results.h5"),
              QStringLiteral("--set"), QStringLiteral("dataset.samples_per_class=20")},
@@ -309,6 +406,97 @@ private slots:
             if (corrupted)
                 QVERIFY(o.value(QLatin1String("max_abs")).toDouble() > 0.09);
         }
+    }
+
+    // 7. A damaged checkpoint is bad input naming the file and what is wrong (exit 2), never
+    // "diverged" (a run that goes NaN stops before it writes) nor a size from a negative count.
+    void damagedCheckpoint_data()
+    {
+        QTest::addColumn<QString>("damage");
+        QTest::addColumn<QStringList>("expected");
+        QTest::newRow("format_version 99")
+            << QStringLiteral("format_version")
+            << QStringList{QStringLiteral("checkpoint.h5"), QStringLiteral("format_version 99"),
+                           QStringLiteral("this build reads version 1")};
+        QTest::newRow("NaN weight") << QStringLiteral("nan")
+                                    << QStringList{QStringLiteral("checkpoint.h5"), QStringLiteral("corrupt"),
+                                                   QStringLiteral("/weights/W1 holds NaN")};
+        QTest::newRow("negative Adam v") << QStringLiteral("v")
+                                         << QStringList{QStringLiteral("checkpoint.h5"), QStringLiteral("corrupt"),
+                                                        QStringLiteral("/optimizer/W1/v holds a negative value")};
+        QTest::newRow("step -1") << QStringLiteral("step")
+                                 << QStringList{QStringLiteral("checkpoint.h5"), QStringLiteral("/optimizer/W1/step"),
+                                                QStringLiteral("step -1 out of range")};
+        QTest::newRow("epochs_done -5") << QStringLiteral("epochs_done")
+                                        << QStringList{QStringLiteral("checkpoint.h5"),
+                                                       QStringLiteral("epochs_done -5 out of range")};
+    }
+
+    void damagedCheckpoint()
+    {
+        QFETCH(QString, damage);
+        QFETCH(QStringList, expected);
+        const QString source = checkpointSource();
+        QVERIFY(!source.isEmpty());
+        const QString dir = tmpPath(QStringLiteral("damaged-") + damage);
+        QVERIFY(QDir().mkpath(dir));
+        for (const char* name : {"checkpoint.h5", "metrics.csv", "metrics.json"})
+            QVERIFY(QFile::copy(source + QLatin1Char('/') + QLatin1String(name), dir + QLatin1Char('/') + QLatin1String(name)));
+        const QString checkpoint = dir + QStringLiteral("/checkpoint.h5");
+        QFile::setPermissions(checkpoint, QFile::ReadOwner | QFile::WriteOwner);
+        QString error;
+        if (damage == QLatin1String("format_version"))
+            error = writeInt64(checkpoint, "format_version", 99, true);
+        else if (damage == QLatin1String("epochs_done"))
+            error = writeInt64(checkpoint, "epochs_done", -5, true);
+        else if (damage == QLatin1String("step"))
+            error = writeInt64(checkpoint, "optimizer/W1/step", -1, false);
+        else if (damage == QLatin1String("v"))
+            error = perturbDataset(checkpoint, QStringLiteral("optimizer/W1/v"), 5, -1.0);
+        else
+            error = perturbDataset(checkpoint, QStringLiteral("weights/W1"), 3, std::nan(""));
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+
+        QList<CliResult> runs{runCli(QStringList{QStringLiteral("train"), randmanExp(), QStringLiteral("--out"), dir,
+                                                 QStringLiteral("--resume")} +
+                                     checkpointRun(2))};
+        if (damage == QLatin1String("nan") || damage == QLatin1String("format_version"))  // eval reads weights only
+            runs << runCli(QStringList{QStringLiteral("eval"), randmanExp(), QStringLiteral("--weights"), checkpoint} +
+                           checkpointRun(2));
+        for (const CliResult& r : runs) {
+            EXPECT_EXIT(r, 2);
+            for (const QString& fragment : expected)
+                QVERIFY2(r.err.contains(fragment.toUtf8()), r.describe().constData());
+            QVERIFY2(!r.err.contains("diverged"), r.describe().constData());
+        }
+        QVERIFY(!QFileInfo::exists(dir + QStringLiteral("/results.h5")));
+    }
+
+    // 7. --resume after a kill while the first checkpoint was written: metrics.csv already has
+    // epoch 1, and the message must say so rather than "no epoch finished".
+    void resumeAfterKillInFirstCheckpoint()
+    {
+        const QString source = checkpointSource();
+        QVERIFY(!source.isEmpty());
+        const QString dir = tmpPath(QStringLiteral("killed-in-first-checkpoint"));
+        QVERIFY(QDir().mkpath(dir));
+        for (const char* name : {"metrics.csv", "metrics.json"})
+            QVERIFY(QFile::copy(source + QLatin1Char('/') + QLatin1String(name), dir + QLatin1Char('/') + QLatin1String(name)));
+        QFile partial(dir + QStringLiteral("/checkpoint.h5.tmp"));
+        QVERIFY(partial.open(QIODevice::WriteOnly));
+        QFile whole(source + QStringLiteral("/checkpoint.h5"));
+        QVERIFY(whole.open(QIODevice::ReadOnly));
+        partial.write(whole.read(whole.size() / 3));
+        partial.close();
+
+        const CliResult r = runCli(QStringList{QStringLiteral("train"), randmanExp(), QStringLiteral("--out"), dir,
+                                               QStringLiteral("--resume")} +
+                                   checkpointRun(2));
+        EXPECT_EXIT(r, 2);
+        for (const char* fragment : {"metrics.csv records 1 epoch", "checkpoint.h5.tmp", "empty folder"})
+            QVERIFY2(r.err.contains(fragment), r.describe().constData());
+        QVERIFY2(!r.err.contains("no epoch"), r.describe().constData());
+        QCOMPARE(r.err.count("error:"), 1);
     }
 
     // 5c. An HDF5 file that is not a golden file (a run's results.h5) is bad input, not a crash.

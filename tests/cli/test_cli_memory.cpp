@@ -197,8 +197,8 @@ private slots:
             QCOMPARE(t.data[row * 6 + 2], std::int64_t(32));   // B
             QVERIFY(t.data[row * 6 + 3] > 0);
         }
-        QCOMPARE(t.data[0 * 6 + 5], t.data[0 * 6 + 3]);  // TP measured == model (syntheticBatch: min(B, C) classes)
-        QCOMPARE(t.data[1 * 6 + 5], t.data[1 * 6 + 3]);  // BPTT
+        QCOMPARE(t.data[0 * 6 + 5], t.data[0 * 6 + 3]);  // TP measured by the run == model (batches hold all C classes)
+        QCOMPARE(t.data[1 * 6 + 5], std::int64_t(-1));   // BPTT: model only, a TP run allocates none of it
         QCOMPARE(t.data[2 * 6 + 5], std::int64_t(-1));
         QCOMPARE(t.data[3 * 6 + 5], std::int64_t(-1));
     }

@@ -529,6 +529,58 @@ private slots:
         QVERIFY_THROWS_EXCEPTION(ConfigError, loadExperiment(empty));
     }
 
+    // A number beyond the range of a double is a ConfigError naming its key path as --set writes
+    // it, wherever it sits (nlohmann's own error names only the token).
+    void numberBeyondDoubleNamesItsField_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<QString>("path");
+        QTest::newRow("run.lr") << QStringLiteral("{\"run\": {\"epochs\": 2, \"lr\": 1e999}}") << QStringLiteral("run.lr");
+        QTest::newRow("after an array of objects")
+            << QStringLiteral("{\"network\": {\"layers\": [{\"size\": 3, \"x\": [1, [2]]}, {\"size\": -1e400}]}}")
+            << QStringLiteral("network.layers.1.size");
+        QTest::newRow("array element") << QStringLiteral("{\"lesson\": {\"locked\": [\"a\", 2, 1E+999]}}")
+                                       << QStringLiteral("lesson.locked.2");
+        QTest::newRow("400 digits") << QStringLiteral("{\"run\": {\"seed\": 1%1}}").arg(QString(400, QLatin1Char('0')))
+                                    << QStringLiteral("run.seed");
+        QTest::newRow("top level") << QStringLiteral("1e999") << QString();
+    }
+
+    void numberBeyondDoubleNamesItsField()
+    {
+        QFETCH(QString, text);
+        QFETCH(QString, path);
+        QTemporaryDir dir;
+        const std::string file = writeFile(dir, "overflow.json", text.toStdString());
+        try {
+            loadExperiment(file);
+            QFAIL("expected ConfigError");
+        } catch (const ConfigError& error) {
+            QCOMPARE(error.issues().size(), std::size_t(1));
+            QCOMPARE(QString::fromStdString(error.issues()[0].path), path);
+            QVERIFY2(contains(error.issues()[0].message, "is out of range of a double"), error.what());
+            QVERIFY2(contains(error.what(), file), error.what());
+        }
+    }
+
+    // The top level is checked before the overrides (--threads arrives as "run.threads=1").
+    void topLevelMustBeAnObject()
+    {
+        QTemporaryDir dir;
+        for (const auto& [text, found] : {std::pair{"[1, 2]", "found an array"}, std::pair{"\"x\"", "found a string"},
+                                          std::pair{"null", "found null"}}) {
+            const std::string file = writeFile(dir, "top.json", text);
+            try {
+                loadExperiment(file, {"run.threads=1"});
+                QFAIL("expected ConfigError");
+            } catch (const ConfigError& error) {
+                QVERIFY2(contains(error.what(), file + ": the top level must be a JSON object (experiment), " + found),
+                         error.what());
+                QVERIFY2(!contains(error.what(), "--set"), error.what());
+            }
+        }
+    }
+
     void everyShippedExperimentParses()
     {
         int count = 0, lessons = 0;

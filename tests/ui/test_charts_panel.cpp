@@ -11,6 +11,10 @@
 #include <QTableWidget>
 #include <QTemporaryDir>
 
+#include <csignal>
+
+#include <sys/resource.h>
+
 #include "run_test_support.h"
 #include "ui/charts/decimate.h"
 #include "ui/charts/line_chart.h"
@@ -215,6 +219,31 @@ private Q_SLOTS:
         QCOMPARE(mem.size(), 5);
         QVERIFY2(mem[1].startsWith(QStringLiteral("\"layer 1\",32000,")), qPrintable(mem[1]));
         QVERIFY(!panel.exportView(QStringLiteral("nonsense"), memCsv));
+
+        // An export that fails (a full disk; here a file size limit of 0 bytes, so every write()
+        // fails with EFBIG) keeps the previous file whole and leaves no .tmp behind.
+        {
+            QFile previous(memCsv);
+            QVERIFY(previous.open(QIODevice::ReadOnly));
+            const QByteArray before = previous.readAll();
+            previous.close();
+            std::signal(SIGXFSZ, SIG_IGN);
+            rlimit old{};
+            QVERIFY(getrlimit(RLIMIT_FSIZE, &old) == 0);
+            rlimit none = old;
+            none.rlim_cur = 0;
+            QVERIFY(setrlimit(RLIMIT_FSIZE, &none) == 0);
+            const bool csvWritten = panel.exportView(QStringLiteral("loss"), memCsv);
+            const bool pngWritten = panel.exportView(QStringLiteral("loss"), png);
+            const bool svgWritten = panel.exportView(QStringLiteral("raster"), svg);
+            setrlimit(RLIMIT_FSIZE, &old);
+            QVERIFY(!csvWritten && !pngWritten && !svgWritten);
+            QVERIFY(previous.open(QIODevice::ReadOnly));
+            QCOMPARE(previous.readAll(), before);
+            QCOMPARE(QImage(png).size(), loss->size());
+            QVERIFY(QSvgRenderer(svg).isValid());
+            QCOMPARE(QDir(dir.path()).entryList({QStringLiteral("*.tmp")}, QDir::Files | QDir::Hidden), QStringList());
+        }
         session.stop();
         QTRY_COMPARE_WITH_TIMEOUT(session.state(), State::Idle, 30000);
     }

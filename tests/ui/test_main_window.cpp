@@ -19,6 +19,7 @@
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QUndoStack>
+#include <QDateTime>
 #include <QtTest>
 
 #include "io/h5.h"
@@ -141,6 +142,44 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(!w.session()->isActive(), 20000);
         QVERIFY(QFile::exists(w.lastRunDir() + QStringLiteral("/checkpoint.h5")));
         QVERIFY(w.logView()->toPlainText().contains(QLatin1String("epoch 1")));
+    }
+
+    // A run never goes into a folder that holds files (e.g. a run started in the same second):
+    // it picks <name>-<time>-2 and leaves the other folder as it was.
+    void runGoesToAFreshFolder()
+    {
+        MainWindow w;
+        QVERIFY(w.openTemplate(QStringLiteral(":/experiments/randman.json")));
+        w.document()->setValue(QStringLiteral("dataset.samples_per_class"), 20);
+        w.document()->setValue(QStringLiteral("run.epochs"), 2);
+        const auto exp = w.document()->experiment();
+        QVERIFY(exp);
+        const QString name = QString::fromStdString(exp->name.empty() ? "experiment" : exp->name);
+        // Occupy the folder names of the next two minutes with another run's file.
+        const QDateTime now = QDateTime::currentDateTime();
+        QStringList taken;
+        for (int s = 0; s < 120; ++s) {
+            const QString dir = QDir(MainWindow::runsRoot())
+                                    .filePath(name + now.addSecs(s).toString(QStringLiteral("-yyyyMMdd-HHmmss")));
+            QVERIFY(QDir().mkpath(dir));
+            QFile other(dir + QStringLiteral("/metrics.csv"));
+            QVERIFY(other.open(QIODevice::WriteOnly));
+            other.write("another run\n");
+            taken << dir;
+        }
+        QString error;
+        QVERIFY2(w.startRun(&error), qPrintable(error));
+        QVERIFY2(!taken.contains(w.lastRunDir()), qPrintable(w.lastRunDir()));
+        QVERIFY2(taken.contains(w.lastRunDir().chopped(2)) && w.lastRunDir().endsWith(QLatin1String("-2")),
+                 qPrintable(w.lastRunDir()));
+        QTRY_VERIFY_WITH_TIMEOUT(!w.session()->isActive(), 60000);
+        QVERIFY2(QFile::exists(w.lastRunDir() + QStringLiteral("/results.h5")), qPrintable(w.logView()->toPlainText()));
+        for (const QString& dir : taken) {
+            QCOMPARE(QDir(dir).entryList(QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot), QStringList{QStringLiteral("metrics.csv")});
+            QFile other(dir + QStringLiteral("/metrics.csv"));
+            QVERIFY(other.open(QIODevice::ReadOnly));
+            QCOMPARE(other.readAll(), QByteArray("another run\n"));
+        }
     }
 
     void closingDuringTrainingKeepsTheCheckpoint()

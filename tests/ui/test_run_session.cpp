@@ -218,6 +218,26 @@ private Q_SLOTS:
         QVERIFY2(message.contains(QStringLiteral("/nonexistent/shd")), qPrintable(message));
         QVERIFY(!session.isActive());
     }
+
+    // A run that goes non-finite fails in the GUI with the trainer's message: the array, the step
+    // and the layer (issue 12 item 5). On main this run (no run folder) finished "successfully"
+    // with Inf in Adam's v of W1.
+    void divergenceFailsNamingTheArrayAndStep()
+    {
+        TrainingSession session;
+        QSignalSpy failed(&session, &TrainingSession::failed);
+        QString error;
+        const Experiment diverging =
+            test::randmanExperiment({"dataset.samples_per_class=20", "run.batch=32", "run.epochs=2",
+                                     "network.layers.0.size=64", "neuron.surrogate.scale=1e30"});
+        QVERIFY2(session.start(diverging, {}, &error), qPrintable(error));
+        QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, 60000);
+        QCOMPARE(session.state(), State::Failed);
+        const QString message = failed.first().at(0).toString();
+        QVERIFY2(message.contains(QStringLiteral("diverged at training step 1 (epoch 1, batch 1 of 5): "
+                                                 "optimizer/W1/v (layer 1) holds ")),
+                 qPrintable(message));
+    }
 };
 
 QTEST_MAIN(TestRunSession)

@@ -1,5 +1,7 @@
 #include "ui/charts/line_chart.h"
 
+#include "ui/export_file.h"
+
 #include <QApplication>
 #include <QContextMenuEvent>
 #include <QFile>
@@ -459,29 +461,18 @@ bool LineChart::exportTo(const QString& file) const
         return exportSvg(file);
     if (suffix == QLatin1String("csv"))
         return exportCsv(file);
-    return d->view->grab().save(file);
+    return writeImageFile(file, d->view->grab().toImage());
 }
 
 bool LineChart::exportSvg(const QString& file) const
 {
-    QSvgGenerator svg;
-    svg.setFileName(file);
-    svg.setSize(d->view->size());
-    svg.setViewBox(QRect(QPoint(0, 0), d->view->size()));
-    svg.setTitle(d->title);
-    QPainter painter;
-    if (!painter.begin(&svg))
-        return false;
-    d->view->render(&painter);
-    return painter.end() && QFileInfo(file).size() > 0;
+    return writeSvgFile(file, d->view->size(), d->title, [this](QPainter& painter) { d->view->render(&painter); });
 }
 
 bool LineChart::exportCsv(const QString& file) const
 {
-    QFile f(file);
-    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate | QIODevice::Text))
-        return false;
-    QTextStream out(&f);
+    QByteArray bytes;
+    QTextStream out(&bytes, QIODevice::WriteOnly);
     auto quoted = [](QString s) { return QLatin1Char('"') + s.replace(QLatin1Char('"'), QLatin1String("\"\"")) + QLatin1Char('"'); };
     out << "series," << quoted(d->xTitle) << ',' << quoted(d->yTitle) << '\n';
     for (auto* s : d->series)
@@ -492,7 +483,7 @@ bool LineChart::exportCsv(const QString& file) const
     if (d->reference)
         out << quoted(d->reference->name()) << ",," << QString::number(d->referenceY, 'g', 9) << '\n';
     out.flush();
-    return f.error() == QFile::NoError;
+    return out.status() == QTextStream::Ok && writeExportFile(file, bytes);
 }
 
 void LineChart::contextMenuEvent(QContextMenuEvent* event)

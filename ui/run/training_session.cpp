@@ -108,6 +108,9 @@ bool TrainingSession::start(const tp::Experiment& experiment, const QString& out
                                      .arg(exp.run.threads);
             post([this, info] { Q_EMIT logMessage(info); });
             tp::Trainer trainer(exp, *data);
+            if (!trainer.notice().empty())
+                post([this, note = QString::fromStdString(trainer.notice())] { Q_EMIT logMessage(tr("Note: %1").arg(note)); });
+            const int batch = trainer.experiment().run.batch;  // clamped to the training split
             tp::TrainOptions opt;
             opt.out_dir = dir;
             opt.stop = stop;
@@ -121,13 +124,13 @@ bool TrainingSession::start(const tp::Experiment& experiment, const QString& out
                     QVector<RuleMemoryEntry> rules;
                     try {
                         const auto net = tp::NetShape::fromConfig(trainer.model().config());
-                        for (const auto& r : tp::memoryModel(net, std::size_t(exp.run.batch), std::size_t(p.steps)))
+                        for (const auto& r : tp::memoryModel(net, std::size_t(batch), std::size_t(p.steps)))
                             rules.push_back({QString::fromStdString(r.rule), qint64(r.model_bytes), qint64(r.paper_bytes),
                                              r.rule == exp.rule.name ? qint64(tp::measuredRuleStateBytes(rows)) : -1});
                     } catch (const tp::ConfigError&) {
                         // conv layers: no analytic shape, the table stays empty
                     }
-                    post([this, entries = memoryEntries(rows), rules, B = exp.run.batch, T = p.steps] {
+                    post([this, entries = memoryEntries(rows), rules, B = batch, T = p.steps] {
                         m_memory = entries;
                         m_ruleMemory = rules;
                         m_memoryBatch = B;

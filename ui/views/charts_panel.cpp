@@ -22,6 +22,7 @@
 #include "ui/charts/decimate.h"
 #include "ui/charts/line_chart.h"
 #include "ui/charts/palette.h"
+#include "ui/export_file.h"
 #include "ui/views/insight_confusion.h"
 #include "ui/views/insight_similarity.h"
 #include "ui/views/insight_trace_panel.h"
@@ -52,10 +53,8 @@ bool exportTable(const QTableWidget* table, const QString& file)
 {
     const QString suffix = QFileInfo(file).suffix().toLower();
     if (suffix == QLatin1String("csv")) {
-        QFile f(file);
-        if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate | QIODevice::Text))
-            return false;
-        QTextStream out(&f);
+        QByteArray bytes;
+        QTextStream out(&bytes, QIODevice::WriteOnly);
         QStringList head;
         for (int c = 0; c < table->columnCount(); ++c)
             head << QLatin1Char('"') + table->horizontalHeaderItem(c)->text() + QLatin1Char('"');
@@ -70,21 +69,12 @@ bool exportTable(const QTableWidget* table, const QString& file)
             out << row.join(QLatin1Char(',')) << '\n';
         }
         out.flush();
-        return f.error() == QFile::NoError;
+        return out.status() == QTextStream::Ok && writeExportFile(file, bytes);
     }
     auto* w = const_cast<QTableWidget*>(table);
-    if (suffix == QLatin1String("svg")) {
-        QSvgGenerator svg;
-        svg.setFileName(file);
-        svg.setSize(w->size());
-        svg.setViewBox(w->rect());
-        QPainter painter;
-        if (!painter.begin(&svg))
-            return false;
-        w->render(&painter);
-        return painter.end();
-    }
-    return w->grab().save(file);
+    if (suffix == QLatin1String("svg"))
+        return writeSvgFile(file, w->size(), QString(), [w](QPainter& painter) { w->render(&painter); });
+    return writeImageFile(file, w->grab().toImage());
 }
 
 } // namespace
@@ -272,7 +262,7 @@ bool ChartsPanel::exportView(const QString& name, const QString& file) const
     if (w == m_memory || w == m_rules)
         return exportTable(static_cast<QTableWidget*>(w), file);
     if (w && QFileInfo(file).suffix().toLower() == QLatin1String("png"))  // insight views: PNG
-        return w->grab().save(file);
+        return writeImageFile(file, w->grab().toImage());
     return false;
 }
 

@@ -13,6 +13,7 @@
 #include <cmath>
 
 #include "ui/charts/line_chart.h"
+#include "ui/export_file.h"
 #include "ui/charts/palette.h"
 
 namespace tp::ui {
@@ -229,10 +230,8 @@ bool RasterView::exportTo(const QString& file) const
 {
     const QString suffix = QFileInfo(file).suffix().toLower();
     if (suffix == QLatin1String("csv")) {
-        QFile f(file);
-        if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate | QIODevice::Text))
-            return false;
-        QTextStream out(&f);
+        QByteArray bytes;
+        QTextStream out(&bytes, QIODevice::WriteOnly);
         out << "layer,path,step,neuron\n";
         if (m_probe && !m_probe->empty())
             for (const Panel& panel : m_panels)
@@ -241,25 +240,15 @@ bool RasterView::exportTo(const QString& file) const
                         if ((*panel.spikes)[std::size_t(t) * std::size_t(panel.n) + std::size_t(j)])
                             out << '"' << panel.layer << "\",\"" << panel.path << "\"," << t << ',' << j << '\n';
         out.flush();
-        return f.error() == QFile::NoError;
+        return out.status() == QTextStream::Ok && writeExportFile(file, bytes);
     }
-    if (suffix == QLatin1String("svg")) {
-        QSvgGenerator svg;
-        svg.setFileName(file);
-        svg.setSize(size());
-        svg.setViewBox(rect());
-        svg.setTitle(tr("Spike raster"));
-        QPainter painter;
-        if (!painter.begin(&svg))
-            return false;
-        render(painter, size());
-        return painter.end() && QFileInfo(file).size() > 0;
-    }
+    if (suffix == QLatin1String("svg"))
+        return writeSvgFile(file, size(), tr("Spike raster"), [this](QPainter& painter) { render(painter, size()); });
     QImage image(size(), QImage::Format_ARGB32_Premultiplied);
     QPainter painter(&image);
     render(painter, size());
     painter.end();
-    return image.save(file);
+    return writeImageFile(file, image);
 }
 
 void RasterView::changeEvent(QEvent* event)

@@ -45,7 +45,8 @@ void averageBuffers(Model& model, int ranks, int rank, MPI_Datatype type, double
 
 } // namespace
 
-int trainDataParallel(const Experiment& experiment, const std::string& file, const std::string& out, bool json)
+int trainDataParallel(const Experiment& experiment, const std::string& file, const std::string& out, bool json,
+                      bool overwrite)
 {
     int provided = 0;
     MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
@@ -64,6 +65,7 @@ int trainDataParallel(const Experiment& experiment, const std::string& file, con
         double commSeconds = 0;
         TrainOptions opt;
         opt.out_dir = rank == 0 ? out : std::string();
+        opt.overwrite = overwrite;
         opt.on_progress = [&](const Progress&) {
             if (float64)
                 averageBuffers<double>(trainer.model(), ranks, rank, MPI_DOUBLE, commSeconds);
