@@ -14,6 +14,10 @@
 
 #include "core/errors.h"
 
+// Sanitizer builds (tests/fuzz): the death callback libFuzzer installs would save the input as a
+// finding of the fuzzing process when a child dies. Absent (null) in ordinary builds.
+extern "C" void __sanitizer_set_death_callback(void (*callback)(void)) __attribute__((weak));
+
 namespace tp::h5 {
 
 namespace {
@@ -72,6 +76,12 @@ void limitMemory(std::uint64_t budget)
 [[noreturn]] void runChild(int fd, const std::function<void(ByteSink&)>& read, std::uint64_t memoryBudget)
 {
     g_childFd = fd;
+    // A crash of the child ends the child, plainly: no crash handler of the parent (a GUI's crash
+    // report, libFuzzer's "deadly signal" handler) runs in it.
+    for (const int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS})
+        ::signal(sig, SIG_DFL);
+    if (__sanitizer_set_death_callback)
+        __sanitizer_set_death_callback(nullptr);
     limitMemory(memoryBudget);
     // A crash here is expected on hostile files: no core file, and no glibc or HDF5 messages on
     // the terminal (glibc writes its "free(): invalid pointer" to /dev/tty unless told not to).
@@ -226,7 +236,7 @@ std::string readIsolated(const std::string& file, const std::function<void(ByteS
     if (pid == 0) {
         ::close(fds[0]);
         // Room for HDF5's buffers, the values read and their encoded copy.
-        runChild(fds[1], read, (std::uint64_t(1) << 30) + 4 * maxResultBytes);
+        runChild(fds[1], read, (std::uint64_t(256) << 20) + 4 * maxResultBytes);
     }
     ::close(fds[1]);
     ChildOutcome out = collect(pid, fds[0], timeout, maxResultBytes + (std::uint64_t(1) << 20));

@@ -112,7 +112,7 @@ std::chrono::milliseconds isolationTimeout(std::uintmax_t fileBytes);
 
 /// Runs `read` in a child process on the file `file` and returns what it put in the sink.
 /// `read` runs in the child only: it must not touch state shared with other threads of the
-/// parent (locks, Qt, TBB). The child gets isolationTimeout(size of file) and 1 GiB + 4 x
+/// parent (locks, Qt, TBB). The child gets isolationTimeout(size of file) and 256 MiB + 4 x
 /// `maxResultBytes` of new address space (a runaway allocation fails there); its answer may hold
 /// at most `maxResultBytes` bytes. Throws the child's ConfigError / FormatError / IoError again, or
 /// FormatError "FILE is corrupt (the HDF5 library failed while reading OBJECT: WHY)" when it
