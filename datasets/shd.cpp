@@ -13,15 +13,13 @@
 #include "io/atomic_file.h"
 #include "io/h5.h"
 #include "io/h5_handle.h"
+#include "io/h5_isolated.h"
 
 #include "core/errors.h"
 
 namespace tp {
 
 namespace {
-
-// Serial HDF5 1.10 is not thread-safe: every entry point below holds this lock.
-std::mutex g_hdf5Mutex;
 
 using h5::Handle;
 
@@ -74,6 +72,7 @@ bool exists(hid_t file, const std::string& name)
 
 hid_t openDataset(const std::string& path, hid_t file, const std::string& name)
 {
+    h5::noteReading(name);
     if (!exists(file, name))
         throw FormatError(path, dsName(name), "missing");
     const hid_t id = H5Dopen2(file, name.c_str(), H5P_DEFAULT);
@@ -185,6 +184,7 @@ std::int64_t toMicroseconds(const std::string& path, const std::string& name, st
 /// The memory a whole-dataset vlen read would allocate, checked before reading.
 void checkVlenSize(const std::string& path, hid_t ds, const std::string& name, hid_t mem, hid_t space)
 {
+    h5::noteReading(name);
     hsize_t bytes = 0;
     if (H5Dvlen_get_buf_size(ds, mem, space, &bytes) < 0)
         throw FormatError(path, dsName(name), "cannot read the variable-length sizes (corrupt)");
@@ -265,9 +265,11 @@ void readUnits(const std::string& path, hid_t ds, const std::string& name, std::
 
 } // namespace
 
-ShdContents readShd(const std::string& path)
+namespace {
+
+/// readShd in this process (HDF5 on the file itself): only in an isolated child.
+ShdContents readShdHere(const std::string& path)
 {
-    std::lock_guard lock(g_hdf5Mutex);
     Handle file(openFileRead(path));
     const std::string timesName = "/spikes/times", unitsName = "/spikes/units";
     Handle times(openDataset(path, file, timesName));
@@ -307,12 +309,103 @@ ShdContents readShd(const std::string& path)
     return out;
 }
 
-std::size_t shdSampleCount(const std::string& path)
+std::size_t shdSampleCountHere(const std::string& path)
 {
-    std::lock_guard lock(g_hdf5Mutex);
     Handle file(openFileRead(path));
     Handle times(openDataset(path, file, "/spikes/times"));
     return length1d(path, times, "/spikes/times");
+}
+
+/// Our own form of ShdContents on the pipe: sample lengths, then all times, units, labels,
+/// speakers and keys.
+void encode(h5::ByteSink& out, const ShdContents& c)
+{
+    std::vector<std::uint64_t> lengths;
+    std::vector<std::int64_t> times;
+    std::vector<std::int16_t> units;
+    for (const Events& s : c.samples) {
+        lengths.push_back(s.size());
+        for (const Event& e : s) {
+            times.push_back(e.t_us);
+            units.push_back(e.x);
+        }
+    }
+    out.vec(lengths);
+    out.vec(times);
+    out.vec(units);
+    out.vec(c.labels);
+    out.vec(c.speakers);
+    out.strings(c.keys);
+}
+
+/// Decodes and checks again what readShdHere promised: the answer of a child is not trusted.
+ShdContents decode(const std::string& path, const std::string& bytes)
+{
+    h5::ByteSource in(bytes, path);
+    const auto lengths = in.vec<std::uint64_t>();
+    const auto times = in.vec<std::int64_t>();
+    const auto units = in.vec<std::int16_t>();
+    ShdContents c;
+    c.labels = in.vec<std::int32_t>();
+    c.speakers = in.vec<std::int32_t>();
+    c.keys = in.strings();
+    if (!in.atEnd() || units.size() != times.size() || c.labels.size() != lengths.size() ||
+        (!c.speakers.empty() && c.speakers.size() != lengths.size()))
+        in.malformed();
+    c.samples.resize(lengths.size());
+    std::size_t at = 0;
+    for (std::size_t i = 0; i < lengths.size(); ++i) {
+        if (lengths[i] > times.size() - at || c.labels[i] < 0)
+            in.malformed();
+        Events& events = c.samples[i];
+        events.resize(std::size_t(lengths[i]));
+        for (Event& e : events) {
+            if (units[at] < 0 || units[at] >= kShdChannels)
+                in.malformed();
+            e.t_us = times[at];
+            e.x = units[at];
+            ++at;
+        }
+    }
+    if (at != times.size())
+        in.malformed();
+    for (const auto& k : c.keys)
+        if (k.size() > kMaxClassNameBytes)
+            in.malformed();
+    return c;
+}
+
+/// The largest answer a file of this size can give: data held in it (at most ~1100x its size,
+/// see checkClaim) in our form (10 bytes per 2-byte event at worst), plus slack.
+std::uint64_t answerBound(const std::string& path)
+{
+    std::error_code ec;
+    const std::uintmax_t size = std::filesystem::file_size(path, ec);
+    return std::uint64_t(ec ? 0 : size) * 1100 * 8 + (std::uint64_t(64) << 20);
+}
+
+} // namespace
+
+ShdContents readShd(const std::string& path)
+{
+    if (h5::inIsolatedChild())
+        return readShdHere(path);
+    const std::string bytes = h5::readIsolated(
+        path, [&](h5::ByteSink& out) { encode(out, readShdHere(path)); }, answerBound(path));
+    return decode(path, bytes);
+}
+
+std::size_t shdSampleCount(const std::string& path)
+{
+    if (h5::inIsolatedChild())
+        return shdSampleCountHere(path);
+    const std::string bytes = h5::readIsolated(
+        path, [&](h5::ByteSink& out) { out.u64(shdSampleCountHere(path)); }, 64);
+    h5::ByteSource in(bytes, path);
+    const std::uint64_t n = in.u64();
+    if (!in.atEnd())
+        in.malformed();
+    return std::size_t(n);
 }
 
 namespace {
@@ -445,7 +538,7 @@ void writeShd(const std::string& path, const ShdContents& contents, bool halfFlo
     // a full disk cannot leave a half-closed HDF5 file, and a failure keeps the previous file.
     std::string image;
     {
-        std::lock_guard lock(g_hdf5Mutex);
+        std::lock_guard lock(h5::libraryMutex());
         const Handle fapl(h5::memoryFileAccess());
         const hid_t file = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
         if (file < 0)

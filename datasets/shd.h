@@ -19,9 +19,10 @@
 ///   under truncation (so a float32 round trip is exact for |t| < 8 s), and float16 times as
 ///   t_us / 1e6 rounded to nearest by HDF5. Empty /extra datasets are not written.
 ///
-/// HDF5 1.10 here is serial and not thread-safe: the functions below serialise their HDF5 calls
-/// on a lock private to shd.cpp, which does not protect against other HDF5 users running at the
-/// same time (engine/io/h5.cpp).
+/// Reading is isolated (io/h5_isolated.h): HDF5 reads the file in a child process and hands back
+/// the checked contents, so a file that makes HDF5 1.10 crash, abort or hang gives FormatError
+/// "FILE is corrupt (the HDF5 library failed while reading /spikes/times: ...)" instead of taking
+/// the program down. Writing holds h5::libraryMutex() (HDF5 1.10 is serial).
 #include <cstddef>
 #include <cstdint>
 #include <string>

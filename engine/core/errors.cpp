@@ -32,4 +32,6 @@ FormatError::FormatError(const std::string& file, const std::string& where, cons
 {
 }
 
+FormatError::FormatError(const std::string& message) : InputError(message) {}
+
 } // namespace tp

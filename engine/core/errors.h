@@ -37,6 +37,8 @@ class FormatError : public InputError {
 public:
     FormatError(const std::string& file, std::int64_t offset, const std::string& what);
     FormatError(const std::string& file, const std::string& where, const std::string& what);
+    /// A message already naming the file (e.g. from an isolated reader, io/h5_isolated.h).
+    explicit FormatError(const std::string& message);
 };
 
 /// A file that cannot be opened, read or written.

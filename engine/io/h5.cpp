@@ -1,7 +1,9 @@
 #include "io/h5.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <limits>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -10,6 +12,8 @@
 
 #include "io/atomic_file.h"
 #include "io/h5_handle.h"
+#include "io/h5_isolated.h"
+#include "io/h5_snapshot.h"
 
 #include "core/errors.h"
 #include "core/file_read.h"
@@ -153,9 +157,97 @@ std::vector<std::string> readStrings(std::int64_t object, const std::string& fil
     return out;
 }
 
+namespace {
+
+// Answers of a File backed by a snapshot: the same errors and conversions as the direct reads
+// (HDF5 converts integers and floats both ways, clamping to the target range).
+[[noreturn]] void rethrow(const SnapshotItem& item) { throw FormatError(item.text); }
+
+template <typename T>
+std::vector<T> snapshotInts(const SnapshotItem& item, const std::string& file, const std::string& what)
+{
+    if (item.kind == SnapshotItem::Kind::Error)
+        rethrow(item);
+    const bool attribute = what.rfind("attribute ", 0) == 0;
+    if (item.kind == SnapshotItem::Kind::Ints) {
+        std::vector<T> out(item.ints.size());
+        for (std::size_t i = 0; i < out.size(); ++i)
+            out[i] = T(std::clamp<std::int64_t>(item.ints[i], std::numeric_limits<T>::min(), std::numeric_limits<T>::max()));
+        return out;
+    }
+    if (item.kind == SnapshotItem::Kind::Doubles) {
+        std::vector<T> out(item.doubles.size());
+        for (std::size_t i = 0; i < out.size(); ++i) {
+            const double v = item.doubles[i];
+            out[i] = std::isnan(v) ? T(0)
+                     : v <= double(std::numeric_limits<T>::min()) ? std::numeric_limits<T>::min()
+                     : v >= double(std::numeric_limits<T>::max()) ? std::numeric_limits<T>::max()
+                                                                  : T(v);
+        }
+        return out;
+    }
+    throw FormatError(file, what, attribute ? "cannot convert to the expected numeric type"
+                                            : "expected integers or floating-point numbers");
+}
+
+std::vector<double> snapshotDoubles(const SnapshotItem& item, const std::string& file, const std::string& what)
+{
+    if (item.kind == SnapshotItem::Kind::Error)
+        rethrow(item);
+    if (item.kind == SnapshotItem::Kind::Doubles)
+        return item.doubles;
+    if (item.kind == SnapshotItem::Kind::Ints)
+        return {item.ints.begin(), item.ints.end()};
+    const bool attribute = what.rfind("attribute ", 0) == 0;
+    throw FormatError(file, what, attribute ? "cannot convert to the expected numeric type"
+                                            : "expected integers or floating-point numbers");
+}
+
+std::vector<std::string> snapshotStrings(const SnapshotItem& item, const std::string& file, const std::string& what,
+                                         std::size_t maxBytes)
+{
+    switch (item.kind) {
+    case SnapshotItem::Kind::Error: rethrow(item);
+    case SnapshotItem::Kind::Ints: throw FormatError(file, what, "expected strings, found integers");
+    case SnapshotItem::Kind::Doubles: throw FormatError(file, what, "expected strings, found floating-point numbers");
+    case SnapshotItem::Kind::Other: throw FormatError(file, what, "expected strings, found " + item.text);
+    case SnapshotItem::Kind::Strings: break;
+    }
+    for (std::size_t i = 0; i < item.strings.size(); ++i)
+        if (item.strings[i].size() > maxBytes)
+            throw FormatError(file, what, "string " + std::to_string(i) + " is longer than the " +
+                                              std::to_string(maxBytes) + "-byte limit");
+    return item.strings;
+}
+
+} // namespace
+
+const SnapshotItem& File::snapshotDataset(const std::string& dataset) const
+{
+    const auto it = m_snapshot->datasets.find(dataset);
+    if (it == m_snapshot->datasets.end()) {
+        if (exists(dataset))
+            throw FormatError(m_path, "dataset /" + dataset, "cannot open (not a dataset?)");
+        throw FormatError(m_path, "dataset /" + dataset, "missing");
+    }
+    return it->second;
+}
+
+const SnapshotItem& File::snapshotAttribute(const std::string& name) const
+{
+    const auto it = m_snapshot->attributes.find(name);
+    if (it == m_snapshot->attributes.end())
+        throw FormatError(m_path, "attribute " + name, "missing");
+    return it->second;
+}
+
 File File::openRead(const std::string& path)
 {
-    return open(path, false);
+    if (inIsolatedChild())
+        return open(path, false);
+    File f(-1, path);
+    f.m_snapshot = std::make_shared<const Snapshot>(takeSnapshot(path));
+    return f;
 }
 
 File File::openReadWrite(const std::string& path)
@@ -240,7 +332,12 @@ void commitImage(File& f, const std::string& path, const std::string& kept)
     writeFileAtomically(path, bytes, kept);
 }
 
-File::File(File&& other) noexcept : m_id(other.m_id), m_path(std::move(other.m_path)) { other.m_id = -1; }
+File::File(File&& other) noexcept
+    : m_id(other.m_id), m_path(std::move(other.m_path)), m_compress(other.m_compress),
+      m_snapshot(std::move(other.m_snapshot))
+{
+    other.m_id = -1;
+}
 
 File& File::operator=(File&& other) noexcept
 {
@@ -248,6 +345,8 @@ File& File::operator=(File&& other) noexcept
         release();
         m_id = other.m_id;
         m_path = std::move(other.m_path);
+        m_compress = other.m_compress;
+        m_snapshot = std::move(other.m_snapshot);
         other.m_id = -1;
     }
     return *this;
@@ -266,12 +365,22 @@ bool File::release() noexcept
 
 void File::close()
 {
+    m_snapshot.reset();
     if (!release())
         throw IoError("cannot write " + m_path + ": HDF5 could not close it (disk full or I/O error)");
 }
 
 bool File::exists(const std::string& object) const
 {
+    if (m_snapshot) {
+        std::size_t slash = 0;
+        while ((slash = object.find('/', slash)) != std::string::npos) {
+            if (slash > 0 && !m_snapshot->groups.count(object.substr(0, slash)))
+                return false;
+            ++slash;
+        }
+        return object.empty() || m_snapshot->groups.count(object) || m_snapshot->datasets.count(object);
+    }
     std::string prefix;
     std::size_t pos = 0;
     while (pos <= object.size()) {
@@ -286,7 +395,12 @@ bool File::exists(const std::string& object) const
     return true;
 }
 
-bool File::hasAttribute(const std::string& name) const { return H5Aexists(m_id, name.c_str()) > 0; }
+bool File::hasAttribute(const std::string& name) const
+{
+    if (m_snapshot)
+        return m_snapshot->attributes.count(name) > 0;
+    return H5Aexists(m_id, name.c_str()) > 0;
+}
 
 namespace {
 // Links rather than objects: H5Lvisit keeps one signature across HDF5 1.10 and 1.12+.
@@ -303,6 +417,16 @@ std::vector<std::string> File::datasets(const std::string& group) const
 {
     if (!exists(group))
         throw FormatError(m_path, "group /" + group, "missing");
+    if (m_snapshot) {
+        if (m_snapshot->datasets.count(group))
+            throw FormatError(m_path, "group /" + group, "cannot open");
+        const std::string prefix = group.empty() || group == "/" ? "" : group + "/";
+        std::vector<std::string> names;
+        for (const auto& [name, item] : m_snapshot->datasets)
+            if (name.compare(0, prefix.size(), prefix) == 0)
+                names.push_back(name.substr(prefix.size()));
+        return names;  // the map is sorted
+    }
     Handle g(H5Gopen2(m_id, group.c_str(), H5P_DEFAULT));
     if (g.id < 0)
         throw FormatError(m_path, "group /" + group, "cannot open");
@@ -331,7 +455,8 @@ std::vector<T> readAttr(const File& f, hid_t file, const std::string& name, hid_
 
 double File::attrDouble(const std::string& name) const
 {
-    auto v = readAttr<double>(*this, m_id, name, H5T_NATIVE_DOUBLE);
+    auto v = m_snapshot ? snapshotDoubles(snapshotAttribute(name), m_path, "attribute " + name)
+                        : readAttr<double>(*this, m_id, name, H5T_NATIVE_DOUBLE);
     if (v.size() != 1)
         throw FormatError(m_path, "attribute " + name, "expected a scalar");
     return v[0];
@@ -339,7 +464,8 @@ double File::attrDouble(const std::string& name) const
 
 std::int64_t File::attrInt(const std::string& name) const
 {
-    auto v = readAttr<std::int64_t>(*this, m_id, name, H5T_NATIVE_INT64);
+    auto v = m_snapshot ? snapshotInts<std::int64_t>(snapshotAttribute(name), m_path, "attribute " + name)
+                        : readAttr<std::int64_t>(*this, m_id, name, H5T_NATIVE_INT64);
     if (v.size() != 1)
         throw FormatError(m_path, "attribute " + name, "expected a scalar");
     return v[0];
@@ -347,16 +473,23 @@ std::int64_t File::attrInt(const std::string& name) const
 
 std::vector<std::int64_t> File::attrInts(const std::string& name) const
 {
+    if (m_snapshot)
+        return snapshotInts<std::int64_t>(snapshotAttribute(name), m_path, "attribute " + name);
     return readAttr<std::int64_t>(*this, m_id, name, H5T_NATIVE_INT64);
 }
 
 std::vector<double> File::attrDoubles(const std::string& name) const
 {
+    if (m_snapshot)
+        return snapshotDoubles(snapshotAttribute(name), m_path, "attribute " + name);
     return readAttr<double>(*this, m_id, name, H5T_NATIVE_DOUBLE);
 }
 
 std::string File::attrString(const std::string& name) const
 {
+    if (m_snapshot)
+        return onlyString(snapshotStrings(snapshotAttribute(name), m_path, "attribute " + name, kMaxStringBytes),
+                          m_path, "attribute " + name);
     if (H5Aexists(m_id, name.c_str()) <= 0)
         throw FormatError(m_path, "attribute " + name, "missing");
     Handle attr(H5Aopen(m_id, name.c_str(), H5P_DEFAULT));
@@ -412,32 +545,53 @@ Array<T> readData(const File& f, hid_t ds, const std::string& dataset, hid_t mem
 
 Array<double> File::readDoubles(const std::string& dataset) const
 {
+    if (m_snapshot) {
+        const SnapshotItem& item = snapshotDataset(dataset);
+        return {item.dims, snapshotDoubles(item, m_path, "dataset /" + dataset)};
+    }
     return readData<double>(*this, openObject(dataset), dataset, H5T_NATIVE_DOUBLE);
 }
 
 Array<std::int64_t> File::readInts(const std::string& dataset) const
 {
+    if (m_snapshot) {
+        const SnapshotItem& item = snapshotDataset(dataset);
+        return {item.dims, snapshotInts<std::int64_t>(item, m_path, "dataset /" + dataset)};
+    }
     return readData<std::int64_t>(*this, openObject(dataset), dataset, H5T_NATIVE_INT64);
 }
 
 Array<std::int32_t> File::readInt32s(const std::string& dataset) const
 {
+    if (m_snapshot) {
+        const SnapshotItem& item = snapshotDataset(dataset);
+        return {item.dims, snapshotInts<std::int32_t>(item, m_path, "dataset /" + dataset)};
+    }
     return readData<std::int32_t>(*this, openObject(dataset), dataset, H5T_NATIVE_INT32);
 }
 
 Array<float> File::readFloats(const std::string& dataset) const
 {
+    if (m_snapshot) {
+        const SnapshotItem& item = snapshotDataset(dataset);
+        const auto d = snapshotDoubles(item, m_path, "dataset /" + dataset);
+        return {item.dims, std::vector<float>(d.begin(), d.end())};
+    }
     return readData<float>(*this, openObject(dataset), dataset, H5T_NATIVE_FLOAT);
 }
 
 std::string File::readString(const std::string& dataset) const
 {
+    if (m_snapshot)
+        return onlyString(readStrings(dataset), m_path, "dataset /" + dataset);
     Handle d(openObject(dataset));
     return onlyString(h5::readStrings(d, m_path, "dataset /" + dataset), m_path, "dataset /" + dataset);
 }
 
 std::vector<std::string> File::readStrings(const std::string& dataset, std::size_t maxBytes) const
 {
+    if (m_snapshot)
+        return snapshotStrings(snapshotDataset(dataset), m_path, "dataset /" + dataset, maxBytes);
     Handle d(openObject(dataset));
     return h5::readStrings(d, m_path, "dataset /" + dataset, maxBytes);
 }

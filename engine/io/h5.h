@@ -4,10 +4,15 @@
 /// Every failure throws FormatError (file + object path) or IoError; HDF5's own error stack
 /// printing is switched off.
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 namespace tp::h5 {
+
+struct Snapshot;
+struct SnapshotItem;
 
 /// Longest single string readStrings accepts unless the caller says otherwise (bytes): far more
 /// than any config or name, far less than a corrupt length field can claim.
@@ -35,6 +40,10 @@ struct Array {
 class File {
 public:
     /// Open an existing file read-only. Throws IoError if missing, FormatError if not HDF5.
+    /// The file is untrusted: HDF5 reads it whole in a child process (h5_isolated.h) and the
+    /// File answers from that snapshot, so a file that makes HDF5 crash or hang gives FormatError
+    /// "FILE is corrupt (the HDF5 library failed while reading /OBJECT: ...)". Errors of single
+    /// objects (missing, wrong type, corrupt) are thrown when they are read, as before.
     static File openRead(const std::string& path);
     /// Open an existing file to add datasets and attributes (errors as openRead).
     static File openReadWrite(const std::string& path);
@@ -54,6 +63,9 @@ public:
     ~File();
 
     const std::string& path() const { return m_path; }
+    /// The HDF5 id (hid_t) of a file opened directly (for writing, or inside an isolated child);
+    /// -1 for a file read through a snapshot.
+    std::int64_t handle() const { return m_id; }
     bool exists(const std::string& object) const;   ///< a group or dataset at "a/b/c"
     bool hasAttribute(const std::string& name) const;  ///< root attribute
     /// Paths ("group/sub/name", relative to `group`) of every dataset below `group`, sorted.
@@ -100,12 +112,19 @@ private:
     static File open(const std::string& path, bool write, bool inMemory = false);
     bool release() noexcept;  ///< close; false when HDF5 reported a failure
     std::int64_t openObject(const std::string& dataset) const;
+    const SnapshotItem& snapshotDataset(const std::string& dataset) const;
+    const SnapshotItem& snapshotAttribute(const std::string& name) const;
     std::int64_t ensureParent(const std::string& dataset);
     std::int64_t m_id = -1;
     std::string m_path;
     bool m_compress = true;
+    std::shared_ptr<const Snapshot> m_snapshot;  ///< set: read-only, answers from the snapshot
 };
 
+/// The one lock around HDF5 calls of this process (HDF5 1.10 is serial): isolated reads
+/// (h5_isolated.h) hold it across fork() so a child never inherits HDF5 mid-call; writers hold it
+/// while they write (writeAtomically does). Recursive.
+std::recursive_mutex& libraryMutex();
 /// The bytes of the complete HDF5 file `fileId` (an hid_t of a file created with
 /// memoryFileAccess(); flushed first). Throws IoError naming `name` when HDF5 cannot.
 std::string fileImage(std::int64_t fileId, const std::string& name);
@@ -130,6 +149,7 @@ void commitImage(File& f, const std::string& path, const std::string& kept);
 template <typename Fn>
 void writeAtomically(const std::string& path, Fn&& fill, const std::string& kept)
 {
+    std::lock_guard lock(libraryMutex());
     File f = File::createInMemory(path);
     fill(f);
     commitImage(f, path, kept);

@@ -27,6 +27,7 @@ void writeFile(const fs::path& path, const std::string& bytes)
 /// completed in memory and written to `path`.
 void completeResults(const report::ReportData& d, const fs::path& path)
 {
+    std::lock_guard lock(h5::libraryMutex());
     h5::File f = h5::File::openInMemory(d.results_path);
     if (!f.exists("confusion_matrix") && d.confusion.classes > 0) {
         const auto C = std::size_t(d.confusion.classes);

@@ -2,6 +2,8 @@
 // and of verify-golden (pass on the shipped files, detection of a corrupted copy).
 // Helpers are in cli_test_support.h.
 #include "cli_test_support.h"
+#include "../datasets/cache_flip_fixture.h"
+#include "../datasets/shd_flip_fixture.h"
 
 #include <QFileInfo>
 #include <QRegularExpression>
@@ -125,6 +127,16 @@ private slots:
 
         m_emptyRun = tmpPath(QStringLiteral("empty-run"));
         QVERIFY(QDir().mkpath(m_emptyRun));
+
+        // An HDF5 file with one byte that makes HDF5 1.10 crash (SIGSEGV) inside the reading
+        // process, as weights, checkpoint and golden file (test_hdf5_isolation.cpp).
+        const std::string crash = tmpPath(QStringLiteral("crash.h5")).toStdString();
+        QVERIFY(tp::saveCachedSplit(crash, "id", tp_test::flipCacheSplit()));
+        const auto good = tp_test::fileBytes(crash);
+        QCOMPARE(good.size(), tp_test::kFlipCacheBytes);
+        QVERIFY(tp_test::writeFlipped(crash, good, tp_test::kFlipCacheOffsets[0], tp_test::kFlipCacheValue));
+        QVERIFY(QDir().mkpath(tmpPath(QStringLiteral("corrupt-run"))));
+        QVERIFY(QFile::copy(QString::fromStdString(crash), tmpPath(QStringLiteral("corrupt-run/checkpoint.h5"))));
         QVERIFY(QDir().mkpath(tmpPath(QStringLiteral("dir-checkpoint/checkpoint.h5"))));
         QVERIFY(QDir().mkpath(tmpPath(QStringLiteral("dir-results/results.h5"))));
         for (const char* name : {"dir-results/metrics.csv", "dir-results/metrics.json"}) {
@@ -197,6 +209,17 @@ private slots:
             {t, nmnistExp(), QStringLiteral("--out"), out, QStringLiteral("--set"),
              QStringLiteral("dataset.path={TMP}/nmnist")},
             {QStringLiteral("no N-MNIST class folders")});
+        const QString corrupt = QStringLiteral(" is corrupt (the HDF5 library failed while reading ");
+        row("eval weights that crash HDF5",
+            {QStringLiteral("eval"), exp, QStringLiteral("--weights"), QStringLiteral("{TMP}/crash.h5"),
+             QStringLiteral("--set"), QStringLiteral("dataset.samples_per_class=20")},
+            {QStringLiteral("{TMP}/crash.h5") + corrupt});
+        row("resume from a checkpoint that crashes HDF5",
+            {t, exp, QStringLiteral("--out"), QStringLiteral("{TMP}/corrupt-run"), QStringLiteral("--resume"),
+             QStringLiteral("--set"), QStringLiteral("dataset.samples_per_class=20")},
+            {QStringLiteral("{TMP}/corrupt-run/checkpoint.h5") + corrupt});
+        row("verify a golden file that crashes HDF5", {QStringLiteral("verify-golden"), QStringLiteral("{TMP}/crash.h5")},
+            {QStringLiteral("{TMP}/crash.h5") + corrupt});
         row("top-level array with --threads",
             {t, QStringLiteral("{TMP}/array.json"), QStringLiteral("--threads"), QStringLiteral("1"),
              QStringLiteral("--out"), out},

@@ -7,6 +7,7 @@
 #include <QtTest>
 
 #include "cli_test_support.h"
+#include "../datasets/shd_flip_fixture.h"
 
 #include "cifar10dvs.h"
 #include "dvsgesture.h"
@@ -99,6 +100,27 @@ private slots:
         EXPECT_BAD_INPUT(runCli({"dataset", "info", folder}), "shd_test.h5");
         overwrite(folder + "/shd_test.h5", "this is not HDF5\n");
         EXPECT_BAD_INPUT(runCli({"dataset", "info", folder}), "shd_test.h5", "not an HDF5 file");
+    }
+
+    void shdFileThatCrashesOrHangsHdf5()
+    {
+        // One flipped byte that makes HDF5 1.10 crash (SIGSEGV) or loop forever inside the reading
+        // process (offsets of tests/datasets/test_hdf5_isolation.cpp): exit 2, the file named.
+        const QString folder = m_dir.filePath("shd_flip");
+        QVERIFY(QDir().mkpath(folder));
+        const std::string train = (folder + "/shd_train.h5").toStdString();
+        const std::string test = (folder + "/shd_test.h5").toStdString();
+        QVERIFY(tp_test::writeFlipBaseShd(train));
+        const auto bytes = tp_test::fileBytes(train);
+        QCOMPARE(bytes.size(), std::size_t(9508));
+        QVERIFY(tp_test::writeFlipped(test, bytes, 3150, static_cast<unsigned char>(bytes[3150] ^ 0xff)));
+        EXPECT_BAD_INPUT(runCli({"dataset", "info", folder}),
+                         "shd_test.h5 is corrupt (the HDF5 library failed while reading /spikes/times: crashed with signal 11");
+        QVERIFY(tp_test::writeFlipped(test, bytes, 3424, static_cast<unsigned char>(bytes[3424] ^ 0xff)));
+        qputenv("TRACEPROP_HDF5_TIMEOUT_S", "2");
+        const CliResult hung = runCli({"dataset", "info", folder}, 60'000);
+        qunsetenv("TRACEPROP_HDF5_TIMEOUT_S");
+        EXPECT_BAD_INPUT(hung, "shd_test.h5 is corrupt (the HDF5 library failed while ", "no answer within 2 s)");
     }
 
     void dvsGestureCorruptAedat()

@@ -57,6 +57,11 @@ inline const std::string& inputPath(const char* target, const char* suffix)
     return path;
 }
 
+/// HDF5-backed targets read in an isolated child (engine/io/h5_isolated.h): give it a time limit
+/// well under libFuzzer's -timeout=10, so a hang inside HDF5 is reported as a FormatError.
+/// Call from LLVMFuzzerInitialize.
+inline void limitIsolatedReaders() { ::setenv("TRACEPROP_HDF5_TIMEOUT_S", "4", 0); }
+
 inline const std::string& writeInput(const char* target, const char* suffix, const std::uint8_t* data,
                                      std::size_t size)
 {

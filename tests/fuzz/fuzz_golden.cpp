@@ -6,6 +6,12 @@
 #include "core/errors.h"
 #include "io/golden.h"
 
+extern "C" int LLVMFuzzerInitialize(int*, char***)
+{
+    tp::fuzz::limitIsolatedReaders();
+    return 0;
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {
     const std::string& path = tp::fuzz::writeInput("golden", ".h5", data, size);

@@ -2,6 +2,12 @@
 #include "fuzz_common.h"
 #include "shd.h"
 
+extern "C" int LLVMFuzzerInitialize(int*, char***)
+{
+    tp::fuzz::limitIsolatedReaders();
+    return 0;
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {
     const std::string& path = tp::fuzz::writeInput("shd", ".h5", data, size);

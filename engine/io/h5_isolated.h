@@ -1,0 +1,131 @@
+#pragma once
+/// Reading untrusted HDF5 files in a child process. HDF5 1.10 is not safe on hostile files (a
+/// flipped byte can make it crash, abort or loop forever), so no check made from inside the
+/// process can be enough: readIsolated forks a child that runs the reader, which sends back its
+/// result in our own length-prefixed form over a pipe and exits. A crash, a time-out or a
+/// malformed answer of the child becomes a FormatError
+/// "FILE is corrupt (the HDF5 library failed while reading /spikes/times: ...)", naming the last
+/// object the child announced with noteReading; a typed error the reader throws in the child
+/// (ConfigError / FormatError / IoError) is thrown again, same type and message, in the caller.
+///
+/// The child runs only the reader (HDF5, our parsing, malloc) and write(2), then _exit: safe in a
+/// process with other threads (TBB workers, Qt) as long as none of them is inside HDF5 at the
+/// fork, which libraryMutex() serialises.
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "io/h5.h"  // libraryMutex
+
+namespace tp::h5 {
+
+/// Appends values in a fixed little-endian layout (the child's side).
+class ByteSink {
+public:
+    void u8(std::uint8_t v) { m_bytes.push_back(char(v)); }
+    void u64(std::uint64_t v) { raw(&v, sizeof v); }
+    void i64(std::int64_t v) { raw(&v, sizeof v); }
+    void f64(double v) { raw(&v, sizeof v); }
+    void str(const std::string& s)
+    {
+        u64(s.size());
+        raw(s.data(), s.size());
+    }
+    /// A count followed by the elements (trivially copyable T).
+    template <typename T>
+    void vec(const std::vector<T>& v)
+    {
+        u64(v.size());
+        raw(v.data(), v.size() * sizeof(T));
+    }
+    void strings(const std::vector<std::string>& v)
+    {
+        u64(v.size());
+        for (const auto& s : v)
+            str(s);
+    }
+    void raw(const void* p, std::size_t n) { m_bytes.append(static_cast<const char*>(p), n); }
+    std::string& bytes() { return m_bytes; }
+
+private:
+    std::string m_bytes;
+};
+
+/// Reads what a ByteSink wrote (the parent's side). Never trusts a count: every read is checked
+/// against the bytes left, and a short or malformed stream throws FormatError naming `file`.
+class ByteSource {
+public:
+    ByteSource(const std::string& bytes, std::string file) : m_bytes(bytes), m_file(std::move(file)) {}
+    std::uint8_t u8() { return std::uint8_t(take(1)[0]); }
+    std::uint64_t u64() { return get<std::uint64_t>(); }
+    std::int64_t i64() { return get<std::int64_t>(); }
+    double f64() { return get<double>(); }
+    std::string str()
+    {
+        const std::uint64_t n = count(1);
+        return std::string(take(n), n);
+    }
+    template <typename T>
+    std::vector<T> vec()
+    {
+        const std::uint64_t n = count(sizeof(T));
+        std::vector<T> v(n);
+        if (n)
+            std::memcpy(v.data(), take(n * sizeof(T)), n * sizeof(T));
+        return v;
+    }
+    std::vector<std::string> strings()
+    {
+        const std::uint64_t n = count(sizeof(std::uint64_t));
+        std::vector<std::string> v;
+        v.reserve(n);
+        for (std::uint64_t i = 0; i < n; ++i)
+            v.push_back(str());
+        return v;
+    }
+    /// A count of elements of at least `elementBytes` each that the bytes left can hold.
+    std::uint64_t count(std::size_t elementBytes);
+    bool atEnd() const { return m_pos == m_bytes.size(); }
+    [[noreturn]] void malformed() const;
+
+private:
+    template <typename T>
+    T get()
+    {
+        T v;
+        std::memcpy(&v, take(sizeof v), sizeof v);
+        return v;
+    }
+    const char* take(std::uint64_t n);
+    const std::string& m_bytes;
+    std::string m_file;
+    std::size_t m_pos = 0;
+};
+
+/// The time a child may take to read `fileBytes` bytes: $TRACEPROP_HDF5_TIMEOUT_S seconds when
+/// set (> 0), else 60 s plus 1 s per 2 MB.
+std::chrono::milliseconds isolationTimeout(std::uintmax_t fileBytes);
+
+/// Runs `read` in a child process on the file `file` and returns what it put in the sink.
+/// `read` runs in the child only: it must not touch state shared with other threads of the
+/// parent (locks, Qt, TBB). The child gets isolationTimeout(size of file) and 256 MiB + 4 x
+/// `maxResultBytes` of new address space (a runaway allocation fails there); its answer may hold
+/// at most `maxResultBytes` bytes. Throws the child's ConfigError / FormatError / IoError again, or
+/// FormatError "FILE is corrupt (the HDF5 library failed while reading OBJECT: WHY)" when it
+/// crashed, hung, failed otherwise or answered malformed; IoError when no child can be started.
+/// Callable from any thread; calls are serialised on libraryMutex().
+std::string readIsolated(const std::string& file, const std::function<void(ByteSink&)>& read,
+                         std::uint64_t maxResultBytes);
+
+/// Called by readers just before HDF5 reads `object` ("/spikes/times"): in a readIsolated child
+/// the name goes to the parent at once (so a crash can be blamed on it); elsewhere a no-op.
+void noteReading(const std::string& object);
+
+/// True inside a readIsolated child (readers then read the file directly).
+bool inIsolatedChild();
+
+} // namespace tp::h5
