@@ -386,21 +386,23 @@ std::uint64_t answerBound(const std::string& path)
 
 } // namespace
 
+const h5::IsolatedReader kShdReader{
+    "shd", [](const std::string& path, h5::ByteSink& out) { encode(out, readShdHere(path)); }};
+const h5::IsolatedReader kShdCountReader{
+    "shd-count", [](const std::string& path, h5::ByteSink& out) { out.u64(shdSampleCountHere(path)); }};
+
 ShdContents readShd(const std::string& path)
 {
     if (h5::inIsolatedChild())
         return readShdHere(path);
-    const std::string bytes = h5::readIsolated(
-        path, [&](h5::ByteSink& out) { encode(out, readShdHere(path)); }, answerBound(path));
-    return decode(path, bytes);
+    return decode(path, h5::readIsolated(path, kShdReader, answerBound(path)));
 }
 
 std::size_t shdSampleCount(const std::string& path)
 {
     if (h5::inIsolatedChild())
         return shdSampleCountHere(path);
-    const std::string bytes = h5::readIsolated(
-        path, [&](h5::ByteSink& out) { out.u64(shdSampleCountHere(path)); }, 64);
+    const std::string bytes = h5::readIsolated(path, kShdCountReader, 64);
     h5::ByteSource in(bytes, path);
     const std::uint64_t n = in.u64();
     if (!in.atEnd())

@@ -30,6 +30,10 @@
 
 #include "events.h"
 
+namespace tp::h5 {
+struct IsolatedReader;  // io/h5_isolated.h
+}
+
 namespace tp {
 
 inline constexpr int kShdChannels = 700;  ///< units 0..699 (Lauscher cochlea model)
@@ -59,6 +63,10 @@ ShdContents readShd(const std::string& path);
 /// Number of samples (elements of /spikes/times) without reading them. Same errors as readShd
 /// for a missing, non-HDF5 or truncated file, or a missing /spikes/times.
 std::size_t shdSampleCount(const std::string& path);
+
+/// The helper's readers behind readShd and shdSampleCount (app/h5read/).
+extern const h5::IsolatedReader kShdReader;
+extern const h5::IsolatedReader kShdCountReader;
 
 /// Write `contents` as an SHD-style file: /spikes/times as vlen of float16 (h5py layout) when
 /// `halfFloatTimes`, else vlen of float32, in seconds (t_us / 1e6); /spikes/units as vlen uint16;

@@ -8,22 +8,24 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <spawn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/errors.h"
+#include "io/h5.h"  // libraryMutex
 
-// Sanitizer builds (tests/fuzz): the death callback libFuzzer installs would save the input as a
-// finding of the fuzzing process when a child dies. Absent (null) in ordinary builds.
-extern "C" void __sanitizer_set_death_callback(void (*callback)(void)) __attribute__((weak));
+extern char** environ;
 
 namespace tp::h5 {
 
 namespace {
 
-// Set only in a readIsolated child (a fresh copy of the process): the pipe to the parent.
+// The helper's end of the pipe to its caller (set only in the helper).
+constexpr int kAnswerFd = 3;
 int g_childFd = -1;
+constexpr const char* kHelperName = "traceprop-h5read";
 
 // Frames of the child's answer: one tag byte, a u64 length, the payload.
 constexpr char kProgress = 'P', kResult = 'R', kError = 'E';
@@ -73,29 +75,26 @@ void limitMemory(std::uint64_t budget)
     ::setrlimit(RLIMIT_AS, &cap);
 }
 
-[[noreturn]] void runChild(int fd, const std::function<void(ByteSink&)>& read, std::uint64_t memoryBudget)
+/// The helper's work once its command line is checked: limits, then the reader, then the answer.
+[[noreturn]] void runReader(const IsolatedReader& reader, const std::string& file, std::uint64_t memoryBudget)
 {
-    g_childFd = fd;
-    // A crash of the child ends the child, plainly: no crash handler of the parent (a GUI's crash
-    // report, libFuzzer's "deadly signal" handler) runs in it.
+    g_childFd = kAnswerFd;
+    // A crash ends the helper plainly: no sanitizer's handler turns HDF5's expected crash on a
+    // hostile file into a report (the caller reports the file).
     for (const int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS})
         ::signal(sig, SIG_DFL);
-    if (__sanitizer_set_death_callback)
-        __sanitizer_set_death_callback(nullptr);
     limitMemory(memoryBudget);
-    // A crash here is expected on hostile files: no core file, and no glibc or HDF5 messages on
-    // the terminal (glibc writes its "free(): invalid pointer" to /dev/tty unless told not to).
+    // A crash here is expected on hostile files: no core file, and no glibc message on the
+    // terminal (glibc writes its "free(): invalid pointer" to /dev/tty unless told not to).
     const rlimit noCore{0, 0};
     ::setrlimit(RLIMIT_CORE, &noCore);
     ::setenv("LIBC_FATAL_STDERR_", "1", 1);
-    if (const int null = ::open("/dev/null", O_WRONLY); null >= 0)
-        ::dup2(null, STDERR_FILENO);
     std::uint8_t kind = kOther;
     std::string message;
     try {
         ByteSink sink;
-        read(sink);
-        writeFrame(fd, kResult, sink.bytes());
+        reader.read(file, sink);
+        writeFrame(g_childFd, kResult, sink.bytes());
         ::_exit(0);
     } catch (const ConfigError& e) {
         kind = kConfig;
@@ -111,8 +110,59 @@ void limitMemory(std::uint64_t budget)
     } catch (...) {
         message = "a non-standard exception";
     }
-    writeFrame(fd, kError, std::string(1, char(kind)) + message);
+    writeFrame(g_childFd, kError, std::string(1, char(kind)) + message);
     ::_exit(0);
+}
+
+/// Where the helper is: $TRACEPROP_HDF5_HELPER, else beside the running program (an installed or
+/// copied set of programs), else where this build put it.
+std::string helperPath()
+{
+    if (const char* env = std::getenv("TRACEPROP_HDF5_HELPER"); env && *env)
+        return env;
+    std::error_code ec;
+    const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+        const std::filesystem::path sibling = self.parent_path() / kHelperName;
+        if (std::filesystem::is_regular_file(sibling, ec))
+            return sibling.string();
+    }
+#ifdef TP_H5READ_PATH
+    return TP_H5READ_PATH;
+#else
+    return kHelperName;
+#endif
+}
+
+/// Starts the helper on `file` with the answer pipe's write end on its descriptor 3, stdin and
+/// stderr on /dev/null (HDF5 and glibc messages about a hostile file are not the user's to
+/// read), every signal at its default. Returns its pid; throws IoError when it cannot start.
+pid_t startHelper(const std::string& file, const IsolatedReader& reader, int writeFd, std::uint64_t memoryBudget)
+{
+    const std::string helper = helperPath();
+    const std::string budget = std::to_string(memoryBudget);
+    const char* argv[] = {helper.c_str(), reader.name, file.c_str(), budget.c_str(), nullptr};
+    posix_spawn_file_actions_t actions;
+    posix_spawnattr_t attr;
+    ::posix_spawn_file_actions_init(&actions);
+    ::posix_spawnattr_init(&attr);
+    ::posix_spawn_file_actions_adddup2(&actions, writeFd, kAnswerFd);
+    ::posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    ::posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+    sigset_t all, none;
+    sigfillset(&all);
+    sigemptyset(&none);
+    ::posix_spawnattr_setsigdefault(&attr, &all);
+    ::posix_spawnattr_setsigmask(&attr, &none);
+    ::posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+    pid_t pid = -1;
+    const int err = ::posix_spawn(&pid, helper.c_str(), &actions, &attr, const_cast<char**>(argv), environ);
+    ::posix_spawn_file_actions_destroy(&actions);
+    ::posix_spawnattr_destroy(&attr);
+    if (err != 0)
+        throw IoError("cannot read " + file + ": cannot start the isolated HDF5 reader " + helper + " (" +
+                      std::strerror(err) + "; set TRACEPROP_HDF5_HELPER to its path)");
+    return pid;
 }
 
 struct ChildOutcome {
@@ -212,31 +262,36 @@ void noteReading(const std::string& object)
         writeFrame(g_childFd, kProgress, object);
 }
 
-std::string readIsolated(const std::string& file, const std::function<void(ByteSink&)>& read,
-                         std::uint64_t maxResultBytes)
+std::string readIsolated(const std::string& file, const IsolatedReader& reader, std::uint64_t maxResultBytes)
 {
     if (inIsolatedChild()) {  // already isolated: read here
         ByteSink sink;
-        read(sink);
+        reader.read(file, sink);
         return std::move(sink.bytes());
     }
     std::error_code ec;
     const std::uintmax_t size = std::filesystem::file_size(file, ec);
     const auto timeout = isolationTimeout(ec ? 0 : size);
-    std::lock_guard lock(libraryMutex());
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0)
         throw IoError("cannot read " + file + ": no pipe for the isolated HDF5 reader");
-    const pid_t pid = ::fork();
-    if (pid < 0) {
-        ::close(fds[0]);
+    // The write end must not already be descriptor 3 (dup2 onto itself would keep close-on-exec).
+    if (fds[1] == kAnswerFd) {
+        const int moved = ::fcntl(fds[1], F_DUPFD_CLOEXEC, kAnswerFd + 1);
         ::close(fds[1]);
-        throw IoError("cannot read " + file + ": cannot start the isolated HDF5 reader");
+        fds[1] = moved;
     }
-    if (pid == 0) {
-        ::close(fds[0]);
+    pid_t pid = -1;
+    try {
+        if (fds[1] < 0)
+            throw IoError("cannot read " + file + ": no pipe for the isolated HDF5 reader");
         // Room for HDF5's buffers, the values read and their encoded copy.
-        runChild(fds[1], read, (std::uint64_t(256) << 20) + 4 * maxResultBytes);
+        pid = startHelper(file, reader, fds[1], (std::uint64_t(256) << 20) + 4 * maxResultBytes);
+    } catch (...) {
+        ::close(fds[0]);
+        if (fds[1] >= 0)
+            ::close(fds[1]);
+        throw;
     }
     ::close(fds[1]);
     ChildOutcome out = collect(pid, fds[0], timeout, maxResultBytes + (std::uint64_t(1) << 20));
@@ -295,6 +350,25 @@ std::string readIsolated(const std::string& file, const std::function<void(ByteS
     case kIo: throw IoError(message);
     default: corrupt(file, object, message);
     }
+}
+
+int isolatedReaderMain(int argc, char** argv, const IsolatedReader* const* readers, std::size_t count)
+{
+    char* end = nullptr;
+    const unsigned long long budget = argc == 4 ? std::strtoull(argv[3], &end, 10) : 0;
+    if (argc != 4 || end == argv[3] || *end != '\0' || ::fcntl(kAnswerFd, F_GETFD) < 0) {
+        std::fprintf(stderr, "%s: reads one HDF5 file for TraceProp Workbench's programs, which start it "
+                             "(usage: %s READER FILE MEMORY_BUDGET, answer on descriptor 3)\n",
+                     kHelperName, kHelperName);
+        return 2;
+    }
+    for (std::size_t i = 0; i < count; ++i)
+        if (std::strcmp(readers[i]->name, argv[1]) == 0)
+            runReader(*readers[i], argv[2], budget);
+    g_childFd = kAnswerFd;
+    writeFrame(kAnswerFd, kError, std::string(1, char(kIo)) + "cannot read " + argv[2] + ": " + kHelperName +
+                                      " has no reader \"" + argv[1] + "\" (is it from another version?)");
+    return 0;
 }
 
 } // namespace tp::h5

@@ -1,25 +1,24 @@
 #pragma once
-/// Reading untrusted HDF5 files in a child process. HDF5 1.10 is not safe on hostile files (a
+/// Reading untrusted HDF5 files in a separate process. HDF5 1.10 is not safe on hostile files (a
 /// flipped byte can make it crash, abort or loop forever), so no check made from inside the
-/// process can be enough: readIsolated forks a child that runs the reader, which sends back its
-/// result in our own length-prefixed form over a pipe and exits. A crash, a time-out or a
-/// malformed answer of the child becomes a FormatError
-/// "FILE is corrupt (the HDF5 library failed while reading /spikes/times: ...)", naming the last
-/// object the child announced with noteReading; a typed error the reader throws in the child
-/// (ConfigError / FormatError / IoError) is thrown again, same type and message, in the caller.
+/// process can be enough: readIsolated starts the helper program `traceprop-h5read`
+/// (app/h5read/), which runs one named reader on the file and sends back its result in our own
+/// length-prefixed form over a pipe. A crash, a time-out or a malformed answer of the helper
+/// becomes a FormatError "FILE is corrupt (the HDF5 library failed while reading /spikes/times:
+/// ...)", naming the last object the helper announced with noteReading; a typed error the reader
+/// throws there (ConfigError / FormatError / IoError) is thrown again, same type and message, in
+/// the caller.
 ///
-/// The child runs only the reader (HDF5, our parsing, malloc) and write(2), then _exit: safe in a
-/// process with other threads (TBB workers, Qt) as long as none of them is inside HDF5 at the
-/// fork, which libraryMutex() serialises.
+/// A fresh program (posix_spawn + exec), not a fork of the caller: a forked copy of a process with
+/// other threads (TBB workers, Qt) inherits every lock those threads held at the fork, and an
+/// allocator that is not fork-safe (ASan's in GCC 12) then deadlocks the copy in its first
+/// malloc. The helper is found as $TRACEPROP_HDF5_HELPER, else beside the running program, else
+/// at its build-tree path.
 #include <chrono>
 #include <cstdint>
 #include <cstring>
-#include <functional>
-#include <mutex>
 #include <string>
 #include <vector>
-
-#include "io/h5.h"  // libraryMutex
 
 namespace tp::h5 {
 
@@ -110,22 +109,33 @@ private:
 /// set (> 0), else 60 s plus 1 s per 2 MB.
 std::chrono::milliseconds isolationTimeout(std::uintmax_t fileBytes);
 
-/// Runs `read` in a child process on the file `file` and returns what it put in the sink.
-/// `read` runs in the child only: it must not touch state shared with other threads of the
-/// parent (locks, Qt, TBB). The child gets isolationTimeout(size of file) and 256 MiB + 4 x
-/// `maxResultBytes` of new address space (a runaway allocation fails there); its answer may hold
-/// at most `maxResultBytes` bytes. Throws the child's ConfigError / FormatError / IoError again, or
-/// FormatError "FILE is corrupt (the HDF5 library failed while reading OBJECT: WHY)" when it
-/// crashed, hung, failed otherwise or answered malformed; IoError when no child can be started.
-/// Callable from any thread; calls are serialised on libraryMutex().
-std::string readIsolated(const std::string& file, const std::function<void(ByteSink&)>& read,
-                         std::uint64_t maxResultBytes);
+/// A reader the helper can run: `read` reads `file` with HDF5 (in the helper only) and puts its
+/// result in the sink. Each is one constant beside the code it reads with (kSnapshotReader,
+/// kShdReader, ...), listed in the helper's table (app/h5read/main.cpp) under its `name`.
+struct IsolatedReader {
+    const char* name;
+    void (*read)(const std::string& file, ByteSink& out);
+};
 
-/// Called by readers just before HDF5 reads `object` ("/spikes/times"): in a readIsolated child
-/// the name goes to the parent at once (so a crash can be blamed on it); elsewhere a no-op.
+/// Runs `reader` on the file `file` in the helper and returns what it put in the sink (in the
+/// helper itself: runs it here). The helper gets isolationTimeout(size of file) and 256 MiB +
+/// 4 x `maxResultBytes` of address space beyond its start (a runaway allocation fails there); its
+/// answer may hold at most `maxResultBytes` bytes. Throws the reader's ConfigError / FormatError /
+/// IoError again, or FormatError "FILE is corrupt (the HDF5 library failed while reading OBJECT:
+/// WHY)" when it crashed, hung, failed otherwise or answered malformed; IoError when the helper
+/// cannot be started. Callable from any thread, concurrently.
+std::string readIsolated(const std::string& file, const IsolatedReader& reader, std::uint64_t maxResultBytes);
+
+/// The helper's main: `traceprop-h5read READER FILE MEMORY_BUDGET`, answer on file descriptor 3.
+/// Runs the reader of `readers` named READER; exits 0 once the answer is sent (a result or the
+/// reader's error), 2 on a wrong command line (it is not meant to be run by hand).
+int isolatedReaderMain(int argc, char** argv, const IsolatedReader* const* readers, std::size_t count);
+
+/// Called by readers just before HDF5 reads `object` ("/spikes/times"): in the helper the name
+/// goes to the caller at once (so a crash can be blamed on it); elsewhere a no-op.
 void noteReading(const std::string& object);
 
-/// True inside a readIsolated child (readers then read the file directly).
+/// True inside the helper (readers then read the file directly).
 bool inIsolatedChild();
 
 } // namespace tp::h5

@@ -186,6 +186,17 @@ std::pair<std::string, SnapshotItem> decodeItem(ByteSource& in)
 
 } // namespace
 
+const IsolatedReader kSnapshotReader{"snapshot", [](const std::string& path, ByteSink& out) {
+    const Snapshot s = snapshotHere(path);
+    out.strings(std::vector<std::string>(s.groups.begin(), s.groups.end()));
+    out.u64(s.datasets.size());
+    for (const auto& [name, item] : s.datasets)
+        encodeItem(out, name, item);
+    out.u64(s.attributes.size());
+    for (const auto& [name, item] : s.attributes)
+        encodeItem(out, name, item);
+}};
+
 Snapshot takeSnapshot(const std::string& path)
 {
     requireFile(path, "HDF5 file");  // "no such file" / "is a directory, expected a file"
@@ -193,19 +204,7 @@ Snapshot takeSnapshot(const std::string& path)
     const std::uintmax_t size = std::filesystem::file_size(path, ec);
     // Numbers held in the file (at most ~1100x its size, see h5.cpp) widened to 8 bytes each.
     const std::uint64_t bound = std::uint64_t(ec ? 0 : size) * 1100 * 8 + (std::uint64_t(64) << 20);
-    const std::string bytes = readIsolated(
-        path,
-        [&](ByteSink& out) {
-            const Snapshot s = snapshotHere(path);
-            out.strings(std::vector<std::string>(s.groups.begin(), s.groups.end()));
-            out.u64(s.datasets.size());
-            for (const auto& [name, item] : s.datasets)
-                encodeItem(out, name, item);
-            out.u64(s.attributes.size());
-            for (const auto& [name, item] : s.attributes)
-                encodeItem(out, name, item);
-        },
-        bound);
+    const std::string bytes = readIsolated(path, kSnapshotReader, bound);
     ByteSource in(bytes, path);
     Snapshot s;
     for (auto& g : in.strings())

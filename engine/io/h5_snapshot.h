@@ -33,4 +33,8 @@ struct Snapshot {
 /// IoError when missing, FormatError when not HDF5).
 Snapshot takeSnapshot(const std::string& path);
 
+struct IsolatedReader;
+/// The helper's reader behind takeSnapshot (app/h5read/).
+extern const IsolatedReader kSnapshotReader;
+
 } // namespace tp::h5

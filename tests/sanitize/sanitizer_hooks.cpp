@@ -3,6 +3,12 @@
 // UBSAN_OPTIONS=log_path binds to libasan's copy of __sanitizer_set_report_path: UBSan reports
 // then always go to stderr, where a test that captures a traceprop-cli child's stderr can
 // swallow them. This gives libubsan's own copy the path in TP_UBSAN_LOG_PATH before main().
+//
+// It also sets one ASan default (ASAN_OPTIONS still overrides it): allocator_may_return_null.
+// The isolated HDF5 reader (engine/io/h5_isolated.h) caps its child's address space, and a
+// corrupt size in a hostile file makes HDF5 ask for gigabytes: without a sanitizer malloc then
+// returns NULL and HDF5 reports the failure, which the child passes on as "corrupt". ASan's
+// allocator would instead abort with an out-of-memory report; this keeps the shipped behaviour.
 #include <dlfcn.h>
 
 #include <cstdlib>
@@ -24,3 +30,5 @@ namespace {
 }
 
 } // namespace
+
+extern "C" const char* __asan_default_options() { return "allocator_may_return_null=1"; }
