@@ -110,6 +110,31 @@ private slots:
         checkResumesToReference(dir);
     }
 
+    // The disk fills up while results.h5 is written, after the last checkpoint.
+    void resultsWriteFails()
+    {
+        const QString dir = m_tmp.filePath(QStringLiteral("injected-results"));
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("TP_FAIL_WRITES_TO"), QStringLiteral("results.h5"));
+        env.insert(QStringLiteral("TP_FAIL_WRITES_AFTER_BYTES"),
+                   QString::number(size(m_reference + QStringLiteral("/results.h5")) / 2));
+        const CliResult r = runCliEnv(trainArgs(dir), env);
+        EXPECT_EXIT(r, 2);
+        const QByteArray expected = "disk full while writing " + QFile::encodeName(dir) +
+                                    "/results.h5; the last good checkpoint (epoch 3) is kept (train --resume with "
+                                    "the same --out writes results.h5)";
+        QVERIFY2(r.err.contains(expected), r.describe().constData());
+        QVERIFY(!QFileInfo::exists(dir + QStringLiteral("/results.h5")));
+        QVERIFY2(tmpFiles(dir).isEmpty(), qPrintable(tmpFiles(dir).join(QLatin1Char(' '))));
+        QCOMPARE(intAttribute(dir + QStringLiteral("/checkpoint.h5"), "epochs_done"), std::int64_t(3));
+        // As the message says: --resume, with room again, writes results.h5 of the finished run.
+        const CliResult resumed = runCli(trainArgs(dir) + QStringList{QStringLiteral("--resume")});
+        EXPECT_EXIT(resumed, 0);
+        const QString diff = compareGroups(dir + QStringLiteral("/results.h5"), m_reference + QStringLiteral("/results.h5"),
+                                           QStringLiteral("weights"));
+        QVERIFY2(diff.isEmpty(), qPrintable(diff));
+    }
+
     // A real full disk: a tmpfs with room for one checkpoint and a half (needs mount rights).
     void realTmpfs()
     {
