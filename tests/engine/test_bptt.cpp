@@ -253,7 +253,7 @@ private slots:
         QProcess p;
         p.start(QStringLiteral(TP_CLI_PATH),
                 QStringList{"train", QStringLiteral(TP_RESOURCES_DIR "/experiments/randman.json"), "--json", "--set",
-                            "rule.name=bptt", "--set", "run.epochs=8", "--set", "dataset.samples_per_class=100", "--set",
+                            "rule.name=bptt", "--set", "run.epochs=8", "--set", "dataset.samples_per_class=400", "--set",
                             "run.batch=32", "--set", "run.lr=0.005"} +
                     tp_test::seedArgs());
         QVERIFY(p.waitForFinished(300000));
@@ -266,9 +266,11 @@ private slots:
             best = std::max(best, QJsonDocument::fromJson(line).object().value("test_accuracy").toDouble());
             ++epochs;
         }
-        qInfo("CLI BPTT on Randman (100 samples/class, 8 epochs): best test accuracy %.3f", best);
+        qInfo("CLI BPTT on Randman (400 samples/class, 8 epochs): best test accuracy %.3f", best);
         QCOMPARE(epochs, 8);
-        TP_VERIFY_LEARNED("CLI BPTT randman best (chance 0.1)", best, 0.3);
+        // 800 test samples. Seeds 0-9, default and native builds: 0.900-0.944 (std 0.014); with 100
+        // samples per class the spread (0.275-0.445) left no room for a bound above chance.
+        TP_VERIFY_LEARNED("CLI BPTT randman best (chance 0.1)", best, 0.75);
     }
 };
 
