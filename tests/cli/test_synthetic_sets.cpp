@@ -65,12 +65,17 @@ private slots:
         QVERIFY2(r.exitCode == 0, r.err.constData());
         const double best = bestTestAccuracy(r.out);
         TP_VERIFY_LEARNED("gesture MLP TP best (chance 1/11)", best, 0.25);
-        // The VGG file with a small conv stack (conv TP engine, weight standardisation) learns too.
+        // The VGG file with a small conv stack (conv TP engine, weight standardisation) learns too,
+        // on a larger set of the same kind: 9 users, 4 of them for testing (44 test samples).
+        const QString convRoot = m_dir.filePath("gesture-conv");
+        const CliResult makeConv = runCli({"dataset", "make", "gesture", "--out", convRoot, "--users", "9",
+                                           "--test-users", "4", "--seed", "3"});
+        QVERIFY2(makeConv.exitCode == 0, makeConv.err.constData());
         const QStringList convRun = QStringList{"train", experiment("dvsgesture-vgg9.json"), "--json", "--set",
-                                     "dataset.path=" + root, "--set",
+                                     "dataset.path=" + convRoot, "--set",
                                      "network.layers=[{\"type\":\"conv\",\"size\":4,\"pool\":\"max2\"},"
                                      "{\"type\":\"conv\",\"size\":8,\"pool\":\"avgpool2x2\"}]",
-                                     "--set", "dataset.train_slice_us=0", "--set", "run.epochs=4", "--set",
+                                     "--set", "dataset.train_slice_us=0", "--set", "run.epochs=8", "--set",
                                      "run.batch=16", "--set", "run.lr=0.005"} + tp_test::seedArgs();
         const CliResult conv = runCli(convRun);
         QVERIFY2(conv.exitCode == 0, conv.err.constData());
@@ -82,12 +87,13 @@ private slots:
         QVERIFY2(vgg.exitCode == 0, vgg.err.constData());
         const double bpttBest = bestTestAccuracy(vgg.out);
         qInfo("conv TP best %.3f, conv BPTT best %.3f (chance 1/11)", convBest, bpttBest);
-        // 22 test samples make one rule's best accuracy too noisy to bound on its own (measured
-        // over 7 seeds x 2 builds: TP 0.23-0.50, BPTT 0.27-0.50, std about 0.09; chance 0.09).
-        // Their mean: 0.25-0.50, mean 0.365, std 0.075; the bound is 3 std below the mean.
+        // One rule's best accuracy alone spreads too widely to bound (seeds 0-9, default build: TP
+        // 0.32-0.77, std 0.14; BPTT 0.36-0.70, std 0.12; chance 0.09). Their mean: 0.44-0.69,
+        // mean 0.55, std 0.083; the bound is 3 std below the mean. (With 2 test users and 4
+        // epochs it was 0.23-0.50 around 0.37 and allowed no bound 3 std down above chance.)
         qInfo("learning: gesture conv TP best (chance 1/11) value %.4f bound 0", convBest);
         qInfo("learning: gesture conv BPTT best (chance 1/11) value %.4f bound 0", bpttBest);
-        TP_VERIFY_LEARNED("gesture conv TP and BPTT mean best (chance 1/11)", (convBest + bpttBest) / 2, 0.14);
+        TP_VERIFY_LEARNED("gesture conv TP and BPTT mean best (chance 1/11)", (convBest + bpttBest) / 2, 0.28);
         // `memory` sizes the conv blocks from the dataset's (C, H, W): measured = model for TP and
         // BPTT, and BPTT's history grows 4x from T = 5 to T = 20 while TP's state does not.
         const CliResult mem = runCli({"memory", experiment("dvsgesture-vgg9.json"), "--json", "--set",
