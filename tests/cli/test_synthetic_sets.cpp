@@ -87,13 +87,13 @@ private slots:
         QVERIFY2(vgg.exitCode == 0, vgg.err.constData());
         const double bpttBest = bestTestAccuracy(vgg.out);
         qInfo("conv TP best %.3f, conv BPTT best %.3f (chance 1/11)", convBest, bpttBest);
-        // One rule's best accuracy alone spreads too widely to bound (seeds 0-9, default build: TP
-        // 0.32-0.77, std 0.14; BPTT 0.36-0.70, std 0.12; chance 0.09). Their mean: 0.44-0.69,
-        // mean 0.55, std 0.083; the bound is 3 std below the mean. (With 2 test users and 4
-        // epochs it was 0.23-0.50 around 0.37 and allowed no bound 3 std down above chance.)
+        // One rule's best accuracy alone spreads too widely to bound (seeds 0-9, default and native
+        // builds: TP 0.32-0.80, BPTT 0.36-0.70, std 0.12-0.14; chance 0.09). Their mean: 0.375-0.68,
+        // mean 0.54, std 0.096; the bound is 3 std below the mean. (With 2 test users and 4 epochs
+        // it was 0.23-0.50 around 0.37 and allowed no bound 3 std down well above chance.)
         qInfo("learning: gesture conv TP best (chance 1/11) value %.4f bound 0", convBest);
         qInfo("learning: gesture conv BPTT best (chance 1/11) value %.4f bound 0", bpttBest);
-        TP_VERIFY_LEARNED("gesture conv TP and BPTT mean best (chance 1/11)", (convBest + bpttBest) / 2, 0.28);
+        TP_VERIFY_LEARNED("gesture conv TP and BPTT mean best (chance 1/11)", (convBest + bpttBest) / 2, 0.25);
         // `memory` sizes the conv blocks from the dataset's (C, H, W): measured = model for TP and
         // BPTT, and BPTT's history grows 4x from T = 5 to T = 20 while TP's state does not.
         const CliResult mem = runCli({"memory", experiment("dvsgesture-vgg9.json"), "--json", "--set",
