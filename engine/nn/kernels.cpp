@@ -45,7 +45,7 @@ std::vector<Level> makeLevels()
 {
     std::vector<Level> v;
 #ifdef TP_KERNELS_NATIVE
-    v.push_back({"native", "-march=" TP_NATIVE_ARCH " (the whole build)", &always, &baseline::floatOps(),
+    v.push_back({"native", "whole build, -march=" TP_NATIVE_ARCH, &always, &baseline::floatOps(),
                  &baseline::doubleOps()});
 #else
     v.push_back({"baseline", "x86-64 baseline (SSE2), any x86-64 CPU", &always, &baseline::floatOps(),
