@@ -81,14 +81,11 @@ hid_t openDataset(const std::string& path, hid_t file, const std::string& name)
     return id;
 }
 
-/// Refuse sizes a corrupt file may claim but cannot hold: data stored in the file (deflate
-/// compresses at most ~1032:1) is never more than ~1100x the file's size.
+/// Refuse sizes a corrupt file may claim but cannot hold (h5::holdableBytes).
 void checkClaim(const std::string& path, hid_t ds, const std::string& name, double bytes)
 {
-    hsize_t fileSize = 0;
-    if (Handle file(H5Iget_file_id(ds)); file >= 0)
-        H5Fget_filesize(file, &fileSize);
-    if (bytes > 1100.0 * double(fileSize) + double(1 << 20))
+    const hsize_t fileSize = h5::fileSizeOf(ds);
+    if (bytes > h5::holdableBytes(double(fileSize)))
         throw FormatError(path, dsName(name),
                           "claims " + std::to_string(bytes) + " bytes of data, more than a " + std::to_string(fileSize) +
                               "-byte file can hold (corrupt)");
@@ -375,15 +372,6 @@ ShdContents decode(const std::string& path, const std::string& bytes)
     return c;
 }
 
-/// The largest answer a file of this size can give: data held in it (at most ~1100x its size,
-/// see checkClaim) in our form (10 bytes per 2-byte event at worst), plus slack.
-std::uint64_t answerBound(const std::string& path)
-{
-    std::error_code ec;
-    const std::uintmax_t size = std::filesystem::file_size(path, ec);
-    return std::uint64_t(ec ? 0 : size) * 1100 * 8 + (std::uint64_t(64) << 20);
-}
-
 } // namespace
 
 const h5::IsolatedReader kShdReader{
@@ -395,7 +383,7 @@ ShdContents readShd(const std::string& path)
 {
     if (h5::inIsolatedChild())
         return readShdHere(path);
-    return decode(path, h5::readIsolated(path, kShdReader, answerBound(path)));
+    return decode(path, h5::readIsolated(path, kShdReader, h5::answerBound(path)));
 }
 
 std::size_t shdSampleCount(const std::string& path)

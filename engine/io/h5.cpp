@@ -65,16 +65,16 @@ std::string onlyString(std::vector<std::string> strings, const std::string& file
     return std::move(strings[0]);
 }
 
-/// Data a file can hold: deflate compresses at most ~1032:1, so never more than ~1100x its size.
-double holdableBytes(hid_t object)
-{
-    hsize_t fileSize = 0;
-    if (Handle file(H5Iget_file_id(object)); file >= 0)
-        H5Fget_filesize(file, &fileSize);
-    return 1100.0 * double(fileSize) + double(1 << 20);
-}
+/// Data the file of `object` can hold (h5_isolated.h).
+double holdableBytesOf(hid_t object) { return holdableBytes(double(fileSizeOf(object))); }
 
 } // namespace
+
+std::recursive_mutex& libraryMutex()
+{
+    static std::recursive_mutex m;
+    return m;
+}
 
 std::vector<std::string> readStrings(std::int64_t object, const std::string& file, const std::string& what,
                                      std::size_t maxBytes)
@@ -95,7 +95,7 @@ std::vector<std::string> readStrings(std::int64_t object, const std::string& fil
     if (!variable && width > maxBytes)
         throw FormatError(file, what, "fixed-length strings of " + std::to_string(width) +
                                           " bytes, longer than the " + std::to_string(maxBytes) + "-byte limit");
-    if (double(n) * double(width) > holdableBytes(object))
+    if (double(n) * double(width) > holdableBytesOf(object))
         throw FormatError(file, what, "claims " + std::to_string(n) + " strings, more than the file can hold (corrupt)");
     std::vector<std::string> out;
     out.reserve(n);
@@ -113,7 +113,7 @@ std::vector<std::string> readStrings(std::int64_t object, const std::string& fil
             hsize_t bytes = 0;
             if (H5Dvlen_get_buf_size(object, mem, space, &bytes) < 0)
                 throw FormatError(file, what, "cannot read the string lengths (corrupt)");
-            if (double(bytes) > holdableBytes(object) || double(bytes) > double(n) * double(maxBytes + 1))
+            if (double(bytes) > holdableBytesOf(object) || double(bytes) > double(n) * double(maxBytes + 1))
                 throw FormatError(file, what, "claims " + std::to_string(bytes) +
                                                   " bytes of strings (corrupt, or longer than the " +
                                                   std::to_string(maxBytes) + "-byte limit)");
@@ -516,11 +516,8 @@ Array<T> readData(const File& f, hid_t ds, const std::string& dataset, hid_t mem
     Handle space(H5Dget_space(d));
     Array<T> out;
     out.dims = extent(f.path(), "dataset /" + dataset, space);
-    // The dimensions come from the file: a corrupt file can claim any size. Data stored in it
-    // (deflate compresses at most ~1032:1) cannot be larger than ~1100x the file itself.
-    hsize_t fileSize = 0;
-    if (Handle file(H5Iget_file_id(d)); file >= 0)
-        H5Fget_filesize(file, &fileSize);
+    // The dimensions come from the file: a corrupt file can claim any size, more than it holds.
+    const hsize_t fileSize = fileSizeOf(d);
     // Only numbers are read here, and the file's own element type sizes HDF5's conversion
     // buffer: a corrupt type (an array or compound of any size) is refused before reading.
     Handle fileType(H5Dget_type(d));
@@ -531,7 +528,7 @@ Array<T> readData(const File& f, hid_t ds, const std::string& dataset, hid_t mem
     double claimed = double(std::max(H5Tget_size(memType), fileTypeSize));
     for (auto dim : out.dims)
         claimed *= double(dim);  // in double: a product of corrupt dimensions may overflow size_t
-    if (claimed > 1100.0 * double(fileSize) + double(1 << 20))
+    if (claimed > holdableBytes(double(fileSize)))
         throw FormatError(f.path(), "dataset /" + dataset,
                           "claims " + std::to_string(claimed / double(std::max(H5Tget_size(memType), fileTypeSize))) + " values, more than a " +
                               std::to_string(fileSize) + "-byte file can hold (corrupt dimensions)");

@@ -121,9 +121,9 @@ private:
     std::shared_ptr<const Snapshot> m_snapshot;  ///< set: read-only, answers from the snapshot
 };
 
-/// The one lock around HDF5 calls of this process (HDF5 1.10 is serial): isolated reads
-/// (h5_isolated.h) hold it across fork() so a child never inherits HDF5 mid-call; writers hold it
-/// while they write (writeAtomically does). Recursive.
+/// The one lock around HDF5 calls of this process (HDF5 1.10 is serial): writers hold it while
+/// they write (writeAtomically does). Isolated reads (h5_isolated.h) run HDF5 in another process
+/// and need no lock. Recursive.
 std::recursive_mutex& libraryMutex();
 /// The bytes of the complete HDF5 file `fileId` (an hid_t of a file created with
 /// memoryFileAccess(); flushed first). Throws IoError naming `name` when HDF5 cannot.

@@ -24,4 +24,13 @@ struct Handle {
     operator hid_t() const { return id; }
 };
 
+/// The size in bytes of the file `object` belongs to (0 when HDF5 cannot tell).
+inline hsize_t fileSizeOf(hid_t object)
+{
+    hsize_t size = 0;
+    if (Handle file(H5Iget_file_id(object)); file >= 0)
+        H5Fget_filesize(file, &size);
+    return size;
+}
+
 } // namespace tp::h5

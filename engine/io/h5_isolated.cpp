@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include "core/errors.h"
-#include "io/h5.h"  // libraryMutex
 
 extern char** environ;
 
@@ -146,6 +145,7 @@ pid_t startHelper(const std::string& file, const IsolatedReader& reader, int wri
     posix_spawnattr_t attr;
     ::posix_spawn_file_actions_init(&actions);
     ::posix_spawnattr_init(&attr);
+    // Also when writeFd is already 3: glibc then clears its close-on-exec (POSIX.1-2024).
     ::posix_spawn_file_actions_adddup2(&actions, writeFd, kAnswerFd);
     ::posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
     ::posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
@@ -215,10 +215,11 @@ ChildOutcome collect(pid_t pid, int fd, std::chrono::milliseconds timeout, std::
 
 } // namespace
 
-std::recursive_mutex& libraryMutex()
+std::uint64_t answerBound(const std::string& file)
 {
-    static std::recursive_mutex m;
-    return m;
+    std::error_code ec;
+    const std::uintmax_t size = std::filesystem::file_size(file, ec);
+    return std::uint64_t(8 * holdableBytes(double(ec ? 0 : size))) + (std::uint64_t(56) << 20);
 }
 
 std::uint64_t ByteSource::count(std::size_t elementBytes)
@@ -275,22 +276,13 @@ std::string readIsolated(const std::string& file, const IsolatedReader& reader, 
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0)
         throw IoError("cannot read " + file + ": no pipe for the isolated HDF5 reader");
-    // The write end must not already be descriptor 3 (dup2 onto itself would keep close-on-exec).
-    if (fds[1] == kAnswerFd) {
-        const int moved = ::fcntl(fds[1], F_DUPFD_CLOEXEC, kAnswerFd + 1);
-        ::close(fds[1]);
-        fds[1] = moved;
-    }
     pid_t pid = -1;
     try {
-        if (fds[1] < 0)
-            throw IoError("cannot read " + file + ": no pipe for the isolated HDF5 reader");
         // Room for HDF5's buffers, the values read and their encoded copy.
         pid = startHelper(file, reader, fds[1], (std::uint64_t(256) << 20) + 4 * maxResultBytes);
     } catch (...) {
         ::close(fds[0]);
-        if (fds[1] >= 0)
-            ::close(fds[1]);
+        ::close(fds[1]);
         throw;
     }
     ::close(fds[1]);
@@ -365,7 +357,6 @@ int isolatedReaderMain(int argc, char** argv, const IsolatedReader* const* reade
     for (std::size_t i = 0; i < count; ++i)
         if (std::strcmp(readers[i]->name, argv[1]) == 0)
             runReader(*readers[i], argv[2], budget);
-    g_childFd = kAnswerFd;
     writeFrame(kAnswerFd, kError, std::string(1, char(kIo)) + "cannot read " + argv[2] + ": " + kHelperName +
                                       " has no reader \"" + argv[1] + "\" (is it from another version?)");
     return 0;

@@ -105,6 +105,14 @@ private:
     std::size_t m_pos = 0;
 };
 
+/// The most data a file of `fileBytes` bytes can hold: deflate compresses at most ~1032:1, so
+/// never more than ~1100x its size (plus 1 MiB). Sizes a corrupt file claims are checked with it.
+inline double holdableBytes(double fileBytes) { return 1100.0 * fileBytes + double(1 << 20); }
+
+/// The largest answer a reader of `file` can give: every byte the file can hold
+/// (holdableBytes) widened to 8 in our form, plus 56 MiB for names and framing.
+std::uint64_t answerBound(const std::string& file);
+
 /// The time a child may take to read `fileBytes` bytes: $TRACEPROP_HDF5_TIMEOUT_S seconds when
 /// set (> 0), else 60 s plus 1 s per 2 MB.
 std::chrono::milliseconds isolationTimeout(std::uintmax_t fileBytes);

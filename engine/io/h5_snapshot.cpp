@@ -200,11 +200,7 @@ const IsolatedReader kSnapshotReader{"snapshot", [](const std::string& path, Byt
 Snapshot takeSnapshot(const std::string& path)
 {
     requireFile(path, "HDF5 file");  // "no such file" / "is a directory, expected a file"
-    std::error_code ec;
-    const std::uintmax_t size = std::filesystem::file_size(path, ec);
-    // Numbers held in the file (at most ~1100x its size, see h5.cpp) widened to 8 bytes each.
-    const std::uint64_t bound = std::uint64_t(ec ? 0 : size) * 1100 * 8 + (std::uint64_t(64) << 20);
-    const std::string bytes = readIsolated(path, kSnapshotReader, bound);
+    const std::string bytes = readIsolated(path, kSnapshotReader, answerBound(path));
     ByteSource in(bytes, path);
     Snapshot s;
     for (auto& g : in.strings())
