@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <numbers>
 
 #include "bptt/readout_loss.h"
 #include "core/errors.h"
@@ -122,15 +121,15 @@ void BpttNetwork<S>::beginBatch(const Batch& batch)
 template <typename S>
 void BpttNetwork<S>::forward(const Batch& batch, BatchStats& stats)
 {
-    const S alpha = S(m_cfg.neuron.alpha), th = S(m_cfg.neuron.v_th), leak = S(m_cfg.readout_leak);
-    const bool soft = m_cfg.neuron.resetKind() == ResetKind::Soft;
-    const bool smooth = m_opt.smooth_spikes;
-    const S slope = S(m_opt.smooth_slope);
+    const LifNeurons<S> neurons = bpttNeurons<S>(m_cfg.neuron, m_opt);
+    const kern::Ops<S>& K = kern::ops<S>();
+    const S leak = S(m_cfg.readout_leak);
     const int C = m_cfg.classes;
     stats.samples = m_B;
     stats.steps = m_T;
     stats.layer_loss_sum.assign(m_layers.size(), 0.0);
     stats.spike_count.assign(m_layers.size(), 0.0);
+    m_rowSpikes.assign(std::size_t(m_B), 0.0);
     for (int t = 0; t < m_T; ++t) {
         m_frame.fromBatch(batch, t);
         for (std::size_t l = 0; l < m_layers.size(); ++l) {
@@ -143,31 +142,21 @@ void BpttNetwork<S>::forward(const Batch& batch, BatchStats& stats)
                     S* cur = layer.current.data() + b * h;
                     std::fill(cur, cur + h, S(0));
                     if (!below) {
-                        kern::ops<S>().sparseRows(m_frame.row_off.data(), m_frame.idx.data(), m_frame.val.data(), b,
-                                                  b + 1, layer.W.w.data(), std::size_t(h), layer.current.data(), true);
+                        K.sparseRows(m_frame.row_off.data(), m_frame.idx.data(), m_frame.val.data(), b, b + 1,
+                                     layer.W.w.data(), std::size_t(h), layer.current.data(), true);
                     } else {
                         gatherDense(cur, below->s_hist.data() + (std::ptrdiff_t(t) * m_B + b) * below->size,
                                     below->size, layer.W.w, h);
                     }
                     if (layer.recurrent && t > 0)
                         gatherDense(cur, layer.s_hist.data() + (std::ptrdiff_t(t - 1) * m_B + b) * h, h, layer.R.w, h);
-                    S* mem = layer.mem.data() + b * h;
-                    S* u = layer.u_hist.data() + (std::ptrdiff_t(t) * m_B + b) * h;
-                    S* s = layer.s_hist.data() + (std::ptrdiff_t(t) * m_B + b) * h;
-                    if (!smooth) {
-                        kern::ops<S>().lif(mem, u, s, nullptr, cur, std::size_t(h), alpha, S(0), th, soft, nullptr);
-                        continue;
-                    }
-                    for (int j = 0; j < h; ++j) {
-                        const S uj = alpha * mem[j] + cur[j];
-                        const S sj = S(1) / (S(1) + std::exp(-slope * (uj - th)));
-                        u[j] = uj;
-                        s[j] = sj;
-                        mem[j] = soft ? uj - th * sj : uj * (S(1) - sj);
-                    }
+                    const std::ptrdiff_t o = (std::ptrdiff_t(t) * m_B + b) * h;
+                    m_rowSpikes[b] = neurons.forward(layer.mem.data() + b * h, layer.u_hist.data() + o,
+                                                     layer.s_hist.data() + o, cur, std::size_t(h));
                 }
             });
-            stats.spike_count[l] += double(layer.s_hist.middleRows(Eigen::Index(t) * m_B, m_B).sum());
+            for (double n : m_rowSpikes)
+                stats.spike_count[l] += n;
         }
         // Readout: leaky integrator of the last layer's spikes, and the same-leak trace for dW_out.
         const Layer& last = m_layers.back();
@@ -176,11 +165,8 @@ void BpttNetwork<S>::forward(const Batch& batch, BatchStats& stats)
         for (int b = 0; b < m_B; ++b) {
             const S* s = last.s_hist.data() + (std::ptrdiff_t(t) * m_B + b) * h;
             S* mo = m_mout.data() + b * C;
-            for (int c = 0; c < C; ++c)
-                mo[c] *= leak;
-            S* tr = m_outTrace.data() + b * h;
-            for (int j = 0; j < h; ++j)
-                tr[j] = leak * tr[j] + s[j];
+            K.leaky(mo, nullptr, leak, std::size_t(C));
+            K.leaky(m_outTrace.data() + b * h, s, leak, std::size_t(h));
             gatherDense(mo, s, h, m_out.w, C);
             loss += softmaxCrossEntropy(mo, C, batch.labels[b], t == m_T - 1 ? &m_err(b, 0) : nullptr, 1.0 / m_B);
         }
@@ -211,11 +197,7 @@ void BpttNetwork<S>::accumulate(Param& p, SparseRows<S>& input, const Mat& dI)
 template <typename S>
 void BpttNetwork<S>::backward(const Batch& batch)
 {
-    const S alpha = S(m_cfg.neuron.alpha), th = S(m_cfg.neuron.v_th);
-    const S kappa = S(m_cfg.neuron.surrogate_scale), pi = S(std::numbers::pi);
-    const bool soft = m_cfg.neuron.resetKind() == ResetKind::Soft;
-    const bool smooth = m_opt.smooth_spikes, detach = m_opt.detach_reset;
-    const S slope = S(m_opt.smooth_slope);
+    const LifNeurons<S> neurons = bpttNeurons<S>(m_cfg.neuron, m_opt);
     const double leak = m_cfg.readout_leak;
     const int L = int(m_layers.size());
 
@@ -252,25 +234,8 @@ void BpttNetwork<S>::backward(const Batch& batch)
                 for (std::size_t b = r0; b < r1; ++b) {
                     const std::ptrdiff_t o = std::ptrdiff_t(b) * h;
                     const std::ptrdiff_t ho = (std::ptrdiff_t(t) * m_B + std::ptrdiff_t(b)) * h;
-                    const S* u = layer.u_hist.data() + ho;
-                    const S* s = layer.s_hist.data() + ho;
-                    const S* ds = layer.ds.data() + o;
-                    S* dm = layer.dm.data() + o;  // in: dL/dm^t (alpha * dL/du^{t+1}); out: dL/dm^{t-1}
-                    S* dI = layer.dI.data() + o;
-                    for (int j = 0; j < h; ++j) {
-                        S psi;
-                        if (smooth) {
-                            psi = slope * s[j] * (S(1) - s[j]);
-                        } else {
-                            const S x = pi * (u[j] - th);
-                            psi = kappa / (S(1) + x * x);
-                        }
-                        const S dmdu = soft ? S(1) : S(1) - s[j];
-                        const S dmds = detach ? S(0) : (soft ? -th : -u[j]);
-                        const S du = dm[j] * dmdu + (ds[j] + dm[j] * dmds) * psi;
-                        dI[j] = du;
-                        dm[j] = alpha * du;
-                    }
+                    neurons.backward(layer.u_hist.data() + ho, layer.s_hist.data() + ho, layer.ds.data() + o,
+                                     layer.dm.data() + o, layer.dI.data() + o, std::size_t(h));
                 }
             });
             // Weight gradients of this step: dW += dI^T x^t, dR += dI^T s^{t-1}.
@@ -375,7 +340,8 @@ std::vector<MemoryRow> BpttNetwork<S>::memory() const
     out.weights_bytes = bytes(m_out.w);
     out.optimizer_bytes = opt(m_out);
     out.rule_state_bytes = bytes(m_mout);
-    out.buffer_bytes = bytes(m_outTrace) + bytes(m_out.g) + bytes(m_err) + bytes(m_errW) + m_frame.bytes();
+    out.buffer_bytes = bytes(m_outTrace) + bytes(m_out.g) + bytes(m_err) + bytes(m_errW) + m_frame.bytes()
+        + m_rowSpikes.capacity() * sizeof(double);
     rows.push_back(out);
     return rows;
 }

@@ -23,6 +23,7 @@
 #include <Eigen/Core>
 
 #include "core/sample.h"
+#include "nn/lif.h"
 #include "tp/sparse_rows.h"
 #include "tp/tp_network.h"
 
@@ -36,6 +37,20 @@ struct BpttOptions {
     bool smooth_spikes = false;
     double smooth_slope = 5.0;
 };
+
+/// The neurons of a BPTT network with these options (nn/lif.h).
+template <typename S>
+LifNeurons<S> bpttNeurons(const NeuronSpec& neuron, const BpttOptions& options)
+{
+    LifNeurons<S> n;
+    n.alpha = S(neuron.alpha);
+    n.th = S(neuron.v_th);
+    n.kappa = S(neuron.surrogate_scale);
+    n.soft = neuron.resetKind() == ResetKind::Soft;
+    n.detach = options.detach_reset;
+    n.smooth_slope = options.smooth_spikes ? S(options.smooth_slope) : S(0);
+    return n;
+}
 
 template <typename S>
 class BpttNetwork {
@@ -117,6 +132,7 @@ private:
     Mat m_err;             ///< (B, C) (softmax(m_out^T) - onehot) / B
     Mat m_errW;            ///< (B, H_L) m_err * W_out
     SparseRows<S> m_frame; ///< the input frame of the step
+    std::vector<double> m_rowSpikes; ///< spikes per batch row of the step (summed in row order)
     int m_B = 0, m_T = 0;
     double m_lastLoss = 0;
     std::int64_t m_eventSteps = 0;

@@ -1,7 +1,6 @@
 #include "bptt/conv_bptt_network.h"
 
 #include <cmath>
-#include <numbers>
 
 #include "bptt/readout_loss.h"
 #include "core/errors.h"
@@ -99,15 +98,14 @@ void ConvBpttNetwork<S>::standardiseAll()
 template <typename S>
 void ConvBpttNetwork<S>::forward(const Batch& batch, BatchStats& stats)
 {
-    const S alpha = S(m_cfg.neuron.alpha), th = S(m_cfg.neuron.v_th), leak = S(m_cfg.readout_leak);
-    const bool soft = m_cfg.neuron.resetKind() == ResetKind::Soft;
-    const bool smooth = m_opt.smooth_spikes;
-    const S slope = S(m_opt.smooth_slope);
+    const LifNeurons<S> neurons = bpttNeurons<S>(m_cfg.neuron, m_opt);
+    const S leak = S(m_cfg.readout_leak);
     const int C = m_cfg.classes;
     stats.samples = m_B;
     stats.steps = m_T;
     stats.layer_loss_sum.assign(m_blocks.size(), 0.0);
     stats.spike_count.assign(m_blocks.size(), 0.0);
+    m_rowSpikes.assign(std::size_t(m_B), 0.0);
     for (int t = 0; t < m_T; ++t) {
         conv::denseFrame(batch, t, m_frame);
         for (std::size_t l = 0; l < m_blocks.size(); ++l) {
@@ -119,29 +117,21 @@ void ConvBpttNetwork<S>::forward(const Batch& batch, BatchStats& stats)
             parallelChunks(std::size_t(m_B), kRowGrain, [&](std::size_t r0, std::size_t r1) {
                 for (std::size_t b = r0; b < r1; ++b) {
                     const std::ptrdiff_t row = std::ptrdiff_t(b) * n, hist = (std::ptrdiff_t(t) * m_B + std::ptrdiff_t(b)) * n;
-                    S* mem = blk.mem.data() + row;
-                    const S* cur = blk.current.data() + row;
-                    S* u = blk.u_hist.data() + hist;
                     S* s = blk.s_hist.data() + hist;
-                    if (!smooth)
-                        kern::ops<S>().lif(mem, u, s, nullptr, cur, std::size_t(n), alpha, S(0), th, soft, nullptr);
-                    for (Eigen::Index j = 0; smooth && j < n; ++j) {
-                        const S uj = alpha * mem[j] + cur[j];
-                        const S sj = S(1) / (S(1) + std::exp(-slope * (uj - th)));
-                        u[j] = uj;
-                        s[j] = sj;
-                        mem[j] = soft ? uj - th * sj : uj * (S(1) - sj);
-                    }
+                    m_rowSpikes[b] = neurons.forward(blk.mem.data() + row, blk.u_hist.data() + hist, s,
+                                                     blk.current.data() + row, std::size_t(n));
                     conv::poolRow(blk, s, blk.pooled.data() + std::ptrdiff_t(b) * blk.pooled.cols());
                 }
             });
-            stats.spike_count[l] += double(blk.s_hist.middleRows(Eigen::Index(t) * m_B, m_B).sum());
+            for (double count : m_rowSpikes)
+                stats.spike_count[l] += count;
         }
         // Readout: leaky integrator of the last block's pooled spikes, and the same-leak trace for dW_out.
         const Mat& last = m_blocks.back().pooled;
-        m_mout *= leak;
+        const kern::Ops<S>& K = kern::ops<S>();
+        K.leaky(m_mout.data(), nullptr, leak, std::size_t(m_mout.size()));
         kern::gemm(kern::in(last), kern::transposed(kern::in(m_out.w_hat)), kern::out(m_mout), true);
-        m_outTrace = leak * m_outTrace + last;
+        K.leaky(m_outTrace.data(), last.data(), leak, std::size_t(m_outTrace.size()));
         double loss = 0;
         for (int b = 0; b < m_B; ++b)
             loss += softmaxCrossEntropy(&m_mout(b, 0), C, batch.labels[std::size_t(b)],
@@ -161,11 +151,7 @@ void ConvBpttNetwork<S>::forward(const Batch& batch, BatchStats& stats)
 template <typename S>
 void ConvBpttNetwork<S>::backward(const Batch& batch)
 {
-    const S alpha = S(m_cfg.neuron.alpha), th = S(m_cfg.neuron.v_th);
-    const S kappa = S(m_cfg.neuron.surrogate_scale), pi = S(std::numbers::pi);
-    const bool soft = m_cfg.neuron.resetKind() == ResetKind::Soft;
-    const bool smooth = m_opt.smooth_spikes, detach = m_opt.detach_reset;
-    const S slope = S(m_opt.smooth_slope);
+    const LifNeurons<S> neurons = bpttNeurons<S>(m_cfg.neuron, m_opt);
     const double leak = m_cfg.readout_leak;
     const int L = int(m_blocks.size());
 
@@ -200,22 +186,7 @@ void ConvBpttNetwork<S>::backward(const Batch& batch)
                     S* ds = blk.ds.data() + row;
                     std::fill(ds, ds + n, S(0));
                     conv::unpoolRowAdd(blk, s, blk.dpooled.data() + std::ptrdiff_t(b) * blk.dpooled.cols(), ds);
-                    S* dm = blk.dm.data() + row;  // in: dL/dm^t (alpha * dL/du^{t+1}); out: dL/dm^{t-1}
-                    S* dI = blk.dI.data() + row;
-                    for (Eigen::Index j = 0; j < n; ++j) {
-                        S psi;
-                        if (smooth) {
-                            psi = slope * s[j] * (S(1) - s[j]);
-                        } else {
-                            const S x = pi * (u[j] - th);
-                            psi = kappa / (S(1) + x * x);
-                        }
-                        const S dmdu = soft ? S(1) : S(1) - s[j];
-                        const S dmds = detach ? S(0) : (soft ? -th : -u[j]);
-                        const S du = dm[j] * dmdu + (ds[j] + dm[j] * dmds) * psi;
-                        dI[j] = du;
-                        dm[j] = alpha * du;
-                    }
+                    neurons.backward(u, s, ds, blk.dm.data() + row, blk.dI.data() + row, std::size_t(n));
                 }
             });
             // dW_hat += dI^t (conv-adjoint) input^t; the input of block l >= 2 is the pooled
@@ -325,7 +296,8 @@ std::vector<MemoryRow> ConvBpttNetwork<S>::memory() const
     out.weights_bytes = bytes(m_out.w);
     out.optimizer_bytes = m_out.optimizerBytes();
     out.rule_state_bytes = bytes(m_mout);
-    out.buffer_bytes = m_out.bufferBytes() + bytes(m_outTrace) + bytes(m_err) + bytes(m_errW) + bytes(m_frame);
+    out.buffer_bytes = m_out.bufferBytes() + bytes(m_outTrace) + bytes(m_err) + bytes(m_errW) + bytes(m_frame)
+        + m_rowSpikes.capacity() * sizeof(double);
     rows.push_back(out);
     return rows;
 }

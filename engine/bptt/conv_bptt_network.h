@@ -103,6 +103,7 @@ private:
     Mat m_frame;      ///< (B, C_in*H*W) dense input frame of the step
     Mat m_mout;       ///< (B, C) readout membrane
     Mat m_outTrace;   ///< (B, F) sum_t leak^(T-1-t) pooled_L^t (dL/dW_out_hat = G^T m_outTrace)
+    std::vector<double> m_rowSpikes; ///< spikes per batch row of the step (summed in row order)
     Mat m_err;        ///< (B, C) (softmax(m_out^T) - onehot) / B
     Mat m_errW;       ///< (B, F) m_err * W_out_hat
     int m_B = 0, m_T = 0;

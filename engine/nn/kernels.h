@@ -90,6 +90,13 @@ struct Ops {
     /// the indices j with s = 1 are written there in order. Returns the number of spikes.
     std::size_t (*lif)(S* mem, S* u, S* s, S* trace, const S* cur, std::size_t n, S alpha, S beta, S th, bool soft,
                        std::int32_t* spikes);
+    /// Backward through one LIF step (BPTT): with psi the ArcTan surrogate at u (as `surrogate`),
+    /// dmdu = 1 (soft) or 1 - s (hard) and dmds = 0 (detach), -th (soft) or -u (hard):
+    /// dI = dm*dmdu + (ds + dm*dmds)*psi, then dm = alpha*dI (dm in: dL/dm^t, out: dL/dm^{t-1}).
+    void (*lifBackward)(const S* u, const S* s, const S* ds, S* dm, S* dI, std::size_t n, S alpha, S th, S kappa,
+                        bool soft, bool detach);
+    /// y = leak*y + x, or y = leak*y when x is null (a leaky integrator or trace).
+    void (*leaky)(S* y, const S* x, S leak, std::size_t n);
 };
 
 /// One compiled level.

@@ -245,12 +245,53 @@ std::size_t lif(S* mem, S* u, S* s, S* tr, const S* cur, std::size_t n, S alpha,
     return count;
 }
 
+template <bool Soft, bool Detach, typename S>
+void lifBackwardAs(const S* __restrict u, const S* __restrict s, const S* __restrict ds, S* __restrict dm,
+                   S* __restrict dI, std::size_t n, S alpha, S th, S kappa)
+{
+    const S pi = S(3.14159265358979323846);
+    for (std::size_t j = 0; j < n; ++j) {
+        const S x = pi * (u[j] - th);
+        const S psi = kappa / (S(1) + x * x);
+        const S dmdu = Soft ? S(1) : S(1) - s[j];
+        const S dmds = Detach ? S(0) : (Soft ? -th : -u[j]);
+        const S du = dm[j] * dmdu + (ds[j] + dm[j] * dmds) * psi;
+        dI[j] = du;
+        dm[j] = alpha * du;
+    }
+}
+
+template <typename S>
+void lifBackward(const S* u, const S* s, const S* ds, S* dm, S* dI, std::size_t n, S alpha, S th, S kappa, bool soft,
+                 bool detach)
+{
+    if (soft)
+        detach ? lifBackwardAs<true, true>(u, s, ds, dm, dI, n, alpha, th, kappa)
+               : lifBackwardAs<true, false>(u, s, ds, dm, dI, n, alpha, th, kappa);
+    else
+        detach ? lifBackwardAs<false, true>(u, s, ds, dm, dI, n, alpha, th, kappa)
+               : lifBackwardAs<false, false>(u, s, ds, dm, dI, n, alpha, th, kappa);
+}
+
+template <typename S>
+void leaky(S* __restrict y, const S* __restrict x, S leak, std::size_t n)
+{
+    if (!x) {
+        for (std::size_t j = 0; j < n; ++j)
+            y[j] *= leak;
+        return;
+    }
+    for (std::size_t j = 0; j < n; ++j)
+        y[j] = leak * y[j] + x[j];
+}
+
 // Declared (once) in kernels.cpp, which builds the table of levels.
 const Ops<float>& floatOps()
 {
     static constexpr Ops<float> ops = {&gemm<float>, &axpy<float>, &sparseRows<float>, &adam<float>,
                                        &sparseGradAdam<float>, &surrogate<float>, &im2col<float>,
-                                       &col2imAdd<float>, &lif<float>};
+                                       &col2imAdd<float>, &lif<float>, &lifBackward<float>,
+                                       &leaky<float>};
     return ops;
 }
 
@@ -258,7 +299,8 @@ const Ops<double>& doubleOps()
 {
     static constexpr Ops<double> ops = {&gemm<double>, &axpy<double>, &sparseRows<double>, &adam<double>,
                                         &sparseGradAdam<double>, &surrogate<double>,
-                                        &im2col<double>, &col2imAdd<double>, &lif<double>};
+                                        &im2col<double>, &col2imAdd<double>, &lif<double>,
+                                        &lifBackward<double>, &leaky<double>};
     return ops;
 }
 
