@@ -10,7 +10,7 @@
 #include "commands.h"
 #include "nn/kernels.h"
 #include "core/sample.h"
-#include "train/model.h"
+#include "rules/model.h"
 
 namespace tp::cli {
 

@@ -8,7 +8,7 @@
 #include "core/sample.h"
 #include "io/golden_compare.h"
 #include "io/h5.h"
-#include "tp/tp_network.h"
+#include "rules/tp/tp_network.h"
 
 namespace tp {
 

@@ -5,7 +5,7 @@
 #include "core/sample.h"
 #include "io/golden_compare.h"
 #include "io/h5.h"
-#include "tp/conv_network.h"
+#include "rules/tp/conv_network.h"
 
 namespace tp::golden_detail {
 

@@ -6,7 +6,7 @@
 #include <cstddef>
 #include <string>
 
-#include "tp/tp_network.h"
+#include "rules/tp/tp_network.h"
 
 namespace tp {
 

@@ -4,8 +4,8 @@
 
 #include "core/errors.h"
 #include "core/sample.h"
-#include "tp/conv_network.h"
-#include "train/model.h"
+#include "rules/tp/conv_network.h"
+#include "rules/model.h"
 
 namespace tp {
 

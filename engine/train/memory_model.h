@@ -55,7 +55,7 @@
 #include <string>
 #include <vector>
 
-#include "tp/tp_network.h"
+#include "rules/tp/tp_network.h"
 
 namespace tp {
 

@@ -12,7 +12,7 @@
 
 #include "config/experiment.h"
 #include "train/memory_model.h"
-#include "train/model.h"
+#include "rules/model.h"
 
 namespace tp {
 

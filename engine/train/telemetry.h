@@ -18,7 +18,7 @@
 #include <stop_token>
 #include <vector>
 
-#include "train/probe.h"
+#include "rules/probe.h"
 
 namespace tp {
 

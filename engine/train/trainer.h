@@ -11,7 +11,7 @@
 
 #include "config/experiment.h"
 #include "core/dataset.h"
-#include "train/model.h"
+#include "rules/model.h"
 
 namespace tp {
 

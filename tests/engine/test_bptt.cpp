@@ -14,12 +14,12 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
-#include "bptt/bptt_model.h"
+#include "rules/bptt/bptt_model.h"
 #include "config/experiment.h"
 #include "core/sample.h"
 #include "io/h5.h"
-#include "tp/tp_network.h"
-#include "train/model.h"
+#include "rules/tp/tp_network.h"
+#include "rules/model.h"
 #include "../learning.h"
 #include "../kernel_level.h"
 

@@ -8,9 +8,9 @@
 
 #include <QtTest>
 
-#include "bptt/conv_bptt_network.h"
+#include "rules/bptt/conv_bptt_network.h"
 #include "core/sample.h"
-#include "tp/conv_network.h"
+#include "rules/tp/conv_network.h"
 #include "../kernel_level.h"
 
 using namespace tp;

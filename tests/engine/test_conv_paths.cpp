@@ -6,11 +6,11 @@
 
 #include <QtTest>
 
-#include "bptt/conv_bptt_network.h"
+#include "rules/bptt/conv_bptt_network.h"
 #include "core/rng.h"
 #include "core/sample.h"
-#include "tp/conv_network.h"
-#include "tp/conv_ops.h"
+#include "rules/tp/conv_network.h"
+#include "nn/conv_ops.h"
 
 using namespace tp;
 

@@ -9,7 +9,7 @@
 #include "core/errors.h"
 #include "core/sample.h"
 #include "io/golden.h"
-#include "tp/conv_network.h"
+#include "rules/tp/conv_network.h"
 #include "../kernel_level.h"
 
 using namespace tp;

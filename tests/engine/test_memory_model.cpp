@@ -12,7 +12,7 @@
 
 #include "core/errors.h"
 #include "train/memory_model.h"
-#include "train/model.h"
+#include "rules/model.h"
 
 using namespace tp;
 

@@ -10,7 +10,7 @@
 
 #include "core/sample.h"
 #include "registry.h"
-#include "train/model.h"
+#include "rules/model.h"
 #include "train/run_files.h"
 #include "train/telemetry.h"
 #include "train/trainer.h"

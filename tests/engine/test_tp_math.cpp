@@ -11,7 +11,7 @@
 #include "core/errors.h"
 #include "core/rng.h"
 #include "train/trainer.h"
-#include "tp/tp_network.h"
+#include "rules/tp/tp_network.h"
 #include "../kernel_level.h"
 
 using namespace tp;

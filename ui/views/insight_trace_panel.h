@@ -9,7 +9,7 @@
 #include <memory>
 #include <optional>
 
-#include "train/probe.h"
+#include "rules/probe.h"
 
 class QLabel;
 

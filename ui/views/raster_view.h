@@ -9,7 +9,7 @@
 
 #include <memory>
 
-#include "train/probe.h"
+#include "rules/probe.h"
 
 namespace tp::ui {
 

@@ -19,8 +19,8 @@
 #include "core/rng.h"
 #include "core/sample.h"
 #include "nn/eigen_ref.h"
-#include "tp/conv_network.h"
-#include "tp/parallel.h"
+#include "nn/conv_geometry.h"
+#include "nn/parallel.h"
 
 namespace tp::conv {
 

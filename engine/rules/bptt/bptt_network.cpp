@@ -1,16 +1,16 @@
-#include "bptt/bptt_network.h"
+#include "rules/bptt/bptt_network.h"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
-#include "bptt/readout_loss.h"
+#include "nn/readout_loss.h"
 #include "core/errors.h"
 #include "core/rng.h"
 #include "nn/eigen_ref.h"
-#include "tp/adam.h"
-#include "tp/parallel.h"
-#include "tp/finite_check.h"
+#include "nn/adam.h"
+#include "nn/parallel.h"
+#include "nn/finite_check.h"
 
 namespace tp {
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "tp/tp_network.h"
-#include "train/probe.h"
+#include "rules/tp/tp_network.h"
+#include "rules/probe.h"
 
 namespace tp {
 

@@ -1,4 +1,4 @@
-#include "tp/tp_network.h"
+#include "rules/tp/tp_network.h"
 
 #include <algorithm>
 #include <cmath>
@@ -7,8 +7,8 @@
 #include "core/errors.h"
 #include "core/rng.h"
 #include "nn/eigen_ref.h"
-#include "tp/parallel.h"
-#include "tp/finite_check.h"
+#include "nn/parallel.h"
+#include "nn/finite_check.h"
 
 namespace tp {
 
@@ -25,22 +25,6 @@ void zeroed(M& m, int rows, int cols)
 }
 } // namespace
 
-TpConfig TpConfig::fromExperiment(const Experiment& e, int inputs, int classes)
-{
-    TpConfig c;
-    c.inputs = inputs;
-    c.input_shape = {inputs, 1, 1};
-    c.classes = classes;
-    c.max_batch = e.run.batch;
-    c.layers = e.network.layers;
-    c.norm = e.network.norm;
-    c.neuron = e.neuron;
-    c.readout_leak = e.network.readout_leak;
-    c.rule = e.rule;
-    c.path = e.run.path;
-    c.adam = {e.run.adam_beta1, e.run.adam_beta2, e.run.adam_eps};
-    return c;
-}
 
 template <typename S>
 void TpNetwork<S>::Param::resize(int out, int in)

@@ -11,7 +11,7 @@
 
 #include "core/errors.h"
 #include "io/h5.h"
-#include "train/model.h"
+#include "rules/model.h"
 
 namespace tp {
 

@@ -1,4 +1,4 @@
-#include "tp/sparse_rows.h"
+#include "nn/sparse_rows.h"
 
 #include <algorithm>
 

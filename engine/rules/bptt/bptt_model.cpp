@@ -1,4 +1,4 @@
-#include "bptt/bptt_model.h"
+#include "rules/bptt/bptt_model.h"
 
 namespace tp {
 

@@ -26,9 +26,10 @@
 
 #include <Eigen/Core>
 
-#include "bptt/bptt_network.h"
+#include "rules/bptt/bptt_network.h"
 #include "core/sample.h"
-#include "tp/conv_network.h"
+#include "nn/conv_geometry.h"
+#include "nn/network.h"
 
 namespace tp {
 
@@ -37,7 +38,7 @@ class ConvBpttNetwork {
 public:
     using Mat = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
     using WMat = Mat;
-    using Param = typename ConvTpNetwork<S>::Param;  ///< w, w_hat, Adam m/v, g_hat = dL/dW_hat, g = dL/dW
+    using Param = ConvParam<S>;  ///< w, w_hat, Adam m/v, g_hat = dL/dW_hat, g = dL/dW
 
     struct Block : ConvGeometry {
         Param W;              ///< (C_out, C_in*9)

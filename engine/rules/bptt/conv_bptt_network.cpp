@@ -1,13 +1,13 @@
-#include "bptt/conv_bptt_network.h"
+#include "rules/bptt/conv_bptt_network.h"
 
 #include <cmath>
 
-#include "bptt/readout_loss.h"
+#include "nn/readout_loss.h"
 #include "core/errors.h"
-#include "tp/adam.h"
-#include "tp/conv_ops.h"
-#include "tp/parallel.h"
-#include "tp/finite_check.h"
+#include "nn/adam.h"
+#include "nn/conv_ops.h"
+#include "nn/parallel.h"
+#include "nn/finite_check.h"
 
 namespace tp {
 

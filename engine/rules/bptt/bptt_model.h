@@ -2,9 +2,9 @@
 /// The BPTT baseline behind the Model interface (makeModel picks it for rule.name "bptt").
 #include <memory>
 
-#include "bptt/bptt_network.h"
-#include "train/model.h"
-#include "train/net_model.h"
+#include "rules/bptt/bptt_network.h"
+#include "rules/model.h"
+#include "rules/net_model.h"
 
 namespace tp {
 

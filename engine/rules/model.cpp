@@ -1,12 +1,12 @@
-#include "train/model.h"
+#include "rules/model.h"
 
 #include <algorithm>
 
-#include "bptt/bptt_model.h"
-#include "bptt/conv_bptt_network.h"
+#include "rules/bptt/bptt_model.h"
+#include "rules/bptt/conv_bptt_network.h"
 #include "core/errors.h"
-#include "tp/conv_network.h"
-#include "train/net_model.h"
+#include "rules/tp/conv_network.h"
+#include "rules/net_model.h"
 
 namespace tp {
 

@@ -24,8 +24,8 @@
 
 #include "core/sample.h"
 #include "nn/lif.h"
-#include "tp/sparse_rows.h"
-#include "tp/tp_network.h"
+#include "nn/sparse_rows.h"
+#include "nn/network.h"
 
 namespace tp {
 
