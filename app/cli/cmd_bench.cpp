@@ -11,6 +11,7 @@
 #include "nn/kernels.h"
 #include "core/sample.h"
 #include "rules/model.h"
+#include "rules/registry.h"
 
 namespace tp::cli {
 

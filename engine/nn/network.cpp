@@ -1,5 +1,7 @@
 #include "nn/network.h"
 
+#include "core/errors.h"
+
 namespace tp {
 
 TpConfig TpConfig::fromExperiment(const Experiment& e, int inputs, int classes)
@@ -17,6 +19,22 @@ TpConfig TpConfig::fromExperiment(const Experiment& e, int inputs, int classes)
     c.path = e.run.path;
     c.adam = {e.run.adam_beta1, e.run.adam_beta2, e.run.adam_eps};
     return c;
+}
+
+bool isConvConfig(const TpConfig& config)
+{
+    bool conv = false;
+    for (std::size_t i = 0; i < config.layers.size(); ++i) {
+        const bool c = config.layers[i].type == "conv";
+        if (i == 0)
+            conv = c;
+        else if (c != conv)
+            throw ConfigError({{"network.layers[" + std::to_string(i) + "].type",
+                                "'" + config.layers[i].type + "' mixed with '" + config.layers[0].type +
+                                    "' layers: a conv network has only conv layers (the readout is fully "
+                                    "connected), a dense one only lif layers"}});
+    }
+    return conv;
 }
 
 } // namespace tp

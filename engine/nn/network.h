@@ -56,4 +56,7 @@ struct BatchStats {
     std::vector<std::int32_t> predictions;
 };
 
+/// True when the layers are conv (all of them); throws ConfigError when conv and lif are mixed.
+bool isConvConfig(const TpConfig& config);
+
 } // namespace tp

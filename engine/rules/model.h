@@ -8,7 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "rules/tp/tp_network.h"
+#include "core/sample.h"
+#include "nn/network.h"
 #include "rules/probe.h"
 
 namespace tp {
@@ -57,13 +58,5 @@ public:
     /// Dense/event-driven layer-input products so far (to show which path ran).
     virtual std::pair<std::int64_t, std::int64_t> pathCounts() const = 0;
 };
-
-/// A dense model (TP or BPTT, by rule.name) for lif layers, the conv TP or conv BPTT engine for
-/// conv layers (config.input_shape gives the frame's (C, H, W)). Throws ConfigError for conv
-/// layers mixed with lif ones.
-std::unique_ptr<Model> makeModel(const TpConfig& config, Precision precision);
-
-/// True when the layers are conv (all of them); throws ConfigError when conv and lif are mixed.
-bool isConvConfig(const TpConfig& config);
 
 } // namespace tp

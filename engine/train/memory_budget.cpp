@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/errors.h"
+#include "rules/registry.h"
 #include "train/memory_model.h"
 
 namespace tp {
@@ -70,7 +71,6 @@ MemoryEstimate estimateRunMemory(const TpConfig& config, int steps, std::size_t 
 {
     const NetShape net = NetShape::fromConfig(config);
     const std::size_t vb = value_bytes, B = std::size_t(std::max(1, config.max_batch)), C = net.classes;
-    const std::size_t K = std::min(B, C);
     MemoryEstimate e;
     auto add = [&](std::size_t bytes, const std::string& field, const std::string& part) {
         e.bytes += bytes;
@@ -96,26 +96,14 @@ MemoryEstimate estimateRunMemory(const TpConfig& config, int steps, std::size_t 
             largest = layer.neurons, largestLayer = l;
     }
     const std::string largestField = "network.layers[" + std::to_string(largestLayer) + "].size";
-    if (!net.layers.empty()) {
+    if (!net.layers.empty())
         add(kPerWeight * C * net.layers.back().traced * vb, "dataset.classes",
             "readout weights, gradient and Adam state (classes x last layer)");
-        if (config.rule.name != "bptt")
-            add(C * net.layers.front().neurons * vb * (config.rule.train_s ? kPerWeight : 1), "dataset.classes",
-                "target projection S (classes x first layer)");
-    }
     add(C * C * sizeof(std::int64_t), "dataset.classes", "confusion matrix (classes x classes)");
-    if (config.rule.name == "bptt") {
-        if (steps > 0)
-            add(2 * std::size_t(steps) * B * sumNeurons * vb,
-                std::size_t(steps) >= B ? "binning.steps" : "run.batch",
-                "BPTT's history of u and s (2 x steps x batch x neurons)");
-        add(3 * B * sumNeurons * vb, std::max<std::size_t>(B, 1) >= largest ? "run.batch" : largestField,
-            "membranes and backward scratch (batch x neurons)");
-    } else {
-        // Both paths' membrane, spikes and trace, plus the B x K logits of every layer.
-        add(3 * (B + K) * sumNeurons * vb + B * K * net.layers.size() * vb,
-            B >= largest ? "run.batch" : largestField, "traces, membranes and spikes (batch x neurons)");
-    }
+    std::vector<MemoryTerm> terms;
+    ruleOf(config.rule.name).plan({config, net, B, std::size_t(std::max(0, steps)), vb, largestField, largest}, terms);
+    for (const auto& t : terms)
+        add(t.bytes, t.field, t.what);
     return e;
 }
 

@@ -6,7 +6,7 @@
 #include <cstddef>
 #include <string>
 
-#include "rules/tp/tp_network.h"
+#include "nn/network.h"
 
 namespace tp {
 

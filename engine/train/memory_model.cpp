@@ -4,83 +4,10 @@
 
 #include "core/errors.h"
 #include "core/sample.h"
-#include "rules/tp/conv_network.h"
 #include "rules/model.h"
+#include "rules/registry.h"
 
 namespace tp {
-
-NetShape NetShape::fromConfig(const TpConfig& config)
-{
-    NetShape net;
-    net.inputs = std::size_t(config.inputs);
-    net.classes = std::size_t(config.classes);
-    std::size_t prev = net.inputs;
-    MapShape map{config.input_shape[0], config.input_shape[1], config.input_shape[2]};
-    for (std::size_t i = 0; i < config.layers.size(); ++i) {
-        const LayerSpec& spec = config.layers[i];
-        const std::string field = "network.layers[" + std::to_string(i) + "].type";
-        Layer layer;
-        if (spec.type == "conv") {
-            if (std::size_t(map.size()) != prev || map.h * map.w == 1)
-                throw ConfigError({{field, "the memory model sizes conv layers from a spatial input shape"}});
-            const ConvGeometry g = ConvGeometry::make(spec, map, "block " + std::to_string(i + 1));
-            layer.neurons = std::size_t(g.map_shape.size());
-            layer.traced = std::size_t(g.pooled_shape.size());
-            layer.ff_weights = std::size_t(g.map_shape.c) * std::size_t(map.c) * 9;
-            layer.synapses = layer.neurons * std::size_t(map.c) * 9;
-            map = g.pooled_shape;
-        } else if (spec.type == "lif") {
-            layer.neurons = layer.traced = std::size_t(spec.size);
-            layer.ff_weights = layer.neurons * prev;
-            layer.synapses = layer.ff_weights;
-            layer.recurrent = spec.recurrent;
-            map = {0, 1, 1};
-        } else {
-            throw ConfigError({{field, "the memory model sizes lif and conv layers only, not '" + spec.type + "'"}});
-        }
-        net.layers.push_back(layer);
-        prev = layer.traced;
-    }
-    return net;
-}
-
-static std::size_t sumNeurons(const NetShape& net)
-{
-    std::size_t s = 0;
-    for (const auto& l : net.layers)
-        s += l.neurons;
-    return s;
-}
-
-static std::size_t sumTraced(const NetShape& net)
-{
-    std::size_t s = 0;
-    for (const auto& l : net.layers)
-        s += l.traced;
-    return s;
-}
-
-static std::size_t firstNeurons(const NetShape& net)
-{
-    return net.layers.empty() ? 0 : net.layers.front().neurons;
-}
-
-std::size_t tpModelValues(const NetShape& net, std::size_t B)
-{
-    const std::size_t K = std::min(B, net.classes), C = net.classes, H1 = firstNeurons(net);
-    const bool rec1 = !net.layers.empty() && net.layers.front().recurrent;
-    return (B + K) * sumTraced(net) + K * C + C * H1 + (rec1 ? H1 * H1 : 0);
-}
-
-std::size_t tpPaperValues(const NetShape& net, std::size_t B)
-{
-    return 2 * B * sumTraced(net) + net.classes * firstNeurons(net);
-}
-
-std::size_t bpttModelValues(const NetShape& net, std::size_t B, std::size_t T)
-{
-    return 2 * T * B * sumNeurons(net);
-}
 
 std::size_t epropModelValues(const NetShape& net, std::size_t B)
 {
@@ -108,12 +35,18 @@ std::size_t weightValues(const NetShape& net)
 std::vector<RuleMemory> memoryModel(const NetShape& net, std::size_t B, std::size_t T, std::size_t value_bytes)
 {
     const std::size_t w = weightValues(net) * value_bytes;
-    auto row = [&](const char* name, std::size_t model, std::size_t paper) {
+    auto row = [&](const std::string& name, std::size_t model, std::size_t paper) {
         return RuleMemory{name, model * value_bytes, paper * value_bytes, w, 2 * w};
     };
-    const std::size_t bptt = bpttModelValues(net, B, T), eprop = epropModelValues(net, B), aux = auxModelValues(net, B);
-    return {row("tp", tpModelValues(net, B), tpPaperValues(net, B)), row("bptt", bptt, bptt), row("eprop", eprop, eprop),
-            row("aux", aux, aux)};
+    std::vector<RuleMemory> rows;
+    for (const LearningRule* rule : learningRules()) {
+        const std::size_t model = rule->state_values(net, B, T);
+        rows.push_back(row(rule->name, model, rule->paper_values ? rule->paper_values(net, B, T) : model));
+    }
+    const std::size_t eprop = epropModelValues(net, B), aux = auxModelValues(net, B);
+    rows.push_back(row("eprop", eprop, eprop));
+    rows.push_back(row("aux", aux, aux));
+    return rows;
 }
 
 std::size_t measuredRuleStateBytes(const std::vector<MemoryRow>& memory)
@@ -137,18 +70,22 @@ std::vector<MemoryTableRow> memoryTable(TpConfig config, int batch, int steps, i
     const NetShape net = NetShape::fromConfig(config);
     const auto model = memoryModel(net, std::size_t(batch), std::size_t(steps), 4);
     std::vector<MemoryTableRow> rows;
-    for (const auto& m : model)
+    std::size_t largestRun = 0;  // the largest state of the rules the engine runs
+    for (const auto& m : model) {
         rows.push_back({m.rule, steps, classes, batch, m.model_bytes, m.paper_bytes, std::nullopt});
-    if (measure_limit_bytes > 0 && model[1].model_bytes <= measure_limit_bytes) {  // model[1]: bptt
+        if (findRule(m.rule))
+            largestRun = std::max(largestRun, m.model_bytes);
+    }
+    if (measure_limit_bytes > 0 && largestRun <= measure_limit_bytes) {
         const Batch b = syntheticBatch(batch, steps, config.inputs, classes, density, 1);
-        for (const char* rule : {"tp", "bptt"}) {
+        for (const LearningRule* rule : learningRules()) {
             TpConfig c = config;
-            c.rule.name = rule;
+            c.rule.name = rule->name;
             auto m = makeModel(c, Precision::Float32);
             m->initWeights(1);
             m->train(b, 1e-3);
             for (auto& r : rows)
-                if (r.rule == rule)
+                if (r.rule == rule->name)
                     r.measured_bytes = measuredRuleStateBytes(m->memory());
         }
     }
@@ -170,7 +107,8 @@ std::vector<MemoryTableRow> runMemoryTable(const TpConfig& config, int batch, in
     std::vector<MemoryTableRow> rows;
     for (const auto& m : memoryModel(net, std::size_t(batch), std::size_t(steps), value_bytes)) {
         MemoryTableRow row{m.rule, steps, config.classes, batch, m.model_bytes, m.paper_bytes, std::nullopt};
-        const bool sameSteps = m.rule != "bptt" || measured_steps == steps;
+        const LearningRule* rule = findRule(m.rule);
+        const bool sameSteps = !rule || !rule->state_grows_with_steps || measured_steps == steps;
         if (m.rule == config.rule.name && !measured.empty() && sameSteps)
             row.measured_bytes = measuredRuleStateBytes(measured);
         rows.push_back(std::move(row));

@@ -55,30 +55,12 @@
 #include <string>
 #include <vector>
 
-#include "rules/tp/tp_network.h"
+#include "nn/net_shape.h"
+#include "nn/network.h"
 
 namespace tp {
 
 class Model;
-
-/// What the analytic model needs of a network: neurons per layer, weights per layer (feed-forward
-/// fan-in times neurons; a conv layer gives its feature-map size and kernel weights here).
-struct NetShape {
-    struct Layer {
-        std::size_t neurons = 0;      ///< H_l (a conv layer: channels * height * width of its full map)
-        std::size_t traced = 0;       ///< values of the layer's output, what TP traces (conv: the pooled map; dense: H_l)
-        std::size_t ff_weights = 0;   ///< feed-forward synapses into the layer (dense: H_l * H_{l-1})
-        std::size_t synapses = 0;     ///< per-synapse state for e-prop (dense: H_l * H_{l-1})
-        bool recurrent = false;       ///< adds H_l^2 weights and synapses
-    };
-    std::size_t inputs = 0, classes = 0;
-    std::vector<Layer> layers;
-
-    /// The shape of the network of `config`: dense LIF layers, or conv blocks on
-    /// config.input_shape (3x3 kernels; neurons = full map, traced = pooled map, e-prop synapses =
-    /// neurons * C_in * 9). Throws ConfigError for a layer type it cannot size.
-    static NetShape fromConfig(const TpConfig& config);
-};
 
 /// Analytic counts for one rule, in bytes (float32 unless `value_bytes` says otherwise).
 struct RuleMemory {
@@ -89,14 +71,13 @@ struct RuleMemory {
     std::size_t optimizer_bytes = 0;  ///< Adam moments (2x weights)
 };
 
-std::size_t tpModelValues(const NetShape& net, std::size_t B);
-std::size_t tpPaperValues(const NetShape& net, std::size_t B);
-std::size_t bpttModelValues(const NetShape& net, std::size_t B, std::size_t T);
+/// The two reference rules the engine does not run (the registered rules bring their own counts:
+/// LearningRule::state_values).
 std::size_t epropModelValues(const NetShape& net, std::size_t B);
 std::size_t auxModelValues(const NetShape& net, std::size_t B);
 std::size_t weightValues(const NetShape& net);
 
-/// The four rules in the order tp, bptt, eprop, aux.
+/// Every registered rule (learningRules(): tp, bptt, ...), then the references eprop and aux.
 std::vector<RuleMemory> memoryModel(const NetShape& net, std::size_t B, std::size_t T, std::size_t value_bytes = 4);
 
 /// The measured bytes comparable to model_bytes (see above) from a memory() table.
@@ -111,11 +92,11 @@ struct MemoryTableRow {
     std::optional<std::size_t> measured_bytes;
 };
 
-/// Build TP and BPTT (float32) for `config` with `classes` classes and max_batch = `batch`, train
+/// Build every registered rule (float32) for `config` with `classes` classes and max_batch = `batch`, train
 /// ONE synthetic batch (syntheticBatch, `steps` steps, input density `density`) and read memory().
-/// Returns the rows tp, bptt (measured) and eprop, aux (model only). Measures only when BPTT's
-/// model_bytes (its u and s history: the work of the batch, B*T*sum H neuron steps, as well as
-/// its memory) is at most `measure_limit_bytes` (0: model only).
+/// Returns memoryModel's rows, the registered rules' measured. Measures only when the largest
+/// model_bytes of the registered rules (BPTT's u and s history: the work of the batch, B*T*sum H
+/// neuron steps, as well as its memory) is at most `measure_limit_bytes` (0: model only).
 std::vector<MemoryTableRow> memoryTable(TpConfig config, int batch, int steps, int classes, double density = 0.05,
                                         std::size_t measure_limit_bytes = SIZE_MAX);
 

@@ -1,6 +1,7 @@
 #include "train/trainer.h"
 
 #include "train/memory_budget.h"
+#include "rules/registry.h"
 #include "train/memory_model.h"
 
 #include <chrono>

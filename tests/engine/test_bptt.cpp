@@ -20,6 +20,7 @@
 #include "io/h5.h"
 #include "rules/tp/tp_network.h"
 #include "rules/model.h"
+#include "rules/registry.h"
 #include "../learning.h"
 #include "../kernel_level.h"
 

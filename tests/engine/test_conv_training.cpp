@@ -18,6 +18,7 @@
 #include "io/h5.h"
 #include "rules/tp/conv_network.h"
 #include "rules/model.h"
+#include "rules/registry.h"
 #include "train/trainer.h"
 #include "../learning.h"
 #include "../kernel_level.h"

@@ -13,6 +13,9 @@
 #include "core/errors.h"
 #include "train/memory_model.h"
 #include "rules/model.h"
+#include "rules/registry.h"
+#include "rules/bptt/bptt_rule.h"
+#include "rules/tp/tp_rule.h"
 
 using namespace tp;
 

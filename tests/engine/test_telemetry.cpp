@@ -11,6 +11,8 @@
 #include "core/sample.h"
 #include "registry.h"
 #include "rules/model.h"
+#include "rules/registry.h"
+#include "rules/tp/tp_network.h"
 #include "train/run_files.h"
 #include "train/telemetry.h"
 #include "train/trainer.h"

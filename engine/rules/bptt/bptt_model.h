@@ -1,9 +1,8 @@
 #pragma once
-/// The BPTT baseline behind the Model interface (makeModel picks it for rule.name "bptt").
+/// The BPTT baseline behind the Model interface (rules/bptt/bptt_rule.cpp registers it as "bptt").
 #include <memory>
 
 #include "rules/bptt/bptt_network.h"
-#include "rules/model.h"
 #include "rules/net_model.h"
 
 namespace tp {
@@ -29,7 +28,5 @@ public:
     explicit BpttModel(const TpConfig& c, const BpttOptions& options = {}) : NetModel<BpttNetwork<S>>(c, options) {}
 };
 
-/// A BPTT Model of the given precision.
-std::unique_ptr<Model> makeBpttModel(const TpConfig& config, Precision precision);
 
 } // namespace tp

@@ -1,14 +1,25 @@
-#include "rules/model.h"
+#include "rules/tp/tp_rule.h"
 
 #include <algorithm>
 
-#include "rules/bptt/bptt_model.h"
-#include "rules/bptt/conv_bptt_network.h"
-#include "core/errors.h"
-#include "rules/tp/conv_network.h"
+#include "rules/conv_model.h"
 #include "rules/net_model.h"
+#include "rules/tp/conv_network.h"
+#include "rules/tp/tp_network.h"
 
 namespace tp {
+
+std::size_t tpModelValues(const NetShape& net, std::size_t B)
+{
+    const std::size_t K = std::min(B, net.classes), C = net.classes, H1 = firstNeurons(net);
+    const bool rec1 = !net.layers.empty() && net.layers.front().recurrent;
+    return (B + K) * sumTraced(net) + K * C + C * H1 + (rec1 ? H1 * H1 : 0);
+}
+
+std::size_t tpPaperValues(const NetShape& net, std::size_t B)
+{
+    return 2 * B * sumTraced(net) + net.classes * firstNeurons(net);
+}
 
 /// TP's stored matrices; Param is null for frozen ones (S unless trained, S_rec).
 template <typename S, typename Fn>
@@ -28,69 +39,6 @@ void forEachMatrix(TpNetwork<S>& net, Fn&& fn)
     fn("W_out", net.readout().w, &net.readout());
 }
 
-/// A conv engine (TP or BPTT) behind the NetModel interface: its config() is the TpConfig the
-/// model was made from, and its spike counts are per channel-plane (divided by H*W of the
-/// block's map), so that spike_count[l] / layers[l].size is spikes per neuron as for dense layers.
-template <typename Inner>
-class ConvNet {
-public:
-    using WMat = typename Inner::Mat;
-    using Param = typename Inner::Param;
-
-    explicit ConvNet(const TpConfig& c) : m_cfg(c), m_net(convConfig(c)) {}
-
-    static ConvTpConfig convConfig(const TpConfig& c)
-    {
-        ConvTpConfig cc;
-        cc.input = {c.input_shape[0], c.input_shape[1], c.input_shape[2]};
-        if (cc.input.size() != c.inputs)
-            throw ConfigError("conv network: input shape " + std::to_string(cc.input.c) + "x" +
-                              std::to_string(cc.input.h) + "x" + std::to_string(cc.input.w) + " is not " +
-                              std::to_string(c.inputs) + " inputs");
-        cc.classes = c.classes;
-        cc.max_batch = c.max_batch;
-        cc.blocks = c.layers;
-        cc.neuron = c.neuron;
-        cc.readout_leak = c.readout_leak;
-        cc.weight_norm = c.norm == "weight";
-        cc.adam = c.adam;
-        cc.path = c.path;
-        return cc;
-    }
-
-    void initWeights(std::uint64_t seed) { m_net.initWeights(seed); }
-    BatchStats trainBatch(const Batch& b, double lr) { return perNeuron(m_net.trainBatch(b, lr), b); }
-    BatchStats evaluateBatch(const Batch& b) { return perNeuron(m_net.evaluateBatch(b), b); }
-    const TpConfig& config() const { return m_cfg; }
-    std::int64_t denseProducts() const { return m_net.denseProducts(); }
-    std::int64_t eventProducts() const { return m_net.eventProducts(); }
-    std::vector<MemoryRow> memory() const { return m_net.memory(); }
-    Inner& inner() { return m_net; }
-
-private:
-    BatchStats perNeuron(BatchStats s, const Batch&)
-    {
-        const auto& blocks = m_net.blocks();
-        for (std::size_t l = 0; l < blocks.size() && l < s.spike_count.size(); ++l)
-            s.spike_count[l] /= double(blocks[l].map_shape.plane());
-        return s;
-    }
-
-    TpConfig m_cfg;
-    Inner m_net;
-};
-
-/// Conv checkpoints: "W<l>" per block (C_out, C_in*9), "S" (TP only, frozen) and "W_out".
-template <typename Inner, typename Fn>
-void forEachMatrix(ConvNet<Inner>& net, Fn&& fn)
-{
-    auto& inner = net.inner();
-    for (std::size_t l = 0; l < inner.blocks().size(); ++l)
-        fn("W" + std::to_string(l + 1), inner.blocks()[l].W.w, &inner.blocks()[l].W);
-    if constexpr (requires { inner.targetProjection(); })
-        fn("S", inner.targetProjection(), nullptr);
-    fn("W_out", inner.readout().w, &inner.readout());
-}
 
 namespace {
 
@@ -201,50 +149,56 @@ private:
     }
 };
 
-template <typename Inner>
-class ConvModel final : public NetModel<ConvNet<Inner>> {
-public:
-    explicit ConvModel(const TpConfig& c) : NetModel<ConvNet<Inner>>(c) {}
-};
 
-template <template <typename> class Net>
-std::unique_ptr<Model> makeConvModel(const TpConfig& config, Precision precision)
+std::unique_ptr<Model> make(const TpConfig& config, Precision precision)
 {
-    if (precision == Precision::Float64)
-        return std::make_unique<ConvModel<Net<double>>>(config);
-    return std::make_unique<ConvModel<Net<float>>>(config);
-}
-
-} // namespace
-
-bool isConvConfig(const TpConfig& config)
-{
-    bool conv = false;
-    for (std::size_t i = 0; i < config.layers.size(); ++i) {
-        const bool c = config.layers[i].type == "conv";
-        if (i == 0)
-            conv = c;
-        else if (c != conv)
-            throw ConfigError({{"network.layers[" + std::to_string(i) + "].type",
-                                "'" + config.layers[i].type + "' mixed with '" + config.layers[0].type +
-                                    "' layers: a conv network has only conv layers (the readout is fully "
-                                    "connected), a dense one only lif layers"}});
-    }
-    return conv;
-}
-
-std::unique_ptr<Model> makeModel(const TpConfig& config, Precision precision)
-{
-    if (isConvConfig(config)) {
-        if (config.rule.name == "bptt")
-            return makeConvModel<ConvBpttNetwork>(config, precision);
+    if (isConvConfig(config))
         return makeConvModel<ConvTpNetwork>(config, precision);
-    }
-    if (config.rule.name == "bptt")
-        return makeBpttModel(config, precision);
     if (precision == Precision::Float64)
         return std::make_unique<TpModel<double>>(config);
     return std::make_unique<TpModel<float>>(config);
 }
+
+void plan(const RulePlanInput& in, std::vector<MemoryTerm>& terms)
+{
+    const std::size_t B = in.batch, C = in.net.classes, K = std::min(B, C), vb = in.value_bytes;
+    const std::size_t H = sumNeurons(in.net), L = in.net.layers.size();
+    if (L)
+        terms.push_back({C * firstNeurons(in.net) * vb * (in.config.rule.train_s ? 4 : 1), "dataset.classes",
+                         "target projection S (classes x first layer)"});
+    // Both paths' membrane, spikes and trace, plus the B x K logits of every layer.
+    terms.push_back({3 * (B + K) * H * vb + B * K * L * vb, B >= in.largest_neurons ? "run.batch" : in.largest_field,
+                     "traces, membranes and spikes (batch x neurons)"});
+}
+
+std::size_t stateValues(const NetShape& net, std::size_t B, std::size_t) { return tpModelValues(net, B); }
+std::size_t paperValues(const NetShape& net, std::size_t B, std::size_t) { return tpPaperValues(net, B); }
+
+constexpr const char* kLayerKinds[] = {"lif", "conv"};
+constexpr const char* kReadoutTraces[] = {"beta", "exact"};
+constexpr ParamSpec kParams[] = {
+    {.key = "train_s", .type = ParamType::Bool, .def = "false",
+     .help = "train the target projection S (the reference keeps it fixed)"},
+    {.key = "readout_trace", .type = ParamType::Choice, .def = "\"beta\"",
+     .help = "trace the readout learns from: beta (reference quirk) or exact (the readout's own leak)",
+     .choices = kReadoutTraces},
+};
+
+} // namespace
+
+const LearningRule kTpRule = {
+    .name = "tp",
+    .title = "TP (traces propagation)",
+    .description = "forward-only and local: per-layer contrastive loss of input and target traces, an update every step",
+    .layer_kinds = kLayerKinds,
+    .params = kParams,
+    .make = &make,
+    .state_values = &stateValues,
+    .paper_values = &paperValues,
+    .state_grows_with_steps = false,
+    .state_text = "traces",
+    .state_formula = "2BH traces + S",
+    .plan = &plan,
+};
 
 } // namespace tp

@@ -1,0 +1,90 @@
+#include "rules/registry.h"
+
+#include <stdexcept>
+
+#include "rules/bptt/bptt_rule.h"
+#include "rules/model.h"
+#include "rules/tp/tp_rule.h"
+
+namespace tp {
+
+namespace {
+std::vector<const LearningRule*>& rules()
+{
+    // The built-in rules: one line each.
+    static std::vector<const LearningRule*> list = {
+        &kTpRule,
+        &kBpttRule,
+    };
+    return list;
+}
+} // namespace
+
+const std::vector<const LearningRule*>& learningRules()
+{
+    return rules();
+}
+
+void registerRule(const LearningRule& rule)
+{
+    if (findRule(rule.name))
+        throw std::logic_error(std::string("a learning rule named '") + rule.name + "' is registered already");
+    rules().push_back(&rule);
+}
+
+const LearningRule* findRule(const std::string& name)
+{
+    for (const LearningRule* r : rules())
+        if (name == r->name)
+            return r;
+    return nullptr;
+}
+
+std::string ruleNames()
+{
+    std::string text;
+    for (const LearningRule* r : rules())
+        text += (text.empty() ? "" : ", ") + std::string(r->name);
+    return text;
+}
+
+const LearningRule& ruleOf(const std::string& name)
+{
+    if (const LearningRule* r = findRule(name))
+        return *r;
+    throw ConfigError({{"rule.name", "unknown rule '" + name + "' (known: " + ruleNames() + ")"}});
+}
+
+void validateRuleSpec(const RuleSpec& spec, const NetworkSpec& network, std::vector<ConfigIssue>& issues)
+{
+    const LearningRule* rule = findRule(spec.name);
+    if (!rule) {
+        issues.push_back({"rule.name", "unknown rule '" + spec.name + "' (known: " + ruleNames() + ")"});
+        return;
+    }
+    for (std::size_t i = 0; i < network.layers.size(); ++i)
+        if (!rule->supportsLayer(network.layers[i].type)) {
+            std::string kinds;
+            for (const char* k : rule->layer_kinds)
+                kinds += (kinds.empty() ? "" : ", ") + std::string(k);
+            issues.push_back({"network.layers[" + std::to_string(i) + "].type",
+                              "the rule '" + spec.name + "' does not train '" + network.layers[i].type +
+                                  "' layers (it trains: " + kinds + ")"});
+            return;
+        }
+}
+
+std::unique_ptr<Model> makeModel(const TpConfig& config, Precision precision)
+{
+    isConvConfig(config);
+    const LearningRule& rule = ruleOf(config.rule.name);
+    NetworkSpec net;
+    net.layers = config.layers;
+    std::vector<ConfigIssue> issues;
+    validateRuleSpec(config.rule, net, issues);
+    if (!issues.empty())
+        throw ConfigError(std::move(issues));
+    return rule.make(config, precision);
+}
+
+} // namespace tp
