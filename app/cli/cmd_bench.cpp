@@ -68,7 +68,10 @@ Runner addBench(CLI::App& app)
                    "nmnist-mlp (2312-200-10, density 0.6%), shd-rec (700-450r-20, 1%), randman, dvsgesture-vgg9 "
                    "(VGG-9 conv on 2x32x32, B 16, T 21), conv-small (conv blocks 4/6/8 on 2x32x32)")
         ->check(CLI::IsMember({"nmnist-mlp", "shd-rec", "randman", "dvsgesture-vgg9", "conv-small"}));
-    app.add_option("--rule", o->rule, "learning rule: tp or bptt (the baseline)")->check(CLI::IsMember({"tp", "bptt"}));
+    std::vector<std::string> rules;
+    for (const LearningRule* r : learningRules())
+        rules.push_back(r->name);
+    app.add_option("--rule", o->rule, "learning rule: " + ruleNames())->check(CLI::IsMember(rules));
     app.add_option("--threads", o->threads, "worker threads (0 = all cores)")->check(CLI::Range(0, 1024));
     app.add_option("--path", o->path, "layer-input products: auto, dense or event")
         ->check(CLI::IsMember({"auto", "dense", "event"}));

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <iostream>
@@ -58,7 +59,7 @@ Runner addMemory(CLI::App& app)
                    "measure (train one synthetic batch of TP and BPTT) only where BPTT's u and s history is at most "
                    "this many MiB (default 256); larger points get the model only")
         ->check(CLI::Range(0.0, 1e9));
-    app.add_flag("--no-measure", o->noMeasure, "analytic model only (do not build and train TP and BPTT)");
+    app.add_flag("--no-measure", o->noMeasure, "analytic model only (do not build and train the registered rules)");
     app.add_flag("--csv", o->csv, "CSV on stdout");
     app.add_flag("--json", o->json, "one JSON object per row on stdout");
     return [o] {
@@ -83,7 +84,8 @@ Runner addMemory(CLI::App& app)
         for (int T : steps)
             for (int C : classes) {
                 auto part = memoryTable(cfg, B, T, C, o->density, limit);
-                if (limit && !part[1].measured_bytes && (unmeasured.empty() || unmeasured.back() != T))
+                const bool measured = std::any_of(part.begin(), part.end(), [](const auto& r) { return bool(r.measured_bytes); });
+                if (limit && !measured && (unmeasured.empty() || unmeasured.back() != T))
                     unmeasured.push_back(T);
                 rows.insert(rows.end(), part.begin(), part.end());
             }

@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "core/errors.h"
 #include "registry.h"
+#include "rules/registry.h"
 #include "sweep_driver.h"
 #include "train/run_files.h"
 #include "train/trainer.h"
@@ -139,9 +140,9 @@ Runner addTrain(CLI::App& app)
         };
         const TrainResult r = trainer.run(opt);
         if (!o->json && !r.memory.empty()) {
-            const bool bptt = exp.rule.name == "bptt";
+            const LearningRule& rule = ruleOf(exp.rule.name);
             std::printf("memory (KiB)            weights  optimizer  rule state (%s)  buffers     total  model: %s\n",
-                        bptt ? "u,s xT" : "traces", bptt ? "2TBH (u, s every step)" : "2BH traces + S");
+                        rule.state_text, rule.state_formula);
             for (const auto& row : r.memory)
                 std::printf("  %-20s %9.1f %10.1f %11.1f (%6.1f) %8.1f %9.1f %9.1f\n", row.part.c_str(),
                             row.weights_bytes / 1024.0, row.optimizer_bytes / 1024.0, row.rule_state_bytes / 1024.0,

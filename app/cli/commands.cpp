@@ -32,7 +32,8 @@ int run(int argc, char** argv)
     add("dataset", "inspect a dataset: info, frames", addDataset);
     add("sweep", "run a grid/list of experiment overrides (serially, or spread over MPI ranks) + statistics", addSweep);
     add("finetune", "few-shot fine-tuning of a trained network on a held-out speaker or class subset", addFinetune);
-    add("memory", "analytic vs measured rule-state memory of TP, BPTT, e-prop and an aux-matrix rule", addMemory);
+    add("memory", "analytic vs measured rule-state memory of every registered rule, e-prop and an aux-matrix rule", addMemory);
+    add("help", "what this build has: help rules | help params", addHelp);
     add("report", "write a self-contained report (HTML, PDF, CSV, JSON, HDF5) of a finished run", addReport);
     try {
         app.parse(argc, argv);

@@ -23,6 +23,7 @@ Runner addMemory(CLI::App& app);
 Runner addReport(CLI::App& app);
 Runner addSweep(CLI::App& app);
 Runner addFinetune(CLI::App& app);
+Runner addHelp(CLI::App& app);
 
 } // namespace tp::cli
 

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "config/params.h"
 #include "core/errors.h"
 
 namespace tp {
@@ -96,6 +97,13 @@ struct Experiment {
     LessonSpec lesson;            ///< optional "lesson" object; absent when !lesson.present()
 };
 
+/// Checks the "rule" section (`section`, as parsed into `rule`) against the rule registry: the
+/// name is a registered rule that trains every layer type of `network`, and every other key is
+/// one of the rule's parameters with a valid value. Defined by rules/registry.cpp (the registry
+/// sits above this parser; the parser calls it through this declaration).
+void validateRuleSpec(const nlohmann::json& section, const RuleSpec& rule, const NetworkSpec& network,
+                      std::vector<ConfigIssue>& issues);
+
 /// Validates the "dataset" object of a given kind; appends problems with their JSON paths.
 using DatasetValidator = std::function<void(const DatasetSpec&, std::vector<ConfigIssue>&)>;
 
@@ -122,5 +130,14 @@ void applyOverride(nlohmann::json& doc, const std::string& assignment);
 
 /// Serialise back (all fields, canonical order); parseExperiment(toJson(e)) == e.
 nlohmann::json toJson(const Experiment& experiment);
+
+/// The parameter table of the experiment's own sections: "network", "network.readout",
+/// "layer.lif", "layer.conv" (one entry of network.layers), "neuron", "neuron.surrogate", "run",
+/// "run.adam" (empty for another name). The parser reads every key with these limits.
+std::span<const ParamSpec> experimentParams(const std::string& section);
+/// Those section names, in that order.
+std::vector<std::string> experimentParamSections();
+/// The spec at a dotted path ("neuron.alpha", "run.adam.eps"; "layer.size" is a lif layer's), or null.
+const ParamSpec* experimentParam(const std::string& path);
 
 } // namespace tp

@@ -55,14 +55,32 @@ const LearningRule& ruleOf(const std::string& name)
     throw ConfigError({{"rule.name", "unknown rule '" + name + "' (known: " + ruleNames() + ")"}});
 }
 
-void validateRuleSpec(const RuleSpec& spec, const NetworkSpec& network, std::vector<ConfigIssue>& issues)
+void validateRuleSpec(const nlohmann::json& section, const RuleSpec& spec, const NetworkSpec& network,
+                      std::vector<ConfigIssue>& issues)
 {
     const LearningRule* rule = findRule(spec.name);
-    if (!rule) {
+    if (!rule && !spec.name.empty())
         issues.push_back({"rule.name", "unknown rule '" + spec.name + "' (known: " + ruleNames() + ")"});
-        return;
-    }
-    for (std::size_t i = 0; i < network.layers.size(); ++i)
+    // A key of another registered rule is checked by its spec and left to that rule, so that
+    // switching rule.name (--set rule.name=bptt) keeps a file valid.
+    if (section.is_object())
+        for (const auto& [key, value] : section.items()) {
+            if (key == "name")
+                continue;
+            const ParamSpec* p = rule ? findParam(rule->params, key) : nullptr;
+            for (const LearningRule* other : rules())
+                p = p ? p : findParam(other->params, key);
+            if (p) {
+                checkParam(*p, value, "rule." + key, issues);
+                continue;
+            }
+            std::string known = "name";
+            for (const LearningRule* r : rules())
+                for (const ParamSpec& q : r->params)
+                    known += std::string(", ") + q.key;
+            issues.push_back({"rule." + key, "unknown key (known: " + known + ")"});
+        }
+    for (std::size_t i = 0; rule && i < network.layers.size(); ++i)
         if (!rule->supportsLayer(network.layers[i].type)) {
             std::string kinds;
             for (const char* k : rule->layer_kinds)
@@ -81,7 +99,7 @@ std::unique_ptr<Model> makeModel(const TpConfig& config, Precision precision)
     NetworkSpec net;
     net.layers = config.layers;
     std::vector<ConfigIssue> issues;
-    validateRuleSpec(config.rule, net, issues);
+    validateRuleSpec(nlohmann::json::object(), config.rule, net, issues);
     if (!issues.empty())
         throw ConfigError(std::move(issues));
     return rule.make(config, precision);

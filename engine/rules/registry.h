@@ -29,9 +29,6 @@ const LearningRule& ruleOf(const std::string& name);
 /// "tp, bptt" (for help texts and messages).
 std::string ruleNames();
 
-/// parseExperiment's RuleValidator: rule.name must be registered and support every layer type.
-void validateRuleSpec(const RuleSpec& rule, const NetworkSpec& network, std::vector<ConfigIssue>& issues);
-
 /// A model of config.rule.name's rule. ConfigError for an unknown rule, for a layer kind the
 /// rule does not train and for conv layers mixed with lif ones.
 std::unique_ptr<Model> makeModel(const TpConfig& config, Precision precision);

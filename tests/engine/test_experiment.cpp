@@ -241,6 +241,48 @@ private slots:
         QVERIFY(hasIssue(issues, "network.layers[0].type", "unknown layer type 'dense' (known: lif, conv)"));
     }
 
+    // The parameter table is what the parser checks: every default is the default an omitted key
+    // gets, and a value just outside each range is refused at its path (and just inside accepted).
+    void parameterTableIsWhatTheParserApplies()
+    {
+        const json defaults = toJson(parseExperiment(json{{"schema_version", 1},
+                                                          {"network", {{"layers", {{{"type", "lif"}}}}}},
+                                                          {"dataset", {{"kind", "randman"}}}},
+                                                     "test"));
+        int checked = 0;
+        for (const std::string& section : experimentParamSections()) {
+            const bool layer = section.rfind("layer.", 0) == 0;
+            for (const ParamSpec& p : experimentParams(section)) {
+                QVERIFY2(*p.def && *p.help, p.key);
+                json at = layer ? json{{"type", "lif"}, {"size", 100}, {"recurrent", false}, {"pool", "none"}} : defaults;
+                if (!layer)
+                    for (std::size_t i = 0, j; i != std::string::npos; i = j == std::string::npos ? j : j + 1) {
+                        j = section.find('.', i);
+                        at = at.at(section.substr(i, j == std::string::npos ? j : j - i));
+                    }
+                QVERIFY2(at.at(p.key) == json::parse(p.def), qPrintable(QString::fromStdString(section + "." + p.key)));
+                if ((p.type != ParamType::Int && p.type != ParamType::Number) || std::isinf(p.hi) || layer)
+                    continue;
+                json doc = validDoc();
+                json* target = &doc;
+                for (std::size_t i = 0, j; i != std::string::npos; i = j == std::string::npos ? j : j + 1) {
+                    j = section.find('.', i);
+                    target = &(*target)[section.substr(i, j == std::string::npos ? j : j - i)];
+                }
+                const std::string path = section + "." + p.key;
+                (*target)[p.key] = p.type == ParamType::Int ? json(std::int64_t(p.hi) + 1) : json(p.hi * 1.5 + 1);
+                QVERIFY2(hasIssue(issuesOf(doc), path), path.c_str());
+                (*target)[p.key] = p.type == ParamType::Int ? json(std::int64_t(p.hi)) : json(p.hi_open ? p.hi * 0.999 : p.hi);
+                QVERIFY2(!hasIssue(issuesOf(doc), path), path.c_str());
+                ++checked;
+            }
+        }
+        QVERIFY(checked >= 10);
+        QCOMPARE(experimentParam("neuron.v_th")->lo_open, true);
+        QCOMPARE(QString(experimentParam("layer.size")->unit), QStringLiteral("neurons"));
+        QVERIFY(!experimentParam("neuron.nothing"));
+    }
+
     void structuralProblems()
     {
         QVERIFY(hasIssue(issuesOf(json::array()), "", "object"));
