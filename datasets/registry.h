@@ -1,8 +1,8 @@
 #pragma once
-/// Dataset factory: turns the "dataset"/"binning" part of an experiment (tp::DatasetSpec) into a
-/// tp::Dataset, and validates it with JSON paths for the experiment parser
-/// (pass validateDatasetSpec as parseExperiment's DatasetValidator).
-#include <array>
+/// The dataset formats (format.h) and the factory over them: turns the "dataset"/"binning" part
+/// of an experiment (tp::DatasetSpec) into a tp::Dataset, and validates it with JSON paths for
+/// the experiment parser (pass validateDatasetSpec as parseExperiment's DatasetValidator).
+/// Every function here is a loop over datasetFormats(); none knows a format by name.
 #include <memory>
 #include <optional>
 #include <string>
@@ -11,9 +11,22 @@
 #include "config/experiment.h"
 #include "core/dataset.h"
 #include "core/errors.h"
+#include "format.h"
 #include "randman.h"
 
 namespace tp {
+
+/// Every registered format, built-in generators first, in registration order. The list is
+/// built on first use; registerDatasetFormat appends to it (not thread-safe: register before
+/// any other thread uses the registry).
+const std::vector<const DatasetFormat*>& datasetFormats();
+
+/// The format of `kind`, or null.
+const DatasetFormat* findDatasetFormat(const std::string& kind);
+
+/// Adds a format at run time (a plug-in outside the built-in list, a test's format). `format`
+/// must outlive every use of the registry. Throws ConfigError when its kind is taken.
+void registerDatasetFormat(const DatasetFormat& format);
 
 /// Every dataset kind an experiment may name, built-in generators first.
 std::vector<std::string> datasetKinds();
@@ -23,26 +36,14 @@ std::string datasetDisplayName(const std::string& kind);
 
 /// Appends every problem of `spec` to `issues`, each with its JSON path ("dataset.classes",
 /// "binning.steps", "dataset.kind"): unknown kinds, unknown keys, wrong types, out-of-range
-/// values. randman has a fixed key set; the file-backed kinds only need dataset.path (a string,
-/// may be empty here) and leave their other keys and the binning to their readers.
+/// values (the format's parameter tables and its check()). A recorded format's dataset.path must
+/// be there (a string; it may be empty here).
 void validateDatasetSpec(const DatasetSpec& spec, std::vector<ConfigIssue>& issues);
 
-/// The generator parameters of a valid randman spec (missing keys keep RandmanParams' defaults).
-/// Throws ConfigError with every issue when the spec is not a valid randman spec.
-RandmanParams randmanParams(const DatasetSpec& spec);
-
-/// Input frame shape (C, H, W) and class count of a dataset.
-struct DatasetShape {
-    std::array<int, 3> input{0, 0, 0};  ///< as Dataset::inputShape gives it (frameShape of the binned sensor)
-    int classes = 0;                     ///< 0 = unknown
-    bool operator==(const DatasetShape&) const = default;
-};
-
-/// The shape the reader of `spec` gives, without opening anything: randman from its parameters,
-/// each recorded format from its sensor and the binning the reader applies (Downsample, resize:
-/// binnedSensor, as EventDataset). Classes: the format's own (N-MNIST 10, DVS128 Gesture 11,
-/// CIFAR10-DVS 10), or the published release's where the reader counts them in the files (SHD
-/// 20, SSC 35, Speech Commands 35). nullopt when the spec does not validate.
+/// The shape the reader of `spec` gives, without opening anything: the format's shape() (a
+/// recorded format's sensor after the binning its reader applies; classes the format's own, or
+/// the published release's where the reader counts them in the files). nullopt when the spec
+/// does not validate.
 std::optional<DatasetShape> nominalDatasetShape(const DatasetSpec& spec);
 
 /// The shape to plan with before the data is there (`traceprop-cli memory`): nominalDatasetShape,
@@ -53,12 +54,13 @@ std::optional<DatasetShape> nominalDatasetShape(const DatasetSpec& spec);
 DatasetShape plannedDatasetShape(const DatasetSpec& spec);
 
 /// Opens (or generates) the dataset to train or evaluate on. Validates first and throws
-/// ConfigError with every issue. Kinds whose reader is not in this build throw ConfigError
-/// saying so (or asking for dataset.path when it is empty). dataset.path is a dataset folder,
-/// or one file of the kind's format (openFileDataset): that file is the training split and
-/// dataset.test_path, a second file of the same format, the test split; without test_path, or
-/// with a sample that has no label, ConfigError says so. May take seconds (randman generates
-/// here).
+/// ConfigError with every issue, or asking for dataset.path when it is empty. dataset.path is a
+/// dataset folder or one file, either of which must be data of dataset.kind (detectDatasetPath):
+/// data of another kind is an error naming both, data of no known kind one listing every format
+/// tried; a path that does not exist gets the kind's reader's error (what it looks for there).
+/// One file is the training split and dataset.test_path, a second file of the same format, the
+/// test split; without test_path, or with a sample that has no label, ConfigError
+/// says so. May take seconds (randman generates here).
 std::unique_ptr<Dataset> openDataset(const DatasetSpec& spec);
 
 /// openDataset for looking at a dataset (`dataset info|frames`): one file without

@@ -6,8 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "benchmark_datasets.h"
 #include "dataset_path.h"
+#include "event_dataset.h"
 #include "registry.h"
 #include "synth_digits.h"
 #include "synth_gesture.h"

@@ -48,7 +48,7 @@ inline constexpr int kRandmanMaxTerms = 1000;       ///< max_f_cutoff of the ref
 int randmanTerms(double alpha);
 
 /// Appends what makes `params` unusable for the generator (paths "dataset.<key>"/"binning.<key>").
-/// Only hard requirements; the experiment-file limits live in registry.cpp.
+/// Only hard requirements; the experiment-file limits live in randman_format.cpp.
 void checkRandmanParams(const RandmanParams& params, std::vector<ConfigIssue>& issues);
 
 /// Standardised spike times in [0, 1), before discretisation, class-major:
@@ -72,6 +72,12 @@ std::vector<std::size_t> randmanOrder(const RandmanParams& params);
 /// Number of train samples: round(train_fraction * classes * samples_per_class), kept within
 /// [1, N - 1] so that neither split is empty.
 std::size_t randmanTrainSize(const RandmanParams& params);
+
+struct DatasetSpec;  // config/experiment.h
+
+/// The generator parameters of a valid randman spec (missing keys keep RandmanParams' defaults).
+/// Throws ConfigError with every issue when the spec is not a valid randman spec.
+RandmanParams randmanParams(const DatasetSpec& spec);
 
 /// The generated task as a Dataset: generateRandman, permuted by randmanOrder, then split in
 /// order (first randmanTrainSize samples train, the rest test). Generates in the constructor;
