@@ -27,6 +27,7 @@
 #include <QUndoStack>
 
 #include "registry.h"
+#include "rules/registry.h"
 #include "report/report.h"
 #include "ui/dataset/dataset_panel.h"
 #include "ui/designer/layer_stack_editor.h"
@@ -456,8 +457,15 @@ QString MainWindow::runsRoot()
 bool MainWindow::startComparison(QString* error)
 {
     m_comparisonDirs.clear();
-    m_comparisonRules = {QStringLiteral("bptt")};
-    if (startRunWithRule(QStringLiteral("tp"), error))
+    // The experiment's rule first, then every other registered rule on the same experiment.
+    QStringList rules;
+    if (const auto e = m_doc->experiment(nullptr))
+        rules << QString::fromStdString(e->rule.name);
+    for (const tp::LearningRule* r : tp::learningRules())
+        if (!rules.contains(QString::fromUtf8(r->name)))
+            rules << QString::fromUtf8(r->name);
+    m_comparisonRules = rules.mid(1);
+    if (startRunWithRule(rules.value(0), error))
         return true;
     m_comparisonRules.clear();
     return false;

@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
-#include "io/golden.h"
+#include "rules/tp/golden.h"
 
 namespace tp::cli {
 

@@ -33,7 +33,7 @@ int run(int argc, char** argv)
     add("sweep", "run a grid/list of experiment overrides (serially, or spread over MPI ranks) + statistics", addSweep);
     add("finetune", "few-shot fine-tuning of a trained network on a held-out speaker or class subset", addFinetune);
     add("memory", "analytic vs measured rule-state memory of every registered rule, e-prop and an aux-matrix rule", addMemory);
-    add("help", "what this build has: help rules | help params", addHelp);
+    add("help", "what this build has: help rules | formats | params", addHelp);
     add("report", "write a self-contained report (HTML, PDF, CSV, JSON, HDF5) of a finished run", addReport);
     try {
         app.parse(argc, argv);

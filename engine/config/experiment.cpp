@@ -893,10 +893,12 @@ const ParamSpec* experimentParam(const std::string& path)
     const auto dot = path.rfind('.');
     if (dot == std::string::npos)
         return nullptr;
-    std::string section = path.substr(0, dot);
-    if (section == "layer")
-        section = "layer.lif";
-    return findParam(experimentParams(section), path.substr(dot + 1));
+    const std::string section = path.substr(0, dot), key = path.substr(dot + 1);
+    if (section == "layer") {
+        const ParamSpec* lif = findParam(kLifLayerParams, key);
+        return lif ? lif : findParam(kConvLayerParams, key);
+    }
+    return findParam(experimentParams(section), key);
 }
 
 } // namespace tp

@@ -137,7 +137,8 @@ nlohmann::json toJson(const Experiment& experiment);
 std::span<const ParamSpec> experimentParams(const std::string& section);
 /// Those section names, in that order.
 std::vector<std::string> experimentParamSections();
-/// The spec at a dotted path ("neuron.alpha", "run.adam.eps"; "layer.size" is a lif layer's), or null.
+/// The spec at a dotted path ("neuron.alpha", "run.adam.eps"; "layer.size" is a lif layer's,
+/// "layer.pool" a conv layer's, "layer.conv.size" a conv layer's size), or null.
 const ParamSpec* experimentParam(const std::string& path);
 
 } // namespace tp

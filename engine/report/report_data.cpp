@@ -10,6 +10,8 @@
 #include "core/errors.h"
 #include "core/file_read.h"
 #include "io/h5.h"
+#include "rules/registry.h"
+#include "train/memory_model.h"
 #include "train/run_files.h"
 
 namespace tp::report {
@@ -255,9 +257,11 @@ std::vector<LineChart> lineCharts(const ReportData& d)
     acc.series.push_back({"test (after the epoch)", epochs, column([](auto& m) { return 100 * m.test_accuracy; })});
     LineChart loss{"Local losses per layer", "epoch", "mean loss per time step", {}, std::nullopt, std::nullopt};
     LineChart rate{"Firing rates per layer", "epoch", "spikes per neuron per step (%)", {}, 0.0, std::nullopt};
-    const bool bptt = d.experiment.value("rule", nlohmann::json::object()).value("name", std::string()) == "bptt";
+    const std::string ruleName = d.experiment.value("rule", nlohmann::json::object()).value("name", std::string("tp"));
+    const LearningRule* rule = findRule(ruleName);
+    const bool bptt = rule && !rule->layer_losses;  // no local losses to plot
     if (bptt)
-        loss.title = "Loss (BPTT has no local losses)";
+        loss.title = "Loss (" + ruleName + " has no local losses)";
     for (std::size_t l = 0; l < L; ++l) {
         if (!bptt)
             loss.series.push_back({"layer " + std::to_string(l + 1) + " (local)", epochs,
@@ -315,8 +319,7 @@ std::vector<std::pair<std::string, std::string>> summary(const ReportData& d)
         {"Final test accuracy", percent(d.final_test_accuracy)},
         {"Final train accuracy", d.history.empty() ? "-" : percent(d.history.back().train_accuracy)},
         {"Epochs", std::to_string(d.history.size())},
-        {"Learning rule", rule.value("name", std::string("tp")) == "bptt" ? "BPTT (surrogate gradient)"
-                                                                         : "TP (Traces Propagation)"},
+        {"Learning rule", memoryRuleTitle(rule.value("name", std::string("tp")))},
         {"Network", network(d)},
         {"Dataset", data.value("kind", std::string("?"))},
         {"Batch, learning rate", std::to_string(run.value("batch", 0)) + ", " + shortest(run.value("lr", 0.0))},
@@ -371,8 +374,7 @@ Table memoryModelTable(const ReportData& d)
             {},
             {false, true, true, true, true, true, true, true}};
     for (const auto& r : d.memory_model) {
-        const std::string name = r.rule == "tp" ? "TP" : r.rule == "bptt" ? "BPTT" : r.rule == "eprop" ? "e-prop"
-                               : r.rule == "aux" ? "aux-matrix rule" : r.rule;
+        const std::string name = memoryRuleTitle(r.rule);
         t.rows.push_back({name, std::to_string(r.steps), std::to_string(r.classes), std::to_string(r.batch),
                           groupedInt((long long)r.model_bytes), groupedInt((long long)r.paper_bytes),
                           r.measured_bytes ? groupedInt((long long)*r.measured_bytes) : "not run",

@@ -8,7 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include "report/chart.h"
-#include "report/machine_info.h"
+#include "report/html_page.h"
+#include "io/machine_info.h"
 #include "report/report.h"
 #include "train/memory_model.h"
 #include "train/trainer.h"
@@ -48,12 +49,9 @@ std::string groupedInt(long long value);
 std::vector<LineChart> lineCharts(const ReportData& data);
 HeatMap confusionHeatMap(const ReportData& data);
 
-/// A table: header cells and rows of cells; numeric columns are right-aligned.
-struct Table {
-    std::vector<std::string> header;
-    std::vector<std::vector<std::string>> rows;
-    std::vector<bool> numeric;
-};
+
+std::string renderPdf(const ReportData& data);
+
 /// The summary (accuracy, epochs, throughput, network, dataset, precision).
 std::vector<std::pair<std::string, std::string>> summary(const ReportData& data);
 /// Seeds, versions and the machine.
@@ -63,10 +61,4 @@ Table memoryPartsTable(const ReportData& data);
 Table memoryModelTable(const ReportData& data);
 
 std::string renderHtml(const ReportData& data);
-/// A self-contained page in the report's style (inline CSS and SVG, no script, no URL): a title,
-/// an introduction, line charts, then tables with a heading each. Used for sweep summaries.
-std::string renderTablesHtml(const std::string& title, const std::string& intro, const std::vector<LineChart>& charts,
-                             const std::vector<std::pair<std::string, Table>>& tables);
-std::string renderPdf(const ReportData& data);
-
 } // namespace tp::report

@@ -59,6 +59,7 @@ struct LearningRule {
     /// The paper's own formula for it (null: the same as state_values).
     std::size_t (*paper_values)(const NetShape& net, std::size_t B, std::size_t T) = nullptr;
     bool state_grows_with_steps = false;  ///< a measured row holds only for the same T
+    bool layer_losses = false;            ///< it reports a local loss per layer (BatchStats::layer_loss_sum)
     const char* state_text = "";          ///< the column heading of the state: "traces", "u,s xT"
     const char* state_formula = "";       ///< "2BH traces + S"
     /// The terms a run allocates besides the weights, gradients and Adam state of the layers and

@@ -49,6 +49,17 @@ std::vector<RuleMemory> memoryModel(const NetShape& net, std::size_t B, std::siz
     return rows;
 }
 
+std::string memoryRuleTitle(const std::string& rule)
+{
+    if (const LearningRule* r = findRule(rule))
+        return r->title;
+    if (rule == "eprop")
+        return "e-prop (model only)";
+    if (rule == "aux")
+        return "aux-matrix local rule (model only)";
+    return rule;
+}
+
 std::size_t measuredRuleStateBytes(const std::vector<MemoryRow>& memory)
 {
     std::size_t bytes = 0;

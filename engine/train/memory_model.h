@@ -77,6 +77,10 @@ std::size_t epropModelValues(const NetShape& net, std::size_t B);
 std::size_t auxModelValues(const NetShape& net, std::size_t B);
 std::size_t weightValues(const NetShape& net);
 
+/// The title of a memory row's rule: a registered rule's title, or the reference's ("e-prop (model
+/// only)", "aux-matrix local rule (model only)").
+std::string memoryRuleTitle(const std::string& rule);
+
 /// Every registered rule (learningRules(): tp, bptt, ...), then the references eprop and aux.
 std::vector<RuleMemory> memoryModel(const NetShape& net, std::size_t B, std::size_t T, std::size_t value_bytes = 4);
 

@@ -12,7 +12,7 @@
 #include "core/file_read.h"
 #include "io/atomic_file.h"
 #include "io/h5.h"
-#include "report/machine_info.h"
+#include "io/machine_info.h"
 #include "train/trainer.h"
 
 namespace tp {

@@ -1,6 +1,6 @@
 #include "train/sweep.h"
 
-#include "report/report_data.h"
+#include "report/html_page.h"
 
 #include <algorithm>
 #include <cmath>

@@ -7,7 +7,7 @@
 #include <hdf5.h>
 
 #include "core/errors.h"
-#include "io/golden.h"
+#include "rules/tp/golden.h"
 #include "io/h5.h"
 #include "../kernel_level.h"
 

@@ -8,7 +8,7 @@
 
 #include "core/errors.h"
 #include "core/sample.h"
-#include "io/golden.h"
+#include "rules/tp/golden.h"
 #include "rules/tp/conv_network.h"
 #include "../kernel_level.h"
 

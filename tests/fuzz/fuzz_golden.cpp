@@ -4,7 +4,7 @@
 // CLI reports as a failed verification (exit 1): an expected outcome too.
 #include "fuzz_common.h"
 #include "core/errors.h"
-#include "io/golden.h"
+#include "rules/tp/golden.h"
 
 extern "C" int LLVMFuzzerInitialize(int*, char***)
 {

@@ -120,6 +120,12 @@ private slots:
         const CliRun help = cli({"help", "rules"});
         QCOMPARE(help.code, 0);
         QVERIFY2(help.out.contains("frozen  Frozen (test only)"), help.out.constData());
+        // help params: every table (experiment sections, dataset formats, rules) from the registries.
+        const CliRun params = cli({"help", "params"});
+        QCOMPARE(params.code, 0);
+        for (const char* line : {"  neuron.v_th   number, default 1, > 0: ", "dataset \"nmnist\":\n", "rule \"frozen\":\n  (no parameters)",
+                                 "  rule.readout_trace  choice, default \"beta\", one of beta, exact: "})
+            QVERIFY2(params.out.contains(line), line);
 
         QTemporaryDir dir;
         const QString exp = QStringLiteral(TP_RESOURCES_DIR "/experiments/randman.json");

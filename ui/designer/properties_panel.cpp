@@ -20,6 +20,8 @@
 #include <QSpinBox>
 #include <QWheelEvent>
 
+#include "config/experiment.h"
+#include "rules/registry.h"
 #include "ui/designer/layer_list_model.h"
 #include "ui/designer/layer_stack_editor.h"
 #include "ui/document/experiment_document.h"
@@ -71,6 +73,40 @@ QVariant engineDefault(const QString& path)
     return {};
 }
 
+/// The parameter at `key` in the experiment's table or a registered rule's ("rule.train_s").
+const tp::ParamSpec& specOf(const QString& key)
+{
+    const std::string k = key.toStdString();
+    if (const tp::ParamSpec* p = tp::experimentParam(k))
+        return *p;
+    if (k.rfind("rule.", 0) == 0)
+        for (const tp::LearningRule* r : tp::learningRules())
+            if (const tp::ParamSpec* p = tp::findParam(r->params, k.substr(5)))
+                return *p;
+    throw std::logic_error("no parameter table entry for " + k);
+}
+
+/// The tooltip of a parameter: its help, range and unit.
+QString tipOf(const tp::ParamSpec& p)
+{
+    QString tip = QString::fromUtf8(p.help);
+    if (!tip.isEmpty())
+        tip[0] = tip[0].toUpper();
+    const QString range = QString::fromStdString(tp::paramRange(p));
+    if (!range.isEmpty() && p.type != tp::ParamType::Choice)
+        tip += QStringLiteral(" (%1%2)").arg(range, *p.unit ? QStringLiteral(" ") + QString::fromUtf8(p.unit) : QString());
+    return tip + QLatin1Char('.');
+}
+
+/// A spin box's limits for a parameter: an open end moves in by `tiny`; an unbounded one stops at
+/// +-1e9, far beyond any sensible value (the parser still takes larger ones from a file).
+std::pair<double, double> editorRange(const tp::ParamSpec& p, double tiny)
+{
+    const double lo = std::isinf(p.lo) ? -1e9 : p.lo + (p.lo_open ? tiny : 0.0);
+    const double hi = std::isinf(p.hi) ? 1e9 : p.hi - (p.hi_open ? tiny : 0.0);
+    return {lo, hi};
+}
+
 } // namespace
 
 PropertiesPanel::PropertiesPanel(ExperimentDocument* doc, LayerStackEditor* stack, QWidget* parent)
@@ -98,18 +134,11 @@ PropertiesPanel::PropertiesPanel(ExperimentDocument* doc, LayerStackEditor* stac
     m_layerHint = new QLabel(tr("Select a layer in the stack to edit it."), layerBox);
     m_layerHint->setWordWrap(true);
     layer->addRow(m_layerHint);
-    addChoice(layer, QStringLiteral("layer.type"), tr("Type"), {QStringLiteral("lif"), QStringLiteral("conv")},
-              {tr("Dense LIF"), tr("Conv LIF (3x3)")},
-              tr("lif: fully connected LIF layer; conv: 3x3 convolution LIF block (stride 1, pad 1). A network has "
-                 "either only lif or only conv layers."));
-    addInt(layer, QStringLiteral("layer.size"), tr("Size"), 1, 100'000, tr(" neurons"),
-           tr("Neurons of a lif layer (1 to 100,000) or output channels of a conv layer (1 to 4096)."));
-    addBool(layer, QStringLiteral("layer.recurrent"), tr("Recurrent"),
-            tr("lif only: add recurrent weights from the layer's own spikes at the previous step."));
+    addChoice(layer, QStringLiteral("layer.type"), tr("Type"), {tr("Dense LIF"), tr("Conv LIF (3x3)")});
+    addInt(layer, QStringLiteral("layer.size"), tr("Size"), tr(" neurons"));
+    addBool(layer, QStringLiteral("layer.recurrent"), tr("Recurrent"));
     addChoice(layer, QStringLiteral("layer.pool"), tr("Pooling"),
-              {QStringLiteral("none"), QStringLiteral("max2"), QStringLiteral("avgpool2x2")},
-              {tr("none"), tr("max 2x2 (halves H and W)"), tr("adaptive average to 2x2")},
-              tr("conv only: pooling of the block's spike map. max2 needs a map of at least 2x2."));
+              {tr("none"), tr("max 2x2 (halves H and W)"), tr("adaptive average to 2x2")});
     m_layerShape = new QLabel(layerBox);
     m_layerShape->setToolTip(tr("Input -> output of the layer, inferred from the dataset and the layers above "
                                 "(C x H x W for conv maps, after pooling)"));
@@ -117,66 +146,61 @@ PropertiesPanel::PropertiesPanel(ExperimentDocument* doc, LayerStackEditor* stac
     layer->addRow(tr("Shape"), m_layerShape);
 
     auto [netBox, net] = group(tr("Network"));
-    addInt(net, QStringLiteral("network.inputs"), tr("Inputs"), 0, 10'000'000, tr(" channels"),
-           tr("Input size per time step. 0 takes it from the dataset; any other value must equal the dataset's."),
-           tr("from dataset"));
-    addDouble(net, QStringLiteral("network.readout.leak"), tr("Readout leak \u03bb"), 0, 1, 4, 0.01, tr(" /step"),
-              tr("Leak factor of the leaky-integrator readout per time step (1 = perfect integrator). Range 0 to 1."));
-    addChoice(net, QStringLiteral("network.norm"), tr("Weight norm"), {QStringLiteral("none"), QStringLiteral("weight")},
-              {tr("none"), tr("scaled weight standardisation")},
-              tr("weight: scaled weight standardisation of conv kernels in every forward pass (the paper's CNN runs)."));
+    addInt(net, QStringLiteral("network.inputs"), tr("Inputs"), tr(" channels"), tr("from dataset"));
+    addDouble(net, QStringLiteral("network.readout.leak"), tr("Readout leak \u03bb"), 4, 0.01, tr(" /step"));
+    addChoice(net, QStringLiteral("network.norm"), tr("Weight norm"), {tr("none"), tr("scaled weight standardisation")});
 
     auto [neuronBox, neuron] = group(tr("Neuron (all layers)"));
-    addDouble(neuron, QStringLiteral("neuron.alpha"), tr("Membrane leak \u03b1"), 0, 1, 4, 0.01, tr(" /step"),
-              tr("Membrane potential multiplier per time step (1 = no leak). Range 0 to 1."));
-    addDouble(neuron, QStringLiteral("neuron.beta"), tr("Trace leak \u03b2"), 0, 1, 4, 0.01, tr(" /step"),
-              tr("Eligibility-trace multiplier per time step. Range 0 to 1."));
-    addDouble(neuron, QStringLiteral("neuron.v_th"), tr("Threshold v_th"), 0.0001, 1e6, 4, 0.05, QString(),
-              tr("Firing threshold of the membrane potential (dimensionless, in units of input weight). Must be > 0."));
-    addChoice(neuron, QStringLiteral("neuron.reset"), tr("Reset"), {QStringLiteral("soft"), QStringLiteral("hard")},
-              {tr("soft (subtract v_th)"), tr("hard (to 0)")},
-              tr("Exactly \"soft\" subtracts the threshold after a spike; any other string resets to 0 (reference "
-                 "quirk: \"Soft\" is a hard reset)."));
-    addDouble(neuron, QStringLiteral("neuron.surrogate.scale"), tr("Surrogate scale \u03ba"), 0.001, 1000, 3, 0.1,
-              QString(), tr("Scale \u03ba of the ArcTan surrogate derivative. Must be > 0."));
+    addDouble(neuron, QStringLiteral("neuron.alpha"), tr("Membrane leak \u03b1"), 4, 0.01, tr(" /step"));
+    addDouble(neuron, QStringLiteral("neuron.beta"), tr("Trace leak \u03b2"), 4, 0.01, tr(" /step"));
+    addDouble(neuron, QStringLiteral("neuron.v_th"), tr("Threshold v_th"), 4, 0.05, QString());
+    addChoice(neuron, QStringLiteral("neuron.reset"), tr("Reset"), {tr("soft (subtract v_th)"), tr("hard (to 0)")});
+    addDouble(neuron, QStringLiteral("neuron.surrogate.scale"), tr("Surrogate scale \u03ba"), 3, 0.1, QString());
 
+    // The registered rules (rules/registry.h) and every rule's own parameters, from their tables.
     auto [ruleBox, rule] = group(tr("Learning rule"));
-    addChoice(rule, QStringLiteral("rule.name"), tr("Rule"), {QStringLiteral("tp"), QStringLiteral("bptt")},
-              {tr("Traces Propagation"), tr("BPTT (baseline)")},
-              tr("tp: forward-only local learning with eligibility traces; bptt: surrogate-gradient "
-                 "backpropagation through time (dense networks only)."));
-    addBool(rule, QStringLiteral("rule.train_s"), tr("Train target projection S"),
-            tr("Reference: the label projection S is random and frozen (off). On: train S as well."));
-    addChoice(rule, QStringLiteral("rule.readout_trace"), tr("Readout trace"), {QStringLiteral("beta"), QStringLiteral("exact")},
-              {tr("\u03b2-trace (reference)"), tr("exact (readout leak)")},
-              tr("Trace used by the readout's delta rule: the last layer's \u03b2-trace (reference quirk) or the "
-                 "trace with the readout's own leak."));
+    QStringList ruleNames, ruleTitles;
+    QString ruleTip;
+    for (const tp::LearningRule* r : tp::learningRules()) {
+        ruleNames << QString::fromUtf8(r->name);
+        ruleTitles << QString::fromUtf8(r->title);
+        ruleTip += QStringLiteral("%1%2: %3").arg(ruleTip.isEmpty() ? QString() : QStringLiteral("\n"),
+                                                 QString::fromUtf8(r->name), QString::fromUtf8(r->description));
+    }
+    addChoice(rule, QStringLiteral("rule.name"), tr("Rule"), ruleTitles, ruleNames, ruleTip);
+    QStringList ruleKeys;
+    for (const tp::LearningRule* r : tp::learningRules())
+        for (const tp::ParamSpec& p : r->params) {
+            const QString key = QStringLiteral("rule.") + QString::fromUtf8(p.key);
+            if (ruleKeys.contains(key))
+                continue;
+            ruleKeys << key;
+            const QString label = QString::fromUtf8(p.key).replace(QLatin1Char('_'), QLatin1Char(' '));
+            if (p.type == tp::ParamType::Bool)
+                addBool(rule, key, label);
+            else if (p.type == tp::ParamType::Choice)
+                addChoice(rule, key, label, {});
+            else if (p.type == tp::ParamType::Int)
+                addInt(rule, key, label, QString());
+            else
+                addDouble(rule, key, label, 4, 0.01, QString());
+        }
 
     auto [runBox, run] = group(tr("Run"));
-    addInt(run, QStringLiteral("run.epochs"), tr("Epochs"), 1, 100'000, tr(" epochs"), tr("Passes over the training split. Range 1 to 100,000."));
-    addInt(run, QStringLiteral("run.batch"), tr("Batch size"), 2, 65'536, tr(" samples"),
-           tr("Samples per batch, 2 to 65,536: TP's contrastive loss compares the samples of a batch."));
-    addScientific(run, QStringLiteral("run.lr"), tr("Learning rate \u03b7"), 1e-12, 1,
-                  tr("Adam learning rate at the first epoch, decaying by a cosine to lr_min_ratio \u00d7 \u03b7. Range (0, 1]."));
-    addDouble(run, QStringLiteral("run.lr_min_ratio"), tr("Final LR ratio"), 0, 1, 4, 0.05, tr(" \u00d7 \u03b7"),
-              tr("Floor of the cosine schedule as a fraction of the learning rate. Range 0 to 1."));
-    addSeed(run, QStringLiteral("run.seed"), tr("Seed"),
-            tr("Seed of weights and shuffling, 0 to 2^64-1. The same seed and file give a bit-identical run."));
-    addInt(run, QStringLiteral("run.threads"), tr("Threads"), 0, 1024, tr(" threads"),
-           tr("Worker threads of the engine, 0 to 1024; 0 = all cores."), tr("all cores"));
-    addChoice(run, QStringLiteral("run.precision"), tr("Precision"), {QStringLiteral("float32"), QStringLiteral("float64")},
-              {tr("float32"), tr("float64")}, tr("Floating-point type of the network state and weights."));
-    addChoice(run, QStringLiteral("run.path"), tr("Compute path"), {QStringLiteral("auto"), QStringLiteral("dense"), QStringLiteral("event")},
-              {tr("auto (by input density)"), tr("dense"), tr("event-driven")},
-              tr("Dense matrix products, event-driven (active columns only) or chosen per step by measured density."));
-    addBool(run, QStringLiteral("run.shuffle"), tr("Shuffle each epoch"), tr("Shuffle the training order every epoch (from the seed)."));
+    addInt(run, QStringLiteral("run.epochs"), tr("Epochs"), tr(" epochs"));
+    addInt(run, QStringLiteral("run.batch"), tr("Batch size"), tr(" samples"));
+    addScientific(run, QStringLiteral("run.lr"), tr("Learning rate \u03b7"));
+    addDouble(run, QStringLiteral("run.lr_min_ratio"), tr("Final LR ratio"), 4, 0.05, tr(" \u00d7 \u03b7"));
+    addSeed(run, QStringLiteral("run.seed"), tr("Seed"));
+    addInt(run, QStringLiteral("run.threads"), tr("Threads"), tr(" threads"), tr("all cores"));
+    addChoice(run, QStringLiteral("run.precision"), tr("Precision"), {});
+    addChoice(run, QStringLiteral("run.path"), tr("Compute path"), {tr("auto (by input density)"), tr("dense"), tr("event-driven")});
+    addBool(run, QStringLiteral("run.shuffle"), tr("Shuffle each epoch"));
 
     auto [adamBox, adam] = group(tr("Optimiser (Adam)"));
-    addDouble(adam, QStringLiteral("run.adam.beta1"), tr("\u03b2\u2081"), 0, 0.9999, 4, 0.01, QString(),
-              tr("Adam first-moment decay, 0 \u2264 \u03b2\u2081 < 1."));
-    addDouble(adam, QStringLiteral("run.adam.beta2"), tr("\u03b2\u2082"), 0, 0.999999, 6, 0.001, QString(),
-              tr("Adam second-moment decay, 0 \u2264 \u03b2\u2082 < 1."));
-    addScientific(adam, QStringLiteral("run.adam.eps"), tr("\u03b5"), 1e-30, 1, tr("Adam denominator offset, > 0."));
+    addDouble(adam, QStringLiteral("run.adam.beta1"), tr("\u03b2\u2081"), 4, 0.01, QString());
+    addDouble(adam, QStringLiteral("run.adam.beta2"), tr("\u03b2\u2082"), 6, 0.001, QString());
+    addScientific(adam, QStringLiteral("run.adam.eps"), tr("\u03b5"));
     column->addStretch();
 
     m_scroll = new QScrollArea(this);
@@ -211,66 +235,66 @@ PropertiesPanel::Field& PropertiesPanel::add(QFormLayout* form, const QString& k
     return *m_fields.back();
 }
 
-void PropertiesPanel::addInt(QFormLayout* form, const QString& key, const QString& label, int lo, int hi,
-                             const QString& suffix, const QString& tip, const QString& special)
+void PropertiesPanel::addInt(QFormLayout* form, const QString& key, const QString& label, const QString& suffix,
+                             const QString& special)
 {
-    Field& f = add(form, key, Kind::Int, label, tip);
-    f.lo = lo;
-    f.hi = hi;
+    const tp::ParamSpec& p = specOf(key);
+    Field& f = add(form, key, Kind::Int, label, tipOf(p));
+    f.lo = p.lo;
+    f.hi = std::min(p.hi, double(std::numeric_limits<int>::max()));
     auto* spin = new QSpinBox(form->parentWidget());
-    spin->setRange(lo, hi);
+    spin->setRange(int(f.lo), int(f.hi));
     spin->setSuffix(suffix);
     spin->setSpecialValueText(special);
     spin->setKeyboardTracking(false);
     spin->setGroupSeparatorShown(true);
     f.editor = spin;
-    Field* p = &f;
-    connect(spin, &QSpinBox::valueChanged, this, [this, p](int v) { commit(*p, v, true); });
+    Field* fp = &f;
+    connect(spin, &QSpinBox::valueChanged, this, [this, fp](int v) { commit(*fp, v, true); });
     connect(spin, &QSpinBox::editingFinished, m_doc, &ExperimentDocument::endMerge);
     f.label = new QLabel(label, form->parentWidget());
     form->addRow(f.label, spin);
 }
 
-void PropertiesPanel::addDouble(QFormLayout* form, const QString& key, const QString& label, double lo, double hi,
-                                int decimals, double step, const QString& suffix, const QString& tip)
+void PropertiesPanel::addDouble(QFormLayout* form, const QString& key, const QString& label, int decimals, double step,
+                                const QString& suffix)
 {
-    Field& f = add(form, key, Kind::Double, label, tip);
-    f.lo = lo;
-    f.hi = hi;
+    const tp::ParamSpec& p = specOf(key);
+    Field& f = add(form, key, Kind::Double, label, tipOf(p));
+    std::tie(f.lo, f.hi) = editorRange(p, std::pow(10.0, -decimals));
     auto* spin = new QDoubleSpinBox(form->parentWidget());
-    spin->setRange(lo, hi);
+    spin->setRange(f.lo, f.hi);
     spin->setDecimals(decimals);
     spin->setSingleStep(step);
     spin->setSuffix(suffix);
     spin->setKeyboardTracking(false);
     f.editor = spin;
-    Field* p = &f;
-    connect(spin, &QDoubleSpinBox::valueChanged, this, [this, p](double v) { commit(*p, v, true); });
+    Field* fp = &f;
+    connect(spin, &QDoubleSpinBox::valueChanged, this, [this, fp](double v) { commit(*fp, v, true); });
     connect(spin, &QDoubleSpinBox::editingFinished, m_doc, &ExperimentDocument::endMerge);
     f.label = new QLabel(label, form->parentWidget());
     form->addRow(f.label, spin);
 }
 
-void PropertiesPanel::addScientific(QFormLayout* form, const QString& key, const QString& label, double lo, double hi,
-                                    const QString& tip)
+void PropertiesPanel::addScientific(QFormLayout* form, const QString& key, const QString& label)
 {
-    Field& f = add(form, key, Kind::Scientific, label, tip);
-    f.lo = lo;
-    f.hi = hi;
+    const tp::ParamSpec& p = specOf(key);
+    Field& f = add(form, key, Kind::Scientific, label, tipOf(p));
+    std::tie(f.lo, f.hi) = editorRange(p, 1e-30);
     auto* spin = new ScientificSpinBox(form->parentWidget());
-    spin->setRange(lo, hi);
+    spin->setRange(f.lo, f.hi);
     spin->setKeyboardTracking(false);
     f.editor = spin;
-    Field* p = &f;
-    connect(spin, &QDoubleSpinBox::valueChanged, this, [this, p](double v) { commit(*p, v, true); });
+    Field* fp = &f;
+    connect(spin, &QDoubleSpinBox::valueChanged, this, [this, fp](double v) { commit(*fp, v, true); });
     connect(spin, &QDoubleSpinBox::editingFinished, m_doc, &ExperimentDocument::endMerge);
     f.label = new QLabel(label, form->parentWidget());
     form->addRow(f.label, spin);
 }
 
-void PropertiesPanel::addBool(QFormLayout* form, const QString& key, const QString& label, const QString& tip)
+void PropertiesPanel::addBool(QFormLayout* form, const QString& key, const QString& label)
 {
-    Field& f = add(form, key, Kind::Bool, label, tip);
+    Field& f = add(form, key, Kind::Bool, label, tipOf(specOf(key)));
     auto* box = new QCheckBox(form->parentWidget());
     box->setAccessibleName(label);
     f.editor = box;
@@ -281,8 +305,17 @@ void PropertiesPanel::addBool(QFormLayout* form, const QString& key, const QStri
     form->addRow(f.label, box);
 }
 
-void PropertiesPanel::addChoice(QFormLayout* form, const QString& key, const QString& label, const QStringList& values,
-                                const QStringList& names, const QString& tip)
+void PropertiesPanel::addChoice(QFormLayout* form, const QString& key, const QString& label, const QStringList& names)
+{
+    const tp::ParamSpec& p = specOf(key);
+    QStringList values;
+    for (const char* c : p.choices)
+        values << QString::fromUtf8(c);
+    addChoice(form, key, label, names, values, tipOf(p));
+}
+
+void PropertiesPanel::addChoice(QFormLayout* form, const QString& key, const QString& label, const QStringList& names,
+                                const QStringList& values, const QString& tip)
 {
     Field& f = add(form, key, Kind::Choice, label, tip);
     f.values = values;
@@ -302,8 +335,9 @@ void PropertiesPanel::addChoice(QFormLayout* form, const QString& key, const QSt
     form->addRow(f.label, combo);
 }
 
-void PropertiesPanel::addSeed(QFormLayout* form, const QString& key, const QString& label, const QString& tip)
+void PropertiesPanel::addSeed(QFormLayout* form, const QString& key, const QString& label)
 {
+    const QString tip = tipOf(specOf(key));
     Field& f = add(form, key, Kind::Seed, label, tip);
     auto* edit = new QLineEdit(form->parentWidget());
     edit->setValidator(new QRegularExpressionValidator(QRegularExpression(QStringLiteral("\\d{1,20}")), edit));
@@ -451,7 +485,8 @@ void PropertiesPanel::sync()
         switch (f->kind) {
         case Kind::Int: {
             auto* spin = static_cast<QSpinBox*>(f->editor);
-            const int hi = f->key == QLatin1String("layer.size") && conv ? 4096 : int(f->hi);
+            const int hi = f->key == QLatin1String("layer.size") && conv ? int(specOf(QStringLiteral("layer.conv.size")).hi)
+                                                                          : int(f->hi);
             if (f->key == QLatin1String("layer.size"))
                 spin->setSuffix(conv ? tr(" channels") : tr(" neurons"));
             // A file may hold an invalid value: show it as it is (marked red), not clamped.

@@ -51,16 +51,18 @@ private:
     };
 
     Field& add(QFormLayout* form, const QString& key, Kind kind, const QString& label, const QString& tip);
-    void addInt(QFormLayout* form, const QString& key, const QString& label, int lo, int hi, const QString& suffix,
-                const QString& tip, const QString& special = {});
-    void addDouble(QFormLayout* form, const QString& key, const QString& label, double lo, double hi, int decimals,
-                   double step, const QString& suffix, const QString& tip);
-    void addScientific(QFormLayout* form, const QString& key, const QString& label, double lo, double hi,
-                       const QString& tip);
-    void addBool(QFormLayout* form, const QString& key, const QString& label, const QString& tip);
-    void addChoice(QFormLayout* form, const QString& key, const QString& label, const QStringList& values,
-                   const QStringList& names, const QString& tip);
-    void addSeed(QFormLayout* form, const QString& key, const QString& label, const QString& tip);
+    // Ranges, defaults and tooltips come from the parameter tables (config/experiment.h,
+    // rules/rule.h); ui/ writes none. The labels and the choices' display names are its own.
+    void addInt(QFormLayout* form, const QString& key, const QString& label, const QString& suffix,
+                const QString& special = {});
+    void addDouble(QFormLayout* form, const QString& key, const QString& label, int decimals, double step,
+                   const QString& suffix);
+    void addScientific(QFormLayout* form, const QString& key, const QString& label);
+    void addBool(QFormLayout* form, const QString& key, const QString& label);
+    void addChoice(QFormLayout* form, const QString& key, const QString& label, const QStringList& names);
+    void addChoice(QFormLayout* form, const QString& key, const QString& label, const QStringList& names,
+                   const QStringList& values, const QString& tip);
+    void addSeed(QFormLayout* form, const QString& key, const QString& label);
     void addText(QFormLayout* form, const QString& key, const QString& label, const QString& tip);
     void addLongText(QFormLayout* form, const QString& key, const QString& label, const QString& tip);
 

@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "train/memory_model.h"
 #include "ui/charts/decimate.h"
 #include "ui/charts/line_chart.h"
 #include "ui/charts/palette.h"
@@ -559,12 +560,8 @@ void ChartsPanel::updateMemory()
 
     const auto& rules = m_session->ruleMemory();
     m_rules->setRowCount(int(rules.size()));
-    static const QMap<QString, QString> names{{QStringLiteral("tp"), tr("TP (traces propagation)")},
-                                              {QStringLiteral("bptt"), tr("BPTT (surrogate gradient)")},
-                                              {QStringLiteral("eprop"), tr("e-prop (model only)")},
-                                              {QStringLiteral("aux"), tr("aux-matrix local rule (model only)")}};
     for (int r = 0; r < rules.size(); ++r) {
-        m_rules->setItem(r, 0, new QTableWidgetItem(names.value(rules[r].rule, rules[r].rule)));
+        m_rules->setItem(r, 0, new QTableWidgetItem(QString::fromStdString(tp::memoryRuleTitle(rules[r].rule.toStdString()))));
         const qint64 values[] = {rules[r].model_bytes, rules[r].paper_bytes, rules[r].measured_bytes};
         for (int c = 0; c < 3; ++c) {
             auto* item = new QTableWidgetItem(values[c] < 0 ? QStringLiteral("—") : QString::number(double(values[c]) / 1024.0, 'f', 1));

@@ -196,6 +196,7 @@ const LearningRule kTpRule = {
     .state_values = &stateValues,
     .paper_values = &paperValues,
     .state_grows_with_steps = false,
+    .layer_losses = true,
     .state_text = "traces",
     .state_formula = "2BH traces + S",
     .plan = &plan,

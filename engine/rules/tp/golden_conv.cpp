@@ -3,7 +3,7 @@
 
 #include "core/errors.h"
 #include "core/sample.h"
-#include "io/golden_compare.h"
+#include "rules/tp/golden_compare.h"
 #include "io/h5.h"
 #include "rules/tp/conv_network.h"
 

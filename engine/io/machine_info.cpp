@@ -1,4 +1,4 @@
-#include "report/machine_info.h"
+#include "io/machine_info.h"
 
 #include <fstream>
 #include <thread>

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "core/errors.h"
-#include "io/golden.h"
+#include "rules/tp/golden.h"
 #include "io/h5.h"
 
 namespace tp::golden_detail {

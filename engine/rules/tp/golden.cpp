@@ -1,4 +1,4 @@
-#include "io/golden.h"
+#include "rules/tp/golden.h"
 
 #include <cmath>
 #include <cstdio>
@@ -6,7 +6,7 @@
 
 #include "core/errors.h"
 #include "core/sample.h"
-#include "io/golden_compare.h"
+#include "rules/tp/golden_compare.h"
 #include "io/h5.h"
 #include "rules/tp/tp_network.h"
 
