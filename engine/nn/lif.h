@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "config/experiment.h"
 #include "nn/kernels.h"
 
 namespace tp {
@@ -18,12 +19,13 @@ namespace tp {
 template <typename S>
 struct LifNeurons {
     S alpha = 0, th = 1, kappa = 2;
+    S beta = 0;           ///< leak of the spike trace forward() keeps when given one
     bool soft = true;
     bool detach = false;  ///< backward: no gradient through the reset term (snntorch convention)
     S smooth_slope = 0;   ///< > 0: the smooth test variant above
 
     /// One step of n neurons; returns the number of spikes (the sum of s in the smooth variant).
-    double forward(S* mem, S* u, S* s, const S* cur, std::size_t n, S* trace = nullptr, S beta = 0,
+    double forward(S* mem, S* u, S* s, const S* cur, std::size_t n, S* trace = nullptr,
                    std::int32_t* spikes = nullptr) const
     {
         if (smooth_slope <= S(0))
@@ -42,6 +44,12 @@ struct LifNeurons {
         return sum;
     }
 
+    /// The surrogate derivative at u (n neurons): written to psi and/or multiplied into scale.
+    void surrogate(const S* u, std::size_t n, S* psi, S* scale) const
+    {
+        kern::ops<S>().surrogate(u, n, th, kappa, psi, scale);
+    }
+
     /// dI = dL/du^t of n neurons from ds = dL/ds^t and dm = dL/dm^t (alpha * dL/du^{t+1});
     /// dm becomes dL/dm^{t-1} = alpha * dI. u and s are the step's forward values.
     void backward(const S* u, const S* s, const S* ds, S* dm, S* dI, std::size_t n) const
@@ -58,5 +66,19 @@ struct LifNeurons {
         }
     }
 };
+
+/// The neurons of an experiment's "neuron" section, with threshold `v_th` (TP's first target layer
+/// uses another one).
+template <typename S>
+LifNeurons<S> lifNeurons(const NeuronSpec& neuron, double v_th)
+{
+    LifNeurons<S> n;
+    n.alpha = S(neuron.alpha);
+    n.beta = S(neuron.beta);
+    n.th = S(v_th);
+    n.kappa = S(neuron.surrogate_scale);
+    n.soft = neuron.resetKind() == ResetKind::Soft;
+    return n;
+}
 
 } // namespace tp

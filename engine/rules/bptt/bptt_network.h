@@ -42,11 +42,7 @@ struct BpttOptions {
 template <typename S>
 LifNeurons<S> bpttNeurons(const NeuronSpec& neuron, const BpttOptions& options)
 {
-    LifNeurons<S> n;
-    n.alpha = S(neuron.alpha);
-    n.th = S(neuron.v_th);
-    n.kappa = S(neuron.surrogate_scale);
-    n.soft = neuron.resetKind() == ResetKind::Soft;
+    LifNeurons<S> n = lifNeurons<S>(neuron, neuron.v_th);
     n.detach = options.detach_reset;
     n.smooth_slope = options.smooth_spikes ? S(options.smooth_slope) : S(0);
     return n;

@@ -8,6 +8,7 @@
 #include "core/errors.h"
 #include "core/rng.h"
 #include "nn/conv_ops.h"
+#include "nn/lif.h"
 #include "nn/parallel.h"
 #include "nn/finite_check.h"
 
@@ -139,14 +140,13 @@ void ConvTpNetwork<S>::standardiseAll()
 template <typename S>
 void ConvTpNetwork<S>::lifPath(PathState& st, const Block& blk, double vth)
 {
-    const S alpha = S(m_cfg.neuron.alpha), beta = S(m_cfg.neuron.beta), th = S(vth);
-    const bool soft = m_cfg.neuron.resetKind() == ResetKind::Soft;
+    const LifNeurons<S> neurons = lifNeurons<S>(m_cfg.neuron, vth);
+    const S beta = neurons.beta;
     const Eigen::Index n = st.u.cols();
     parallelChunks(std::size_t(st.u.rows()), conv::kRowGrain, [&](std::size_t r0, std::size_t r1) {
         for (Eigen::Index r = Eigen::Index(r0); r < Eigen::Index(r1); ++r) {
             S* s = st.s.data() + r * n;
-            kern::ops<S>().lif(st.mem.data() + r * n, st.u.data() + r * n, s, nullptr, st.current.data() + r * n,
-                               std::size_t(n), alpha, S(0), th, soft, nullptr);
+            neurons.forward(st.mem.data() + r * n, st.u.data() + r * n, s, st.current.data() + r * n, std::size_t(n));
             conv::poolRow(blk, s, st.pooled.data() + r * st.pooled.cols());
         }
     });
@@ -264,9 +264,8 @@ void ConvTpNetwork<S>::lossAndGradients(Block& blk, int l, double lr)
     kern::gemm(kern::transposed(kern::in(blk.gc)), kern::in(eps), kern::out(gTeps));
     gEps *= invP;
     gTeps *= invP;
-    const S kappa = S(m_cfg.neuron.surrogate_scale);
     auto backward = [&](PathState& st, const Mat& gPool, double vth) {
-        const S th = S(vth);
+        const LifNeurons<S> neurons = lifNeurons<S>(m_cfg.neuron, vth);
         const Eigen::Index n = st.delta.cols();
         parallelChunks(std::size_t(st.delta.rows()), conv::kRowGrain, [&](std::size_t r0, std::size_t r1) {
             for (Eigen::Index r = Eigen::Index(r0); r < Eigen::Index(r1); ++r) {
@@ -274,7 +273,7 @@ void ConvTpNetwork<S>::lossAndGradients(Block& blk, int l, double lr)
                 const S* u = st.u.data() + r * n;
                 std::fill(d, d + n, S(0));
                 conv::unpoolRowAdd(blk, st.s.data() + r * n, gPool.data() + r * gPool.cols(), d);
-                kern::ops<S>().surrogate(u, std::size_t(n), th, kappa, nullptr, d);
+                neurons.surrogate(u, std::size_t(n), nullptr, d);
             }
         });
     };

@@ -7,6 +7,7 @@
 #include "core/errors.h"
 #include "core/rng.h"
 #include "nn/eigen_ref.h"
+#include "nn/lif.h"
 #include "nn/parallel.h"
 #include "nn/finite_check.h"
 
@@ -167,8 +168,7 @@ void TpNetwork<S>::forwardPath(PathState& st, int rows, SparseRows<S>& input, Sp
     } else {
         ++m_eventSteps;
     }
-    const S alpha = S(m_cfg.neuron.alpha), beta = S(m_cfg.neuron.beta), th = S(vth);
-    const bool soft = m_cfg.neuron.resetKind() == ResetKind::Soft;
+    const LifNeurons<S> neurons = lifNeurons<S>(m_cfg.neuron, vth);
     const kern::Ops<S>& K = kern::ops<S>();
     st.spikes.beginRows(rows, h);
     parallelChunks(std::size_t(rows), kRowGrain, [&](std::size_t r0, std::size_t r1) {
@@ -188,9 +188,9 @@ void TpNetwork<S>::forwardPath(PathState& st, int rows, SparseRows<S>& input, Sp
         for (std::size_t b = r0; b < r1; ++b) {
             const std::ptrdiff_t o = std::ptrdiff_t(b) * h;
             // This row's spikes as indices, at a row stride of h; compacted below.
-            st.spikes.row_off[b + 1] = std::int32_t(K.lif(st.mem.data() + o, st.u.data() + o, st.s.data() + o,
-                                                          st.trace.data() + o, st.current.data() + o, std::size_t(h),
-                                                          alpha, beta, th, soft, st.spikes.idx.data() + o));
+            st.spikes.row_off[b + 1] =
+                std::int32_t(neurons.forward(st.mem.data() + o, st.u.data() + o, st.s.data() + o, st.current.data() + o,
+                                             std::size_t(h), st.trace.data() + o, st.spikes.idx.data() + o));
         }
     });
     st.spikes.compactRows(h);
@@ -331,11 +331,11 @@ void TpNetwork<S>::lossAndGradients(Layer& layer, int l, double lr)
     layer.loss = loss / B;
 
     // Surrogate derivative at the pre-reset potential, then delta and the class-summed delta~.
-    const S kappa = S(m_cfg.neuron.surrogate_scale), th = S(m_cfg.neuron.v_th);
+    const LifNeurons<S> neurons = lifNeurons<S>(m_cfg.neuron, m_cfg.neuron.v_th);
     kern::gemm(kern::in(layer.gc), kern::in(teps), kern::out(layer.in.delta));
     kern::gemm(kern::transposed(kern::in(layer.gc)), kern::in(eps), kern::out(layer.tgt.delta));
     for (PathState* st : {&layer.in, &layer.tgt})
-        kern::ops<S>().surrogate(st->u.data(), std::size_t(st->u.size()), th, kappa, st->psi.data(), st->delta.data());
+        neurons.surrogate(st->u.data(), std::size_t(st->u.size()), st->psi.data(), st->delta.data());
 
     const bool targetTerm = l >= 1;
     gradientStep(layer.W, layer.in.delta, layer.a_in, targetTerm ? &layer.tgt.delta : nullptr,
