@@ -10,6 +10,8 @@
 #include <QListWidget>
 #include <QVBoxLayout>
 
+#include "config/experiment.h"
+
 namespace tp::ui {
 
 QString experimentSummary(const QString& path, QString* description)
@@ -38,7 +40,7 @@ QString experimentSummary(const QString& path, QString* description)
     }
     shape << QStringLiteral("out");
     const QString kind = root.value(QStringLiteral("dataset")).toObject().value(QStringLiteral("kind")).toString();
-    const QString rule = root.value(QStringLiteral("rule")).toObject().value(QStringLiteral("name")).toString(QStringLiteral("tp"));
+    const QString rule = root.value(QStringLiteral("rule")).toObject().value(QStringLiteral("name")).toString(QString::fromStdString(tp::RuleSpec{}.name));
     return QStringLiteral("%1 · %2 · %3").arg(kind, shape.join(QStringLiteral(" → ")), rule.toUpper());
 }
 

@@ -58,7 +58,7 @@ const Workload kWorkloads[] = {
 Runner addBench(CLI::App& app)
 {
     struct Options {
-        std::string workload = "nmnist-mlp", path = "auto", precision = "float32", rule = "tp";
+        std::string workload = "nmnist-mlp", path = "auto", precision = "float32", rule = RuleSpec{}.name;
         int threads = 0, batches = 0;
         double gain = 1;
         bool json = false;

@@ -29,7 +29,7 @@ struct MemoryEntry {
 /// Learning-rule state of one rule for this run's network, batch and sequence length
 /// (engine/train/memory_model.h), with the engine's measurement for the rule that runs.
 struct RuleMemoryEntry {
-    QString rule;              ///< "tp", "bptt", "eprop", "aux"
+    QString rule;              ///< a registered rule or a memory-model reference (memoryRuleTitle)
     qint64 model_bytes = 0;    ///< analytic model
     qint64 paper_bytes = 0;    ///< the paper's formula
     qint64 measured_bytes = -1;  ///< measured by the engine (-1: this rule is not the one running)

@@ -11,6 +11,7 @@
 #include <QJsonObject>
 #include <QTableWidget>
 
+#include "config/experiment.h"
 #include "ui/charts/line_chart.h"
 #include "ui/charts/palette.h"
 
@@ -38,7 +39,7 @@ std::optional<RunRecord> loadRunRecord(const QString& dir, QString* error)
     RunRecord r;
     r.dir = dir;
     const QJsonObject exp = root.value(QStringLiteral("experiment")).toObject();
-    r.rule = exp.value(QStringLiteral("rule")).toObject().value(QStringLiteral("name")).toString(QStringLiteral("tp"));
+    r.rule = exp.value(QStringLiteral("rule")).toObject().value(QStringLiteral("name")).toString(QString::fromStdString(tp::RuleSpec{}.name));
     r.label = QStringLiteral("%1 · %2").arg(exp.value(QStringLiteral("name")).toString(QDir(dir).dirName()), r.rule.toUpper());
     r.best_test_accuracy = root.value(QStringLiteral("best_test_accuracy")).toDouble();
     for (const QJsonValue& value : epochs) {

@@ -19,7 +19,7 @@ class LineChart;
 struct RunRecord {
     QString dir;
     QString label;                         ///< "<name> · TP" (rule from the experiment)
-    QString rule;                          ///< "tp" / "bptt"
+    QString rule;                          ///< rule.name of the run
     QVector<double> train_accuracy, test_accuracy, train_seconds;  ///< per epoch, accuracy 0..1
     QVector<QVector<double>> layer_loss;   ///< [layer][epoch]
     QVector<QVector<double>> firing_rate;  ///< [layer][epoch]
