@@ -50,7 +50,7 @@ struct BatchStats {
     int samples = 0;
     int correct = 0;
     int steps = 0;
-    std::vector<double> layer_loss_sum;  ///< sum over steps of E_l (training only)
+    std::vector<double> layer_loss_sum;  ///< sum over steps of E_l (training only; empty: the rule has no local losses)
     double readout_loss_sum = 0;          ///< sum over steps of the readout cross-entropy
     std::vector<double> spike_count;      ///< input-path spikes per layer (over B, T, H)
     std::vector<std::int32_t> predictions;

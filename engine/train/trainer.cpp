@@ -189,6 +189,12 @@ static std::optional<std::string> nonFiniteLoss(const BatchStats& s)
     return std::nullopt;
 }
 
+/// Layer l's local loss of a batch; 0 for a rule without local losses (an empty layer_loss_sum).
+static double layerLoss(const BatchStats& s, std::size_t l)
+{
+    return l < s.layer_loss_sum.size() ? s.layer_loss_sum[l] : 0.0;
+}
+
 static std::string describe(const NonFiniteArray& bad)
 {
     return bad.array + " (" + bad.layer + ") holds " + std::to_string(bad.count) + " of " + std::to_string(bad.size) +
@@ -325,7 +331,7 @@ TrainResult Trainer::run(const TrainOptions& opt)
             trained += s.samples;
             steps += s.steps;
             for (std::size_t l = 0; l < layers.size(); ++l) {
-                m.layer_loss[l] += s.layer_loss_sum[l];
+                m.layer_loss[l] += layerLoss(s, l);
                 m.firing_rate[l] += s.spike_count[l] / double(layers[l].size);
             }
             neuronSteps += double(s.steps) * s.samples;
@@ -343,7 +349,7 @@ TrainResult Trainer::run(const TrainOptions& opt)
                 t.readout_loss = float(s.readout_loss_sum / std::max(1, s.steps));
                 t.accuracy = float(s.correct) / float(std::max(1, s.samples));
                 for (int l = 0; l < t.layers; ++l) {
-                    t.layer_loss[std::size_t(l)] = float(s.layer_loss_sum[std::size_t(l)] / std::max(1, s.steps));
+                    t.layer_loss[std::size_t(l)] = float(layerLoss(s, std::size_t(l)) / std::max(1, s.steps));
                     t.firing_rate[std::size_t(l)] = float(s.spike_count[std::size_t(l)] /
                                                           (double(layers[std::size_t(l)].size) * s.steps * s.samples));
                 }

@@ -3,6 +3,7 @@
 // with one registerRule line) take it like the built-in rules.
 #include <QtTest>
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -140,6 +141,9 @@ private slots:
         QCOMPARE(epochs.size(), 2);
         QCOMPARE(QJsonDocument::fromJson(epochs[0]).object().value("test_accuracy").toDouble(),
                  QJsonDocument::fromJson(epochs[1]).object().value("test_accuracy").toDouble());
+        // A rule without local losses reports 0 for every layer (not whatever lay past its stats).
+        for (const QByteArray& epoch : epochs)
+            QCOMPARE(QJsonDocument::fromJson(epoch).object().value("loss").toArray().at(0).toDouble(), 0.0);
         const auto w1 = weightsOf(dir.filePath("one/results.h5"), "weights/W1");
         QVERIFY(!w1.empty());
         QVERIFY(w1 == weightsOf(dir.filePath("two/results.h5"), "weights/W1"));
