@@ -75,101 +75,6 @@ struct RealRange {
 };
 
 
-// The experiment's own parameters, declared once (config/params.h): the parser below reads
-// every key with these limits, `help params` prints them and the GUI's properties panel builds
-// its fields from them.
-constexpr const char* kNorms[] = {"none", "weight"};
-constexpr const char* kLayerTypes[] = {"lif", "conv"};
-constexpr const char* kPools[] = {"none", "max2", "avgpool2x2"};
-constexpr const char* kResets[] = {"soft", "hard"};
-constexpr const char* kSurrogates[] = {"arctan"};
-constexpr const char* kPrecisions[] = {"float32", "float64"};
-constexpr const char* kPaths[] = {"auto", "dense", "event"};
-
-constexpr ParamSpec kNetworkParams[] = {
-    {.key = "inputs", .type = ParamType::Int, .lo = 0, .hi = 10'000'000, .def = "0", .unit = "channels",
-     .help = "input size per time step; 0 takes it from the dataset, any other value must equal the dataset's"},
-    {.key = "norm", .type = ParamType::Choice, .def = "\"none\"",
-     .help = "weight: scaled weight standardisation of conv kernels in every forward pass (the paper's CNN runs)",
-     .choices = kNorms},
-};
-constexpr ParamSpec kReadoutParams[] = {
-    {.key = "leak", .type = ParamType::Number, .lo = 0, .hi = 1, .def = "1", .unit = "/step",
-     .help = "leak factor of the leaky-integrator readout per time step (1 = perfect integrator)"},
-};
-constexpr ParamSpec kLifLayerParams[] = {
-    {.key = "type", .type = ParamType::Choice, .def = "\"lif\"",
-     .help = "lif: fully connected LIF layer; conv: 3x3 conv LIF block (a network has only one kind)",
-     .choices = kLayerTypes},
-    {.key = "size", .type = ParamType::Int, .lo = 1, .hi = 100'000, .def = "100", .unit = "neurons",
-     .help = "neurons of the layer"},
-    {.key = "recurrent", .type = ParamType::Bool, .def = "false",
-     .help = "add recurrent weights from the layer's own spikes at the previous step"},
-};
-constexpr ParamSpec kConvLayerParams[] = {
-    {.key = "type", .type = ParamType::Choice, .def = "\"lif\"",
-     .help = "lif: fully connected LIF layer; conv: 3x3 conv LIF block (a network has only one kind)",
-     .choices = kLayerTypes},
-    {.key = "size", .type = ParamType::Int, .lo = 1, .hi = 4096, .def = "100", .unit = "channels",
-     .help = "output channels of the 3x3 conv block (stride 1, pad 1)"},
-    {.key = "pool", .type = ParamType::Choice, .def = "\"none\"",
-     .help = "pooling of the block's spike map: max2 halves H and W, avgpool2x2 averages to 2x2",
-     .choices = kPools},
-};
-constexpr ParamSpec kNeuronParams[] = {
-    {.key = "alpha", .type = ParamType::Number, .lo = 0, .hi = 1, .def = "0.95", .unit = "/step",
-     .help = "membrane potential multiplier per time step (1 = no leak)"},
-    {.key = "beta", .type = ParamType::Number, .lo = 0, .hi = 1, .def = "0.95", .unit = "/step",
-     .help = "trace multiplier per time step"},
-    {.key = "v_th", .type = ParamType::Number, .lo = 0, .lo_open = true, .def = "1",
-     .help = "firing threshold of the membrane potential (in units of input weight)"},
-    {.key = "reset", .type = ParamType::String, .def = "\"soft\"",
-     .help = "exactly \"soft\" subtracts the threshold after a spike; any other string resets to 0 (reference quirk)",
-     .choices = kResets},
-};
-constexpr ParamSpec kSurrogateParams[] = {
-    {.key = "type", .type = ParamType::Choice, .def = "\"arctan\"", .help = "surrogate derivative of the spike",
-     .choices = kSurrogates},
-    {.key = "scale", .type = ParamType::Number, .lo = 0, .lo_open = true, .def = "1",
-     .help = "scale kappa of the ArcTan surrogate kappa / (1 + (pi (u - v_th))^2)"},
-};
-constexpr ParamSpec kRunParams[] = {
-    {.key = "epochs", .type = ParamType::Int, .lo = 1, .hi = 100'000, .def = "10", .unit = "epochs",
-     .help = "passes over the training split"},
-    {.key = "batch", .type = ParamType::Int, .lo = 2, .hi = 65'536, .def = "128", .unit = "samples",
-     .help = "samples per batch (TP's contrastive loss compares the samples of a batch: at least 2)"},
-    {.key = "lr", .type = ParamType::Number, .lo = 0, .hi = 1, .lo_open = true, .def = "0.001",
-     .help = "Adam learning rate at the first epoch, decaying by a cosine to lr_min_ratio x lr"},
-    {.key = "lr_min_ratio", .type = ParamType::Number, .lo = 0, .hi = 1, .def = "0.25",
-     .help = "floor of the cosine schedule as a fraction of lr"},
-    {.key = "seed", .type = ParamType::Seed, .def = "38472", .help = "seed of the weights, the shuffling and the data"},
-    {.key = "threads", .type = ParamType::Int, .lo = 0, .hi = 1024, .def = "0", .unit = "threads",
-     .help = "worker threads (0 = all cores); results are bit-identical for any count"},
-    {.key = "precision", .type = ParamType::Choice, .def = "\"float32\"", .help = "scalar type of the network state",
-     .choices = kPrecisions},
-    {.key = "path", .type = ParamType::Choice, .def = "\"auto\"",
-     .help = "layer-input products: event-driven, dense, or chosen by input density", .choices = kPaths},
-    {.key = "shuffle", .type = ParamType::Bool, .def = "true", .help = "shuffle the training split every epoch"},
-};
-constexpr ParamSpec kAdamParams[] = {
-    {.key = "beta1", .type = ParamType::Number, .lo = 0, .hi = 1, .hi_open = true, .def = "0.9",
-     .help = "Adam's first-moment decay"},
-    {.key = "beta2", .type = ParamType::Number, .lo = 0, .hi = 1, .hi_open = true, .def = "0.999",
-     .help = "Adam's second-moment decay"},
-    {.key = "eps", .type = ParamType::Number, .lo = 0, .lo_open = true, .def = "1e-08",
-     .help = "Adam's epsilon"},
-};
-
-struct Section {
-    const char* name;
-    std::span<const ParamSpec> params;
-};
-constexpr Section kSections[] = {
-    {"network", kNetworkParams},   {"network.readout", kReadoutParams}, {"layer.lif", kLifLayerParams},
-    {"layer.conv", kConvLayerParams}, {"neuron", kNeuronParams},     {"neuron.surrogate", kSurrogateParams},
-    {"run", kRunParams},           {"run.adam", kAdamParams},
-};
-
 /// The spec of `key` in `section` (a programming error when missing).
 const ParamSpec& spec(std::span<const ParamSpec> section, const char* key)
 {
@@ -393,7 +298,7 @@ void parseNetwork(Reader& r, const json& doc, NetworkSpec& net)
     r.checkKeys(*network, "network", {"inputs", "layers", "readout", "norm"});
     if (r.readString(*network, "norm", "network", net.norm) && net.norm != "none" && net.norm != "weight")
         r.fail("network.norm", "unknown normalisation '" + net.norm + "' (known: none, weight)");
-    readIntSpec(r, *network, "network", kNetworkParams, "inputs", net.inputs);
+    readIntSpec(r, *network, "network", experimentParams("network"), "inputs", net.inputs);
 
     const json* layers = Reader::find(*network, "layers");
     if (!layers) {
@@ -416,13 +321,13 @@ void parseNetwork(Reader& r, const json& doc, NetworkSpec& net)
             if (layer.type == "conv") {
                 // Conv LIF block: size = output channels, 3x3 stride 1 pad 1, pooling of the spike map.
                 r.checkKeys(entry, path, {"type", "size", "pool"});
-                readIntSpec(r, entry, path, kConvLayerParams, "size", layer.size);
+                readIntSpec(r, entry, path, experimentParams("layer.conv"), "size", layer.size);
                 if (r.readString(entry, "pool", path, layer.pool) && layer.pool != "none" && layer.pool != "max2" &&
                     layer.pool != "avgpool2x2")
                     r.fail(path + ".pool", "unknown pooling '" + layer.pool + "' (known: none, max2, avgpool2x2)");
             } else {
                 r.checkKeys(entry, path, {"type", "size", "recurrent"});
-                readIntSpec(r, entry, path, kLifLayerParams, "size", layer.size);
+                readIntSpec(r, entry, path, experimentParams("layer.lif"), "size", layer.size);
                 r.readBool(entry, "recurrent", path, layer.recurrent);
             }
             net.layers.push_back(layer);
@@ -431,7 +336,7 @@ void parseNetwork(Reader& r, const json& doc, NetworkSpec& net)
 
     if (const json* readout = r.object(*network, "readout", "network", false)) {
         r.checkKeys(*readout, "network.readout", {"leak"});
-        r.readReal(*readout, "leak", "network.readout", net.readout_leak, rangeOf(spec(kReadoutParams, "leak")));
+        r.readReal(*readout, "leak", "network.readout", net.readout_leak, rangeOf(spec(experimentParams("network.readout"), "leak")));
     }
 }
 
@@ -441,9 +346,9 @@ void parseNeuron(Reader& r, const json& doc, NeuronSpec& neuron)
     if (!section)
         return;
     r.checkKeys(*section, "neuron", {"alpha", "beta", "v_th", "reset", "surrogate"});
-    r.readReal(*section, "alpha", "neuron", neuron.alpha, rangeOf(spec(kNeuronParams, "alpha")));
-    r.readReal(*section, "beta", "neuron", neuron.beta, rangeOf(spec(kNeuronParams, "beta")));
-    r.readReal(*section, "v_th", "neuron", neuron.v_th, rangeOf(spec(kNeuronParams, "v_th")));
+    r.readReal(*section, "alpha", "neuron", neuron.alpha, rangeOf(spec(experimentParams("neuron"), "alpha")));
+    r.readReal(*section, "beta", "neuron", neuron.beta, rangeOf(spec(experimentParams("neuron"), "beta")));
+    r.readReal(*section, "v_th", "neuron", neuron.v_th, rangeOf(spec(experimentParams("neuron"), "v_th")));
     if (r.readString(*section, "reset", "neuron", neuron.reset) && neuron.reset.empty())
         r.fail("neuron.reset",
                "must not be empty (\"soft\" = soft reset, any other string = hard reset)");
@@ -453,7 +358,7 @@ void parseNeuron(Reader& r, const json& doc, NeuronSpec& neuron)
         if (r.readString(*surrogate, "type", "neuron.surrogate", type) && type != "arctan")
             r.fail("neuron.surrogate.type", "unknown surrogate type '" + type + "' (known: arctan)");
         r.readReal(*surrogate, "scale", "neuron.surrogate", neuron.surrogate_scale,
-                   rangeOf(spec(kSurrogateParams, "scale")));
+                   rangeOf(spec(experimentParams("neuron.surrogate"), "scale")));
     }
 }
 
@@ -501,23 +406,23 @@ void parseRun(Reader& r, const json& doc, RunSpec& run)
         return;
     r.checkKeys(*section, "run", {"epochs", "batch", "lr", "lr_min_ratio", "seed", "threads",
                                   "precision", "path", "shuffle", "adam"});
-    readIntSpec(r, *section, "run", kRunParams, "epochs", run.epochs);
-    const ParamSpec& batch = spec(kRunParams, "batch");
+    readIntSpec(r, *section, "run", experimentParams("run"), "epochs", run.epochs);
+    const ParamSpec& batch = spec(experimentParams("run"), "batch");
     r.readInt(*section, "batch", "run", run.batch, std::int64_t(batch.lo), std::int64_t(batch.hi),
               "TP needs at least 2 samples per batch: its contrastive loss compares the samples "
               "of a batch, and with 1 sample nothing is learned");
-    r.readReal(*section, "lr", "run", run.lr, rangeOf(spec(kRunParams, "lr")));
-    r.readReal(*section, "lr_min_ratio", "run", run.lr_min_ratio, rangeOf(spec(kRunParams, "lr_min_ratio")));
+    r.readReal(*section, "lr", "run", run.lr, rangeOf(spec(experimentParams("run"), "lr")));
+    r.readReal(*section, "lr_min_ratio", "run", run.lr_min_ratio, rangeOf(spec(experimentParams("run"), "lr_min_ratio")));
     r.readUint64(*section, "seed", "run", run.seed);
-    readIntSpec(r, *section, "run", kRunParams, "threads", run.threads);
+    readIntSpec(r, *section, "run", experimentParams("run"), "threads", run.threads);
     r.readChoice(*section, "precision", "run", run.precision, {"float32", "float64"});
     r.readChoice(*section, "path", "run", run.path, {"auto", "dense", "event"});
     r.readBool(*section, "shuffle", "run", run.shuffle);
     if (const json* adam = r.object(*section, "adam", "run", false)) {
         r.checkKeys(*adam, "run.adam", {"beta1", "beta2", "eps"});
-        r.readReal(*adam, "beta1", "run.adam", run.adam_beta1, rangeOf(spec(kAdamParams, "beta1")));
-        r.readReal(*adam, "beta2", "run.adam", run.adam_beta2, rangeOf(spec(kAdamParams, "beta2")));
-        r.readReal(*adam, "eps", "run.adam", run.adam_eps, rangeOf(spec(kAdamParams, "eps")));
+        r.readReal(*adam, "beta1", "run.adam", run.adam_beta1, rangeOf(spec(experimentParams("run.adam"), "beta1")));
+        r.readReal(*adam, "beta2", "run.adam", run.adam_beta2, rangeOf(spec(experimentParams("run.adam"), "beta2")));
+        r.readReal(*adam, "eps", "run.adam", run.adam_eps, rangeOf(spec(experimentParams("run.adam"), "eps")));
     }
 }
 
@@ -870,35 +775,6 @@ nlohmann::json toJson(const Experiment& e)
                             {"beta2", e.run.adam_beta2},
                             {"eps", e.run.adam_eps}}}};
     return doc;
-}
-
-std::span<const ParamSpec> experimentParams(const std::string& section)
-{
-    for (const Section& s : kSections)
-        if (section == s.name)
-            return s.params;
-    return {};
-}
-
-std::vector<std::string> experimentParamSections()
-{
-    std::vector<std::string> names;
-    for (const Section& s : kSections)
-        names.push_back(s.name);
-    return names;
-}
-
-const ParamSpec* experimentParam(const std::string& path)
-{
-    const auto dot = path.rfind('.');
-    if (dot == std::string::npos)
-        return nullptr;
-    const std::string section = path.substr(0, dot), key = path.substr(dot + 1);
-    if (section == "layer") {
-        const ParamSpec* lif = findParam(kLifLayerParams, key);
-        return lif ? lif : findParam(kConvLayerParams, key);
-    }
-    return findParam(experimentParams(section), key);
 }
 
 } // namespace tp
