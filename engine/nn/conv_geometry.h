@@ -12,6 +12,7 @@
 
 #include "config/experiment.h"
 #include "nn/adam.h"
+#include "nn/param.h"
 
 namespace tp {
 
@@ -104,32 +105,5 @@ struct ConvTpConfig {
 
     static ConvTpConfig fromExperiment(const Experiment& e, MapShape input, int classes);
 };
-
-/// A trainable matrix (out, in) with its standardised form, Adam moments and last gradients.
-template <typename S>
-struct ConvParam {
-    using Mat = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-    Mat w;      ///< raw weights
-    Mat w_hat;  ///< standardised weights of the current forward pass (= w without weight norm)
-    Mat w_hatT; ///< w_hat transposed (in, out), for the event-driven conv
-    Mat m, v;   ///< Adam moments
-    Mat g_hat;  ///< dE/dW_hat (conv blocks; before the standardisation Jacobian)
-    Mat g_hatT; ///< the event-driven kernels' part of dE/dW_hat, transposed (in, out)
-    Mat g;      ///< gradient given to Adam
-    std::int64_t step = 0;
-    void resize(int out, int in)
-    {
-        for (Mat* x : {&w, &w_hat, &m, &v, &g_hat, &g})
-            x->setZero(out, in);
-        g_hatT.setZero(in, out);
-        step = 0;
-    }
-    /// Bytes of the Adam moments m, v and the step counter.
-    std::size_t optimizerBytes() const { return bytes(m) + bytes(v) + sizeof(step); }
-    /// Bytes of the per-batch matrices: w_hat, w_hatT, g_hat, g_hatT and g.
-    std::size_t bufferBytes() const { return bytes(w_hat) + bytes(w_hatT) + bytes(g_hat) + bytes(g_hatT) + bytes(g); }
-    static std::size_t bytes(const Mat& x) { return std::size_t(x.size()) * sizeof(S); }
-};
-
 
 } // namespace tp

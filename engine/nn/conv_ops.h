@@ -11,12 +11,10 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <numbers>
 #include <vector>
 
 #include <Eigen/Core>
 
-#include "core/rng.h"
 #include "core/sample.h"
 #include "nn/eigen_ref.h"
 #include "nn/conv_geometry.h"
@@ -31,25 +29,6 @@ void zeroed(M& m, Eigen::Index rows, Eigen::Index cols)
 {
     m.resize(rows, cols);
     m.setZero();
-}
-
-/// Kaiming normal N(0, 2/fan_in) (fan_in = columns) by Box-Muller on tp::Rng(seed, stream),
-/// element order (out, in) as PyTorch fills a weight.
-template <typename M>
-void kaimingNormal(M& w, std::uint64_t seed, std::uint64_t stream)
-{
-    using S = typename M::Scalar;
-    Rng rng(seed, stream);
-    const double sd = std::sqrt(2.0 / double(w.cols()));
-    const Eigen::Index n = w.size();
-    for (Eigen::Index i = 0; i < n; i += 2) {
-        const double u1 = 1.0 - rng.uniform();  // (0, 1]
-        const double u2 = rng.uniform();
-        const double r = std::sqrt(-2.0 * std::log(u1));
-        w.data()[i] = S(sd * r * std::cos(2.0 * std::numbers::pi * u2));
-        if (i + 1 < n)
-            w.data()[i + 1] = S(sd * r * std::sin(2.0 * std::numbers::pi * u2));
-    }
 }
 
 /// frame (B, channels) = the dense input frame t of the batch (event counts summed).

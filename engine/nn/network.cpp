@@ -1,6 +1,7 @@
 #include "nn/network.h"
 
 #include "core/errors.h"
+#include "core/sample.h"
 
 namespace tp {
 
@@ -19,6 +20,20 @@ TpConfig TpConfig::fromExperiment(const Experiment& e, int inputs, int classes)
     c.path = e.run.path;
     c.adam = {e.run.adam_beta1, e.run.adam_beta2, e.run.adam_eps};
     return c;
+}
+
+void checkBatch(const Batch& batch, int maxBatch, int inputs, int classes, const std::string& shape)
+{
+    if (batch.size < 1 || batch.size > maxBatch)
+        throw ConfigError("batch of " + std::to_string(batch.size) + " rows (allowed 1.." + std::to_string(maxBatch) + ")");
+    if (batch.channels != inputs)
+        throw ConfigError("batch has " + std::to_string(batch.channels) + " inputs per step, the network expects " +
+                          std::to_string(inputs) + shape);
+    if (batch.steps < 1)
+        throw ConfigError("batch has no time steps");
+    for (int label : batch.labels)
+        if (label < 0 || label >= classes)
+            throw ConfigError("label " + std::to_string(label) + " outside [0, " + std::to_string(classes) + ")");
 }
 
 bool isConvConfig(const TpConfig& config)

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "config/experiment.h"
+#include "core/errors.h"
 #include "nn/adam.h"
 
 namespace tp {
@@ -55,6 +56,36 @@ struct BatchStats {
     std::vector<double> spike_count;      ///< input-path spikes per layer (over B, T, H)
     std::vector<std::int32_t> predictions;
 };
+
+struct Batch;
+
+/// Throws ConfigError unless the batch has 1..maxBatch rows, at least one time step, `inputs`
+/// values per step (`shape` names them in the message, e.g. " (C_in*H*W)") and every label in
+/// [0, classes).
+void checkBatch(const Batch& batch, int maxBatch, int inputs, int classes, const std::string& shape = {});
+
+/// Fills `layers` with the dense layers of `config` in order (size, fan_in, recurrent, W and,
+/// for a recurrent layer, R sized and zeroed); returns the last layer's size (the readout's
+/// fan-in). Throws ConfigError for a network without layers, inputs or classes.
+template <typename Layer>
+int buildDenseLayers(const TpConfig& config, std::vector<Layer>& layers)
+{
+    if (config.layers.empty() || config.inputs <= 0 || config.classes < 1)
+        throw ConfigError("network needs >= 1 hidden layer, inputs > 0 and classes > 0");
+    int fanIn = config.inputs;
+    for (const auto& spec : config.layers) {
+        Layer layer;
+        layer.size = spec.size;
+        layer.fan_in = fanIn;
+        layer.recurrent = spec.recurrent;
+        layer.W.resize(spec.size, fanIn);
+        if (spec.recurrent)
+            layer.R.resize(spec.size, spec.size);
+        layers.push_back(std::move(layer));
+        fanIn = spec.size;
+    }
+    return fanIn;
+}
 
 /// True when the layers are conv (all of them); throws ConfigError when conv and lif are mixed.
 bool isConvConfig(const TpConfig& config);

@@ -1,26 +1,48 @@
 #pragma once
-/// The readout loss of the BPTT baselines: softmax cross-entropy of one row of the readout
-/// membrane against its label, in double precision with max subtraction.
+/// The readout every rule shares: softmax cross-entropy of one row of the readout membrane
+/// against its label (with max subtraction), and the prediction of a batch (argmax of the
+/// readout membrane after the last step).
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include "nn/network.h"
 
 namespace tp {
 
-/// Returns -log softmax(mo)[label]; when `err` is given, err[c] = (softmax(mo)[c] - [c == label]) * scale.
-template <typename S>
+/// Returns -log softmax(mo)[label], the exponentials summed in Acc (TP: the network's scalar,
+/// as the reference; BPTT: double); when `err` is given,
+/// err[c] = (softmax(mo)[c] - [c == label]) * scale.
+template <typename Acc = double, typename S>
 double softmaxCrossEntropy(const S* mo, int classes, int label, S* err = nullptr, double scale = 1.0)
 {
     S mx = -std::numeric_limits<S>::infinity();
     for (int c = 0; c < classes; ++c)
         mx = std::max(mx, mo[c]);
-    double sum = 0;
+    Acc sum = 0;
     for (int c = 0; c < classes; ++c)
-        sum += std::exp(double(mo[c] - mx));
+        sum += std::exp(Acc(mo[c] - mx));
     if (err)
         for (int c = 0; c < classes; ++c)
-            err[c] = S((std::exp(double(mo[c] - mx)) / sum - (c == label ? 1.0 : 0.0)) * scale);
-    return double(mx) + std::log(sum) - double(mo[label]);
+            err[c] = S((std::exp(Acc(mo[c] - mx)) / sum - (c == label ? Acc(1) : Acc(0))) * Acc(scale));
+    return double(mx) + std::log(double(sum)) - double(mo[label]);
+}
+
+/// Appends each row's prediction (argmax of its readout membrane) to stats and counts the
+/// rows that match their label.
+template <typename M>
+void scorePredictions(const M& mout, const std::vector<int>& labels, BatchStats& stats)
+{
+    for (Eigen::Index b = 0; b < mout.rows(); ++b) {
+        Eigen::Index best;
+        mout.row(b).maxCoeff(&best);
+        stats.predictions.push_back(std::int32_t(best));
+        stats.correct += int(best) == labels[std::size_t(b)];
+    }
 }
 
 } // namespace tp

@@ -82,12 +82,9 @@ void validateRuleSpec(const nlohmann::json& section, const RuleSpec& spec, const
         }
     for (std::size_t i = 0; rule && i < network.layers.size(); ++i)
         if (!rule->supportsLayer(network.layers[i].type)) {
-            std::string kinds;
-            for (const char* k : rule->layer_kinds)
-                kinds += (kinds.empty() ? "" : ", ") + std::string(k);
             issues.push_back({"network.layers[" + std::to_string(i) + "].type",
                               "the rule '" + spec.name + "' does not train '" + network.layers[i].type +
-                                  "' layers (it trains: " + kinds + ")"});
+                                  "' layers (it trains: " + rule->layerKindsText() + ")"});
             return;
         }
 }

@@ -73,6 +73,14 @@ struct LearningRule {
                 return true;
         return false;
     }
+    /// The layer kinds it trains, for messages and lists: "lif, conv".
+    std::string layerKindsText() const
+    {
+        std::string text;
+        for (const char* k : layer_kinds)
+            text += (text.empty() ? "" : ", ") + std::string(k);
+        return text;
+    }
 };
 
 } // namespace tp

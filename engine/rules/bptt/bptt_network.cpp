@@ -6,17 +6,18 @@
 
 #include "nn/readout_loss.h"
 #include "core/errors.h"
-#include "core/rng.h"
 #include "nn/eigen_ref.h"
 #include "nn/adam.h"
 #include "nn/parallel.h"
+#include "nn/adam_matrix.h"
 #include "nn/finite_check.h"
+#include "rules/bptt/bptt_batch.h"
 
 namespace tp {
 
 namespace {
 constexpr std::size_t kRowGrain = 8;       // batch rows per task
-constexpr std::size_t kChunkElems = 8192;  // weight elements per gradient/Adam task
+constexpr std::size_t kChunkElems = 8192;  // weight elements per gradient task
 
 template <typename M>
 void zeroed(M& m, Eigen::Index rows, Eigen::Index cols)
@@ -37,33 +38,9 @@ void gatherDense(S* __restrict out, const S* __restrict in, int n, const W& w, i
 } // namespace
 
 template <typename S>
-void BpttNetwork<S>::Param::resize(int out, int in)
-{
-    zeroed(w, out, in);
-    zeroed(m, out, in);
-    zeroed(v, out, in);
-    zeroed(g, out, in);
-    step = 0;
-}
-
-template <typename S>
 BpttNetwork<S>::BpttNetwork(const TpConfig& config, const BpttOptions& options) : m_cfg(config), m_opt(options)
 {
-    if (m_cfg.layers.empty() || m_cfg.inputs <= 0 || m_cfg.classes < 1)
-        throw ConfigError("network needs >= 1 hidden layer, inputs > 0 and classes > 0");
-    int fanIn = m_cfg.inputs;
-    for (const auto& spec : m_cfg.layers) {
-        Layer layer;
-        layer.size = spec.size;
-        layer.fan_in = fanIn;
-        layer.recurrent = spec.recurrent;
-        layer.W.resize(spec.size, fanIn);
-        if (spec.recurrent)
-            layer.R.resize(spec.size, spec.size);
-        m_layers.push_back(std::move(layer));
-        fanIn = spec.size;
-    }
-    m_out.resize(m_cfg.classes, fanIn);
+    m_out.resize(m_cfg.classes, buildDenseLayers(m_cfg, m_layers));
     initWeights(0);
 }
 
@@ -71,15 +48,8 @@ template <typename S>
 void BpttNetwork<S>::initWeights(std::uint64_t seed)
 {
     auto fill = [seed](Param& p, std::uint64_t stream) {
-        Rng rng(seed, stream);
-        const double bound = 1.0 / std::sqrt(double(p.w.cols()));
-        for (Eigen::Index o = 0; o < p.w.rows(); ++o)
-            for (Eigen::Index i = 0; i < p.w.cols(); ++i)
-                p.w(o, i) = S(rng.uniform(-bound, bound));
-        p.m.setZero();
-        p.v.setZero();
-        p.g.setZero();
-        p.step = 0;
+        linearInit(p.w, seed, stream);
+        p.resetOptimizer();
     };
     for (std::size_t l = 0; l < m_layers.size(); ++l) {
         fill(m_layers[l].W, 10 + l);
@@ -92,17 +62,7 @@ void BpttNetwork<S>::initWeights(std::uint64_t seed)
 template <typename S>
 void BpttNetwork<S>::beginBatch(const Batch& batch)
 {
-    if (batch.size < 1 || batch.size > m_cfg.max_batch)
-        throw ConfigError("batch of " + std::to_string(batch.size) + " rows (allowed 1.." +
-                          std::to_string(m_cfg.max_batch) + ")");
-    if (batch.channels != m_cfg.inputs)
-        throw ConfigError("batch has " + std::to_string(batch.channels) + " input channels, network expects " +
-                          std::to_string(m_cfg.inputs));
-    if (batch.steps < 1)
-        throw ConfigError("batch has no time steps");
-    for (int label : batch.labels)
-        if (label < 0 || label >= m_cfg.classes)
-            throw ConfigError("label " + std::to_string(label) + " outside [0, " + std::to_string(m_cfg.classes) + ")");
+    checkBatch(batch, m_cfg.max_batch, m_cfg.inputs, m_cfg.classes);
     m_B = batch.size;
     m_T = batch.steps;
     const Eigen::Index TB = Eigen::Index(m_T) * m_B;
@@ -174,12 +134,7 @@ void BpttNetwork<S>::forward(const Batch& batch, BatchStats& stats)
         if (t == m_T - 1)
             m_lastLoss = loss / m_B;
     }
-    for (int b = 0; b < m_B; ++b) {
-        Eigen::Index best;
-        m_mout.row(b).maxCoeff(&best);
-        stats.predictions.push_back(std::int32_t(best));
-        stats.correct += int(best) == batch.labels[b];
-    }
+    scorePredictions(m_mout, batch.labels, stats);
 }
 
 template <typename S>
@@ -257,38 +212,21 @@ void BpttNetwork<S>::backward(const Batch& batch)
 }
 
 template <typename S>
-void BpttNetwork<S>::adamStep(Param& p, double lr)
-{
-    const AdamStep adam = AdamStep::make(m_cfg.adam, lr, ++p.step);
-    const std::size_t n = std::size_t(p.w.size());
-    parallelChunks(n, kChunkElems, [&](std::size_t i0, std::size_t i1) {
-        adam.apply(p.w.data() + i0, p.m.data() + i0, p.v.data() + i0, p.g.data() + i0, i1 - i0);
-    });
-}
-
-template <typename S>
 BatchStats BpttNetwork<S>::computeGradients(const Batch& batch)
 {
-    beginBatch(batch);
-    BatchStats stats;
-    forward(batch, stats);
-    if (!std::isfinite(m_lastLoss))
-        throw DivergenceError("BPTT readout loss became " + std::to_string(m_lastLoss) +
-                              " (lower the learning rate or check the input scale)");
-    backward(batch);
-    return stats;
+    return bpttGradients(*this, batch);
 }
 
 template <typename S>
 BatchStats BpttNetwork<S>::trainBatch(const Batch& batch, double lr)
 {
-    BatchStats stats = computeGradients(batch);
+    BatchStats stats = bpttGradients(*this, batch);
     for (auto& layer : m_layers) {
-        adamStep(layer.W, lr);
+        adamStep(layer.W, m_cfg.adam, lr);
         if (layer.recurrent)
-            adamStep(layer.R, lr);
+            adamStep(layer.R, m_cfg.adam, lr);
     }
-    adamStep(m_out, lr);
+    adamStep(m_out, m_cfg.adam, lr);
     checkFinite();
     return stats;
 }
@@ -296,11 +234,7 @@ BatchStats BpttNetwork<S>::trainBatch(const Batch& batch, double lr)
 template <typename S>
 BatchStats BpttNetwork<S>::evaluateBatch(const Batch& batch)
 {
-    beginBatch(batch);
-    BatchStats stats;
-    forward(batch, stats);
-    stats.layer_loss_sum.clear();
-    return stats;
+    return bpttEvaluate(*this, batch);
 }
 
 template <typename S>
@@ -318,7 +252,7 @@ template <typename S>
 std::vector<MemoryRow> BpttNetwork<S>::memory() const
 {
     auto bytes = [](const auto& m) { return std::size_t(m.size()) * sizeof(S); };
-    auto opt = [&](const Param& p) { return bytes(p.m) + bytes(p.v) + sizeof(p.step); };
+    auto opt = [&](const Param& p) { return p.optimizerBytes(); };
     const std::size_t B = std::size_t(m_cfg.max_batch), T = std::size_t(m_T);
     std::vector<MemoryRow> rows;
     for (std::size_t l = 0; l < m_layers.size(); ++l) {

@@ -24,6 +24,7 @@
 
 #include "core/sample.h"
 #include "nn/lif.h"
+#include "nn/param.h"
 #include "nn/sparse_rows.h"
 #include "nn/network.h"
 
@@ -54,12 +55,7 @@ public:
     using Mat = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;  ///< rows = batch rows
     using WMat = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>; ///< (out, in)
 
-    /// A trainable matrix with its Adam moments and the gradient of the last batch (complete).
-    struct Param {
-        WMat w, m, v, g;
-        std::int64_t step = 0;
-        void resize(int out, int in);
-    };
+    using Param = DenseParam<S>;  ///< the gradient g is of the last batch (complete)
 
     struct Layer {
         int size = 0, fan_in = 0;
@@ -113,11 +109,14 @@ public:
     BpttNetwork& operator=(const BpttNetwork&) = delete;
 
 private:
+    template <typename Net>
+    friend BatchStats bpttGradients(Net&, const Batch&);
+    template <typename Net>
+    friend BatchStats bpttEvaluate(Net&, const Batch&);
     void beginBatch(const Batch& batch);
     void forward(const Batch& batch, BatchStats& stats);
     void backward(const Batch& batch);
     void accumulate(Param& p, SparseRows<S>& input, const Mat& dI);
-    void adamStep(Param& p, double lr);
 
     TpConfig m_cfg;
     BpttOptions m_opt;

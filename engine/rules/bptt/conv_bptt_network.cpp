@@ -7,13 +7,14 @@
 #include "nn/adam.h"
 #include "nn/conv_ops.h"
 #include "nn/parallel.h"
+#include "nn/adam_matrix.h"
 #include "nn/finite_check.h"
+#include "rules/bptt/bptt_batch.h"
 
 namespace tp {
 
 namespace {
-constexpr std::size_t kRowGrain = 2;       // batch rows per LIF / backward task
-constexpr std::size_t kChunkElems = 8192;  // weight elements per Adam task
+constexpr std::size_t kRowGrain = 2;  // batch rows per LIF / backward task
 } // namespace
 
 using conv::zeroed;
@@ -41,26 +42,16 @@ void ConvBpttNetwork<S>::initWeights(std::uint64_t seed)
 {
     for (std::size_t l = 0; l < m_blocks.size(); ++l) {
         m_blocks[l].W.resize(int(m_blocks[l].W.w.rows()), int(m_blocks[l].W.w.cols()));
-        conv::kaimingNormal(m_blocks[l].W.w, seed, 10 + l);
+        kaimingNormal(m_blocks[l].W.w, seed, 10 + l);
     }
     m_out.resize(int(m_out.w.rows()), int(m_out.w.cols()));
-    conv::kaimingNormal(m_out.w, seed, 3);
+    kaimingNormal(m_out.w, seed, 3);
 }
 
 template <typename S>
 void ConvBpttNetwork<S>::beginBatch(const Batch& batch)
 {
-    if (batch.size < 1 || batch.size > m_cfg.max_batch)
-        throw ConfigError("batch of " + std::to_string(batch.size) + " rows (allowed 1.." +
-                          std::to_string(m_cfg.max_batch) + ")");
-    if (batch.channels != m_cfg.input.size())
-        throw ConfigError("batch has " + std::to_string(batch.channels) + " inputs per frame, the conv network expects " +
-                          std::to_string(m_cfg.input.size()) + " (C_in*H*W)");
-    if (batch.steps < 1)
-        throw ConfigError("batch has no time steps");
-    for (int label : batch.labels)
-        if (label < 0 || label >= m_cfg.classes)
-            throw ConfigError("label " + std::to_string(label) + " outside [0, " + std::to_string(m_cfg.classes) + ")");
+    checkBatch(batch, m_cfg.max_batch, m_cfg.input.size(), m_cfg.classes, " (C_in*H*W)");
     m_B = batch.size;
     m_T = batch.steps;
     const Eigen::Index TB = Eigen::Index(m_T) * m_B;
@@ -140,12 +131,7 @@ void ConvBpttNetwork<S>::forward(const Batch& batch, BatchStats& stats)
         if (t == m_T - 1)
             m_lastLoss = loss / m_B;
     }
-    for (int b = 0; b < m_B; ++b) {
-        Eigen::Index best;
-        m_mout.row(b).maxCoeff(&best);
-        stats.predictions.push_back(std::int32_t(best));
-        stats.correct += int(best) == batch.labels[std::size_t(b)];
-    }
+    scorePredictions(m_mout, batch.labels, stats);
 }
 
 template <typename S>
@@ -221,34 +207,18 @@ void ConvBpttNetwork<S>::backward(const Batch& batch)
 }
 
 template <typename S>
-void ConvBpttNetwork<S>::adamStep(Param& p, double lr)
-{
-    const AdamStep adam = AdamStep::make(m_cfg.adam, lr, ++p.step);
-    parallelChunks(std::size_t(p.w.size()), kChunkElems, [&](std::size_t i0, std::size_t i1) {
-        adam.apply(p.w.data() + i0, p.m.data() + i0, p.v.data() + i0, p.g.data() + i0, i1 - i0);
-    });
-}
-
-template <typename S>
 BatchStats ConvBpttNetwork<S>::computeGradients(const Batch& batch)
 {
-    beginBatch(batch);
-    BatchStats stats;
-    forward(batch, stats);
-    if (!std::isfinite(m_lastLoss))
-        throw DivergenceError("BPTT readout loss became " + std::to_string(m_lastLoss) +
-                              " (lower the learning rate or check the input scale)");
-    backward(batch);
-    return stats;
+    return bpttGradients(*this, batch);
 }
 
 template <typename S>
 BatchStats ConvBpttNetwork<S>::trainBatch(const Batch& batch, double lr)
 {
-    BatchStats stats = computeGradients(batch);
+    BatchStats stats = bpttGradients(*this, batch);
     for (auto& blk : m_blocks)
-        adamStep(blk.W, lr);
-    adamStep(m_out, lr);
+        adamStep(blk.W, m_cfg.adam, lr);
+    adamStep(m_out, m_cfg.adam, lr);
     checkFinite();
     return stats;
 }
@@ -256,11 +226,7 @@ BatchStats ConvBpttNetwork<S>::trainBatch(const Batch& batch, double lr)
 template <typename S>
 BatchStats ConvBpttNetwork<S>::evaluateBatch(const Batch& batch)
 {
-    beginBatch(batch);
-    BatchStats stats;
-    forward(batch, stats);
-    stats.layer_loss_sum.clear();
-    return stats;
+    return bpttEvaluate(*this, batch);
 }
 
 template <typename S>

@@ -91,11 +91,14 @@ public:
     ConvBpttNetwork& operator=(const ConvBpttNetwork&) = delete;
 
 private:
+    template <typename Net>
+    friend BatchStats bpttGradients(Net&, const Batch&);
+    template <typename Net>
+    friend BatchStats bpttEvaluate(Net&, const Batch&);
     void beginBatch(const Batch& batch);
     void standardiseAll();
     void forward(const Batch& batch, BatchStats& stats);
     void backward(const Batch& batch);
-    void adamStep(Param& p, double lr);
 
     ConvTpConfig m_cfg;
     BpttOptions m_opt;

@@ -3,14 +3,14 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <numbers>
 
 #include "core/errors.h"
-#include "core/rng.h"
 #include "nn/conv_ops.h"
 #include "nn/lif.h"
 #include "nn/parallel.h"
+#include "nn/adam_matrix.h"
 #include "nn/finite_check.h"
+#include "rules/tp/tp_common.h"
 
 namespace tp {
 
@@ -19,10 +19,6 @@ using conv::convRows;
 using conv::standardiseBackward;
 using conv::standardiseRows;
 using conv::zeroed;
-
-namespace {
-constexpr std::size_t kChunkElems = 8192;  // weight elements per Adam task
-} // namespace
 
 template <typename S>
 ConvTpNetwork<S>::ConvTpNetwork(const ConvTpConfig& config) : m_cfg(config)
@@ -47,46 +43,22 @@ ConvTpNetwork<S>::ConvTpNetwork(const ConvTpConfig& config) : m_cfg(config)
 template <typename S>
 void ConvTpNetwork<S>::initWeights(std::uint64_t seed)
 {
-    auto reset = [](Param& p) {
-        p.m.setZero();
-        p.v.setZero();
-        p.g.setZero();
-        p.g_hat.setZero();
-        p.step = 0;
-    };
     for (std::size_t l = 0; l < m_blocks.size(); ++l) {
-        conv::kaimingNormal(m_blocks[l].W.w, seed, 10 + l);
-        reset(m_blocks[l].W);
+        kaimingNormal(m_blocks[l].W.w, seed, 10 + l);
+        m_blocks[l].W.resetOptimizer();
     }
-    conv::kaimingNormal(m_S, seed, 1);
-    conv::kaimingNormal(m_out.w, seed, 3);
-    reset(m_out);
+    kaimingNormal(m_S, seed, 1);
+    kaimingNormal(m_out.w, seed, 3);
+    m_out.resetOptimizer();
 }
 
 template <typename S>
 void ConvTpNetwork<S>::beginBatch(const Batch& batch)
 {
-    if (batch.size < 1 || batch.size > m_cfg.max_batch)
-        throw ConfigError("batch of " + std::to_string(batch.size) + " rows (allowed 1.." +
-                          std::to_string(m_cfg.max_batch) + ")");
-    if (batch.channels != m_cfg.input.size())
-        throw ConfigError("batch has " + std::to_string(batch.channels) + " inputs per frame, the conv network expects " +
-                          std::to_string(m_cfg.input.size()) + " (C_in*H*W)");
+    checkBatch(batch, m_cfg.max_batch, m_cfg.input.size(), m_cfg.classes, " (C_in*H*W)");
     m_B = batch.size;
-    m_classLabel = batch.labels;
-    std::sort(m_classLabel.begin(), m_classLabel.end());
-    m_classLabel.erase(std::unique(m_classLabel.begin(), m_classLabel.end()), m_classLabel.end());
-    m_K = int(m_classLabel.size());
-    m_rowClass.resize(m_B);
-    m_classCount.assign(m_K, 0);
-    for (int b = 0; b < m_B; ++b) {
-        const int label = batch.labels[b];
-        if (label < 0 || label >= m_cfg.classes)
-            throw ConfigError("label " + std::to_string(label) + " outside [0, " + std::to_string(m_cfg.classes) + ")");
-        const int k = int(std::lower_bound(m_classLabel.begin(), m_classLabel.end(), label) - m_classLabel.begin());
-        m_rowClass[b] = k;
-        ++m_classCount[k];
-    }
+    m_classes.assign(batch.labels);
+    m_K = m_classes.size();
     auto zeroPath = [](PathState& st, int rows, const Block& blk) {
         const int n = blk.map_shape.size(), np = blk.pooled_shape.size();
         zeroed(st.mem, rows, n);
@@ -111,7 +83,7 @@ void ConvTpNetwork<S>::beginBatch(const Batch& batch)
     else
         m_Shat = m_S;
     for (int k = 0; k < m_K; ++k)
-        m_blocks[0].tgt.current.row(k) = m_Shat.col(m_classLabel[k]).transpose();
+        m_blocks[0].tgt.current.row(k) = m_Shat.col(m_classes.label[std::size_t(k)]).transpose();
     zeroed(m_frame, m_B, m_cfg.input.size());
     zeroed(m_labelTrace, m_K, m_cfg.classes);
     zeroed(m_mout, m_B, m_cfg.classes);
@@ -164,11 +136,8 @@ template <typename S>
 void ConvTpNetwork<S>::forwardStep(const Batch& batch, int t, bool withTarget)
 {
     standardiseAll();
-    if (withTarget) {
-        m_labelTrace *= S(m_cfg.neuron.beta);
-        for (int k = 0; k < m_K; ++k)
-            m_labelTrace(k, m_classLabel[k]) += S(1);
-    }
+    if (withTarget)
+        stepLabelTrace(m_labelTrace, m_classes, m_cfg.neuron.beta);
     conv::denseFrame(batch, t, m_frame);
 
     for (std::size_t l = 0; l < m_blocks.size(); ++l) {
@@ -195,67 +164,8 @@ void ConvTpNetwork<S>::lossAndGradients(Block& blk, int l, double lr)
     const Mat& teps = blk.tgt.trace;
     const Mat& prev = l == 0 ? m_labelTrace : m_blocks[l - 1].tgt.trace;
     const int prevP = l == 0 ? 1 : m_blocks[l - 1].pooled_shape.plane();
-    const int prevC = l == 0 ? m_cfg.classes : m_blocks[l - 1].pooled_shape.c;
-
-    // Soft targets: D = mean over positions of the channel-vector distance between previous-layer
-    // target traces; y = softmax(-D) over the B columns (class rows weighted by their counts).
-    // Per position the squares are summed over channels in channel order (a vector over the
-    // positions, read contiguously), then the roots over positions in position order.
-    parallelChunks(std::size_t(K), 1, [&](std::size_t k0, std::size_t k1) {
-        std::vector<S> acc(static_cast<std::size_t>(prevP));
-        for (int k = int(k0); k < int(k1); ++k) {
-            S dmin = std::numeric_limits<S>::infinity();
-            for (int k2 = 0; k2 < K; ++k2) {
-                std::fill(acc.begin(), acc.end(), S(0));
-                for (int c = 0; c < prevC; ++c) {
-                    const S* a = &prev(k, c * prevP);
-                    const S* b = &prev(k2, c * prevP);
-                    for (int p = 0; p < prevP; ++p) {
-                        const S d = a[p] - b[p] + S(1e-9);
-                        acc[std::size_t(p)] += d * d;
-                    }
-                }
-                S dist = 0;
-                for (int p = 0; p < prevP; ++p)
-                    dist += std::sqrt(acc[std::size_t(p)]);
-                blk.y(k, k2) = dist / S(prevP);
-                dmin = std::min(dmin, blk.y(k, k2));
-            }
-            S denom = 0;
-            for (int k2 = 0; k2 < K; ++k2) {
-                blk.y(k, k2) = std::exp(-(blk.y(k, k2) - dmin));
-                denom += S(m_classCount[k2]) * blk.y(k, k2);
-            }
-            for (int k2 = 0; k2 < K; ++k2)
-                blk.y(k, k2) /= denom;
-        }
-    });
-
-    // Logits (flattened dot product / P), log-softmax with max subtraction, loss, class-summed G.
     const S invP = S(1.0 / double(blk.pooled_shape.plane()));
-    kern::gemm(kern::in(eps), kern::transposed(kern::in(teps)), kern::out(blk.z));
-    blk.z *= invP;
-    double loss = 0;
-    const S invB = S(1.0 / B);
-    for (int b = 0; b < B; ++b) {
-        S mx = -std::numeric_limits<S>::infinity();
-        for (int k = 0; k < K; ++k)
-            mx = std::max(mx, blk.z(b, k));
-        S sum = 0;
-        for (int k = 0; k < K; ++k)
-            sum += S(m_classCount[k]) * std::exp(blk.z(b, k) - mx);
-        const S lse = mx + std::log(sum);
-        const int cb = m_rowClass[b];
-        double rowLoss = 0;
-        for (int k = 0; k < K; ++k) {
-            const S logp = blk.z(b, k) - lse;
-            const S yv = blk.y(cb, k);
-            rowLoss -= double(m_classCount[k]) * double(yv) * double(logp);
-            blk.gc(b, k) = S(m_classCount[k]) * (std::exp(logp) - yv) * invB;
-        }
-        loss += rowLoss;
-    }
-    blk.loss = loss / B;
+    blk.loss = contrastiveLoss(prev, prevP, eps, teps, blk.pooled_shape.plane(), m_classes, blk.z, blk.y, blk.gc);
 
     // dE/d(trace) on the pooled maps, back through the pooling onto the full map, times the
     // surrogate derivative at the pre-reset potential (with the path's threshold).
@@ -294,11 +204,7 @@ void ConvTpNetwork<S>::lossAndGradients(Block& blk, int l, double lr)
         standardiseBackward(blk.W.w, blk.W.g_hat, blk.W.g, m_cfg.ws_gain, m_cfg.ws_eps);
     else
         blk.W.g = blk.W.g_hat;
-    const AdamStep adam = AdamStep::make(m_cfg.adam, lr, ++blk.W.step);
-    Param& p = blk.W;
-    parallelChunks(std::size_t(p.w.size()), kChunkElems, [&](std::size_t i0, std::size_t i1) {
-        adam.apply(p.w.data() + i0, p.m.data() + i0, p.v.data() + i0, p.g.data() + i0, i1 - i0);
-    });
+    adamStep(blk.W, m_cfg.adam, lr);
 }
 
 template <typename S>
@@ -310,14 +216,7 @@ void ConvTpNetwork<S>::readoutStep(const Batch& batch, double lr, bool learn)
     kern::gemm(kern::in(last.in.pooled), kern::transposed(kern::in(m_out.w_hat)), kern::out(m_mout), true);
     double loss = 0;
     for (int b = 0; b < m_B; ++b) {
-        const S mx = m_mout.row(b).maxCoeff();
-        S sum = 0;
-        for (int c = 0; c < C; ++c)
-            sum += std::exp(m_mout(b, c) - mx);
-        const int label = batch.labels[b];
-        for (int c = 0; c < C; ++c)
-            m_err(b, c) = std::exp(m_mout(b, c) - mx) / sum - (c == label ? S(1) : S(0));
-        loss += double(mx) + std::log(double(sum)) - double(m_mout(b, label));
+        loss += softmaxCrossEntropy<S>(&m_mout(b, 0), C, batch.labels[b], &m_err(b, 0));
     }
     m_readoutLoss = loss / m_B;
     if (!learn)
@@ -332,65 +231,13 @@ void ConvTpNetwork<S>::readoutStep(const Batch& batch, double lr, bool learn)
 template <typename S>
 BatchStats ConvTpNetwork<S>::trainBatch(const Batch& batch, double lr, const std::function<void(int)>& onStep)
 {
-    if (batch.size < 2)
-        throw ConfigError("TP needs at least 2 rows per batch (the contrastive loss compares rows)");
-    beginBatch(batch);
-    BatchStats stats;
-    stats.samples = m_B;
-    stats.steps = batch.steps;
-    stats.layer_loss_sum.assign(m_blocks.size(), 0.0);
-    stats.spike_count.assign(m_blocks.size(), 0.0);
-    for (int t = 0; t < batch.steps; ++t) {
-        forwardStep(batch, t, true);
-        for (std::size_t l = 0; l < m_blocks.size(); ++l) {
-            lossAndGradients(m_blocks[l], int(l), lr);
-            if (!std::isfinite(m_blocks[l].loss))
-                throw DivergenceError("block " + std::to_string(l + 1) + " local loss became " +
-                                      std::to_string(m_blocks[l].loss) + " at time step " + std::to_string(t + 1) +
-                                      " (lower the learning rate or check the input scale)");
-            stats.layer_loss_sum[l] += m_blocks[l].loss;
-            stats.spike_count[l] += double(m_blocks[l].in.s.sum());
-        }
-        readoutStep(batch, lr, true);
-        stats.readout_loss_sum += m_readoutLoss;
-        if (onStep)
-            onStep(t);
-    }
-    checkFinite();
-    scorePredictions(batch, stats);
-    return stats;
+    return tpBatch(*this, batch, lr, true, onStep);
 }
 
 template <typename S>
 BatchStats ConvTpNetwork<S>::evaluateBatch(const Batch& batch, const std::function<void(int)>& onStep)
 {
-    beginBatch(batch);
-    BatchStats stats;
-    stats.samples = m_B;
-    stats.steps = batch.steps;
-    stats.spike_count.assign(m_blocks.size(), 0.0);
-    for (int t = 0; t < batch.steps; ++t) {
-        forwardStep(batch, t, false);
-        for (std::size_t l = 0; l < m_blocks.size(); ++l)
-            stats.spike_count[l] += double(m_blocks[l].in.s.sum());
-        readoutStep(batch, 0.0, false);
-        stats.readout_loss_sum += m_readoutLoss;
-        if (onStep)
-            onStep(t);
-    }
-    scorePredictions(batch, stats);
-    return stats;
-}
-
-template <typename S>
-void ConvTpNetwork<S>::scorePredictions(const Batch& batch, BatchStats& stats) const
-{
-    for (int b = 0; b < m_B; ++b) {
-        Eigen::Index best;
-        m_mout.row(b).maxCoeff(&best);
-        stats.predictions.push_back(std::int32_t(best));
-        stats.correct += int(best) == batch.labels[b];
-    }
+    return tpBatch(*this, batch, 0.0, false, onStep);
 }
 
 template <typename S>
@@ -436,7 +283,7 @@ std::vector<MemoryRow> ConvTpNetwork<S>::memory() const
     sp.weights_bytes = bytes(m_S);
     sp.rule_state_bytes = bytes(m_labelTrace);
     sp.trace_bytes = bytes(m_labelTrace);
-    sp.buffer_bytes = bytes(m_Shat) + (m_rowClass.capacity() + m_classLabel.capacity() + m_classCount.capacity()) * sizeof(int);
+    sp.buffer_bytes = bytes(m_Shat) + m_classes.bytes();
     sp.model_bytes = bytes(m_S);
     rows.push_back(sp);
     return rows;

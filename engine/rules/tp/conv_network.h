@@ -28,6 +28,7 @@
 #include "core/sample.h"
 #include "nn/adam.h"
 #include "nn/conv_geometry.h"
+#include "rules/tp/class_rows.h"
 #include "rules/tp/tp_network.h"
 
 namespace tp {
@@ -93,7 +94,7 @@ public:
 
     int batchRows() const { return m_B; }
     int classRows() const { return m_K; }
-    const std::vector<int>& classOfRow() const { return m_rowClass; }
+    const std::vector<int>& classOfRow() const { return m_classes.of_row; }
     const Mat& labelTrace() const { return m_labelTrace; }  ///< (K, C)
     const Mat& readoutMembrane() const { return m_mout; }   ///< (B, C)
     double readoutLoss() const { return m_readoutLoss; }
@@ -102,6 +103,11 @@ public:
     ConvTpNetwork& operator=(const ConvTpNetwork&) = delete;
 
 private:
+    template <typename Net>
+    friend BatchStats tpBatch(Net&, const Batch&, double, bool, const std::function<void(int)>&);
+    static constexpr const char* kUnitName = "block";
+    std::vector<Block>& units() { return m_blocks; }
+
     void beginBatch(const Batch& batch);
     void standardiseAll();
     void forwardStep(const Batch& batch, int t, bool withTarget);
@@ -110,7 +116,6 @@ private:
     void convForward(const Mat& a, Block& blk, PathState& st);
     void lossAndGradients(Block& blk, int l, double lr);
     void readoutStep(const Batch& batch, double lr, bool learn);
-    void scorePredictions(const Batch& batch, BatchStats& stats) const;
 
     ConvTpConfig m_cfg;
     std::vector<Block> m_blocks;
@@ -119,7 +124,7 @@ private:
     Mat m_frame;         ///< (B, C_in*H*W) dense input frame of this step
     Mat m_labelTrace;    ///< (K, C)
     Mat m_mout, m_err;   ///< (B, C)
-    std::vector<int> m_rowClass, m_classLabel, m_classCount;
+    ClassRows m_classes;
     int m_B = 0, m_K = 0;
     double m_readoutLoss = 0;
     std::int64_t m_denseRows = 0, m_eventRows = 0;

@@ -2,14 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numbers>
 
 #include "core/errors.h"
-#include "core/rng.h"
 #include "nn/eigen_ref.h"
 #include "nn/lif.h"
 #include "nn/parallel.h"
 #include "nn/finite_check.h"
+#include "rules/tp/tp_common.h"
 
 namespace tp {
 
@@ -28,33 +27,9 @@ void zeroed(M& m, int rows, int cols)
 
 
 template <typename S>
-void TpNetwork<S>::Param::resize(int out, int in)
-{
-    zeroed(w, out, in);
-    zeroed(m, out, in);
-    zeroed(v, out, in);
-    zeroed(g, out, in);
-    step = 0;
-}
-
-template <typename S>
 TpNetwork<S>::TpNetwork(const TpConfig& config) : m_cfg(config)
 {
-    if (m_cfg.layers.empty() || m_cfg.inputs <= 0 || m_cfg.classes < 1)
-        throw ConfigError("network needs >= 1 hidden layer, inputs > 0 and classes > 0");
-    int fanIn = m_cfg.inputs;
-    for (const auto& spec : m_cfg.layers) {
-        Layer layer;
-        layer.size = spec.size;
-        layer.fan_in = fanIn;
-        layer.recurrent = spec.recurrent;
-        layer.W.resize(spec.size, fanIn);
-        if (spec.recurrent)
-            layer.R.resize(spec.size, spec.size);
-        m_layers.push_back(std::move(layer));
-        fanIn = spec.size;
-    }
-    m_out.resize(m_cfg.classes, fanIn);
+    m_out.resize(m_cfg.classes, buildDenseLayers(m_cfg, m_layers));
     if (m_cfg.rule.train_s)
         m_S.resize(m_layers[0].size, m_cfg.classes);
     else
@@ -67,60 +42,29 @@ TpNetwork<S>::TpNetwork(const TpConfig& config) : m_cfg(config)
 template <typename S>
 void TpNetwork<S>::initWeights(std::uint64_t seed)
 {
-    // Element order (out, in) row by row, as PyTorch fills a Linear weight.
-    auto fill = [seed](WMat& w, std::uint64_t stream) {
-        Rng rng(seed, stream);
-        const double bound = 1.0 / std::sqrt(double(w.cols()));
-        for (Eigen::Index o = 0; o < w.rows(); ++o)
-            for (Eigen::Index i = 0; i < w.cols(); ++i)
-                w(o, i) = S(rng.uniform(-bound, bound));
-    };
-    auto reset = [](Param& p) {
-        p.m.setZero();
-        p.v.setZero();
-        p.g.setZero();
-        p.step = 0;
-    };
     for (std::size_t l = 0; l < m_layers.size(); ++l) {
-        fill(m_layers[l].W.w, 10 + l);
-        reset(m_layers[l].W);
+        linearInit(m_layers[l].W.w, seed, 10 + l);
+        m_layers[l].W.resetOptimizer();
         if (m_layers[l].recurrent) {
-            fill(m_layers[l].R.w, 100 + l);
-            reset(m_layers[l].R);
+            linearInit(m_layers[l].R.w, seed, 100 + l);
+            m_layers[l].R.resetOptimizer();
         }
     }
-    fill(m_S.w, 1);
-    reset(m_S);
+    linearInit(m_S.w, seed, 1);
+    m_S.resetOptimizer();
     if (m_Srec.size())
-        fill(m_Srec, 2);
-    fill(m_out.w, 3);
-    reset(m_out);
+        linearInit(m_Srec, seed, 2);
+    linearInit(m_out.w, seed, 3);
+    m_out.resetOptimizer();
 }
 
 template <typename S>
 void TpNetwork<S>::beginBatch(const Batch& batch)
 {
-    if (batch.size < 1 || batch.size > m_cfg.max_batch)
-        throw ConfigError("batch of " + std::to_string(batch.size) + " rows (allowed 1.." +
-                          std::to_string(m_cfg.max_batch) + ")");
-    if (batch.channels != m_cfg.inputs)
-        throw ConfigError("batch has " + std::to_string(batch.channels) + " input channels, network expects " +
-                          std::to_string(m_cfg.inputs));
+    checkBatch(batch, m_cfg.max_batch, m_cfg.inputs, m_cfg.classes);
     m_B = batch.size;
-    m_classLabel = batch.labels;
-    std::sort(m_classLabel.begin(), m_classLabel.end());
-    m_classLabel.erase(std::unique(m_classLabel.begin(), m_classLabel.end()), m_classLabel.end());
-    m_K = int(m_classLabel.size());
-    m_rowClass.resize(m_B);
-    m_classCount.assign(m_K, 0);
-    for (int b = 0; b < m_B; ++b) {
-        const int label = batch.labels[b];
-        if (label < 0 || label >= m_cfg.classes)
-            throw ConfigError("label " + std::to_string(label) + " outside [0, " + std::to_string(m_cfg.classes) + ")");
-        const int k = int(std::lower_bound(m_classLabel.begin(), m_classLabel.end(), label) - m_classLabel.begin());
-        m_rowClass[b] = k;
-        ++m_classCount[k];
-    }
+    m_classes.assign(batch.labels);
+    m_K = m_classes.size();
     auto zeroPath = [](PathState& st, int rows, int h) {
         zeroed(st.mem, rows, h);
         zeroed(st.u, rows, h);
@@ -200,12 +144,8 @@ template <typename S>
 void TpNetwork<S>::forwardStep(const Batch& batch, int t, bool withTarget)
 {
     const double vth = m_cfg.neuron.v_th;
-    if (withTarget) {
-        const S beta = S(m_cfg.neuron.beta);
-        m_labelTrace *= beta;
-        for (int k = 0; k < m_K; ++k)
-            m_labelTrace(k, m_classLabel[k]) += S(1);
-    }
+    if (withTarget)
+        stepLabelTrace(m_labelTrace, m_classes, m_cfg.neuron.beta);
     for (std::size_t l = 0; l < m_layers.size(); ++l) {
         Layer& layer = m_layers[l];
         if (l == 0)
@@ -219,7 +159,7 @@ void TpNetwork<S>::forwardStep(const Batch& batch, int t, bool withTarget)
         if (!withTarget)
             continue;
         if (l == 0)
-            layer.a_tgt.fromOneHot(m_classLabel, m_cfg.classes);
+            layer.a_tgt.fromOneHot(m_classes.label, m_cfg.classes);
         else
             layer.a_tgt = m_layers[l - 1].tgt.spikes;
         if (layer.recurrent)
@@ -278,57 +218,10 @@ void TpNetwork<S>::gradientStep(Param& p, const Mat& delta, SparseRows<S>& input
 template <typename S>
 void TpNetwork<S>::lossAndGradients(Layer& layer, int l, double lr)
 {
-    const int B = m_B, K = m_K;
     const Mat& eps = layer.in.trace;
     const Mat& teps = layer.tgt.trace;
     const Mat& prev = l == 0 ? m_labelTrace : m_layers[l - 1].tgt.trace;
-
-    // Soft targets from the previous layer's target traces: D (K x K), y = softmax(-D) over the
-    // B columns, i.e. over the class rows weighted by how many batch rows each stands for.
-    const int hp = int(prev.cols());
-    for (int k = 0; k < K; ++k) {
-        S dmin = std::numeric_limits<S>::infinity();
-        for (int k2 = 0; k2 < K; ++k2) {
-            S acc = 0;
-            for (int j = 0; j < hp; ++j) {
-                const S d = prev(k, j) - prev(k2, j) + S(1e-9);
-                acc += d * d;
-            }
-            layer.y(k, k2) = std::sqrt(acc);
-            dmin = std::min(dmin, layer.y(k, k2));
-        }
-        S denom = 0;
-        for (int k2 = 0; k2 < K; ++k2) {
-            layer.y(k, k2) = std::exp(-(layer.y(k, k2) - dmin));
-            denom += S(m_classCount[k2]) * layer.y(k, k2);
-        }
-        for (int k2 = 0; k2 < K; ++k2)
-            layer.y(k, k2) /= denom;
-    }
-
-    // Logits, log-softmax with max subtraction, loss and G summed per class.
-    kern::gemm(kern::in(eps), kern::transposed(kern::in(teps)), kern::out(layer.z));
-    double loss = 0;
-    const S invB = S(1.0 / B);
-    for (int b = 0; b < B; ++b) {
-        S mx = -std::numeric_limits<S>::infinity();
-        for (int k = 0; k < K; ++k)
-            mx = std::max(mx, layer.z(b, k));
-        S sum = 0;
-        for (int k = 0; k < K; ++k)
-            sum += S(m_classCount[k]) * std::exp(layer.z(b, k) - mx);
-        const S lse = mx + std::log(sum);
-        const int cb = m_rowClass[b];
-        double rowLoss = 0;
-        for (int k = 0; k < K; ++k) {
-            const S logp = layer.z(b, k) - lse;
-            const S yv = layer.y(cb, k);
-            rowLoss -= double(m_classCount[k]) * double(yv) * double(logp);
-            layer.gc(b, k) = S(m_classCount[k]) * (std::exp(logp) - yv) * invB;
-        }
-        loss += rowLoss;
-    }
-    layer.loss = loss / B;
+    layer.loss = contrastiveLoss(prev, 1, eps, teps, 1, m_classes, layer.z, layer.y, layer.gc);
 
     // Surrogate derivative at the pre-reset potential, then delta and the class-summed delta~.
     const LifNeurons<S> neurons = lifNeurons<S>(m_cfg.neuron, m_cfg.neuron.v_th);
@@ -361,16 +254,7 @@ void TpNetwork<S>::readoutStep(const Batch& batch, double lr, bool learn)
             mo[c] *= leak;
         kern::ops<S>().sparseRows(readIn.row_off.data(), readIn.idx.data(), nullptr, std::size_t(b),
                                   std::size_t(b) + 1, m_out.w.data(), std::size_t(C), m_mout.data(), true);
-        S mx = -std::numeric_limits<S>::infinity();
-        for (int c = 0; c < C; ++c)
-            mx = std::max(mx, mo[c]);
-        S sum = 0;
-        for (int c = 0; c < C; ++c)
-            sum += std::exp(mo[c] - mx);
-        const int label = batch.labels[b];
-        for (int c = 0; c < C; ++c)
-            m_err(b, c) = std::exp(mo[c] - mx) / sum - (c == label ? S(1) : S(0));
-        loss += double(mx) + std::log(double(sum)) - double(mo[label]);
+        loss += softmaxCrossEntropy<S>(mo, C, batch.labels[b], &m_err(b, 0));
     }
     m_readoutLoss = loss / m_B;
     if (m_cfg.rule.readout_trace == ReadoutTrace::Exact)
@@ -387,66 +271,14 @@ void TpNetwork<S>::readoutStep(const Batch& batch, double lr, bool learn)
 template <typename S>
 BatchStats TpNetwork<S>::trainBatch(const Batch& batch, double lr, const std::function<void(int)>& onStep)
 {
-    if (batch.size < 2)
-        throw ConfigError("TP needs at least 2 rows per batch (the contrastive loss compares rows)");
-    beginBatch(batch);
     m_recordGradients = bool(onStep);
-    BatchStats stats;
-    stats.samples = m_B;
-    stats.steps = batch.steps;
-    stats.layer_loss_sum.assign(m_layers.size(), 0.0);
-    stats.spike_count.assign(m_layers.size(), 0.0);
-    for (int t = 0; t < batch.steps; ++t) {
-        forwardStep(batch, t, true);
-        for (std::size_t l = 0; l < m_layers.size(); ++l) {
-            lossAndGradients(m_layers[l], int(l), lr);
-            if (!std::isfinite(m_layers[l].loss))
-                throw DivergenceError("layer " + std::to_string(l + 1) + " local loss became " +
-                                      std::to_string(m_layers[l].loss) + " at time step " + std::to_string(t + 1) +
-                                      " (lower the learning rate or check the input scale)");
-            stats.layer_loss_sum[l] += m_layers[l].loss;
-            stats.spike_count[l] += double(m_layers[l].in.s.sum());
-        }
-        readoutStep(batch, lr, true);
-        stats.readout_loss_sum += m_readoutLoss;
-        if (onStep)
-            onStep(t);
-    }
-    checkFinite();
-    scorePredictions(batch, stats);
-    return stats;
-}
-
-template <typename S>
-void TpNetwork<S>::scorePredictions(const Batch& batch, BatchStats& stats) const
-{
-    for (int b = 0; b < m_B; ++b) {
-        Eigen::Index best;
-        m_mout.row(b).maxCoeff(&best);
-        stats.predictions.push_back(std::int32_t(best));
-        stats.correct += int(best) == batch.labels[b];
-    }
+    return tpBatch(*this, batch, lr, true, onStep);
 }
 
 template <typename S>
 BatchStats TpNetwork<S>::evaluateBatch(const Batch& batch, const std::function<void(int)>& onStep)
 {
-    beginBatch(batch);
-    BatchStats stats;
-    stats.samples = m_B;
-    stats.steps = batch.steps;
-    stats.spike_count.assign(m_layers.size(), 0.0);
-    for (int t = 0; t < batch.steps; ++t) {
-        forwardStep(batch, t, false);
-        for (std::size_t l = 0; l < m_layers.size(); ++l)
-            stats.spike_count[l] += double(m_layers[l].in.s.sum());
-        readoutStep(batch, 0.0, false);
-        stats.readout_loss_sum += m_readoutLoss;
-        if (onStep)
-            onStep(t);
-    }
-    scorePredictions(batch, stats);
-    return stats;
+    return tpBatch(*this, batch, 0.0, false, onStep);
 }
 
 template <typename S>
@@ -466,7 +298,7 @@ std::vector<MemoryRow> TpNetwork<S>::memory() const
 {
     auto bytes = [](const auto& m) { return std::size_t(m.size()) * sizeof(S); };
     auto paramWeights = [&](const Param& p) { return bytes(p.w); };
-    auto paramOpt = [&](const Param& p) { return bytes(p.m) + bytes(p.v) + sizeof(p.step); };
+    auto paramOpt = [&](const Param& p) { return p.optimizerBytes(); };
     auto state = [&](const PathState& st) { return bytes(st.mem) + bytes(st.s) + bytes(st.trace); };
     auto temps = [&](const PathState& st) { return bytes(st.u) + bytes(st.psi) + bytes(st.delta) + bytes(st.current); };
     const std::size_t B = std::size_t(m_cfg.max_batch);
@@ -491,7 +323,7 @@ std::vector<MemoryRow> TpNetwork<S>::memory() const
     proj.optimizer_bytes = m_cfg.rule.train_s ? paramOpt(m_S) : 0;
     proj.rule_state_bytes = bytes(m_labelTrace);
     proj.trace_bytes = bytes(m_labelTrace);
-    proj.buffer_bytes = m_cfg.rule.train_s ? bytes(m_S.g) : 0;
+    proj.buffer_bytes = (m_cfg.rule.train_s ? bytes(m_S.g) : 0) + m_classes.bytes();
     proj.model_bytes = bytes(m_S.w);
     rows.push_back(proj);
     MemoryRow out;

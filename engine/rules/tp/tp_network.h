@@ -21,8 +21,10 @@
 #include "config/experiment.h"
 #include "core/sample.h"
 #include "nn/adam.h"
+#include "nn/param.h"
 #include "nn/network.h"
 #include "nn/sparse_rows.h"
+#include "rules/tp/class_rows.h"
 
 namespace tp {
 
@@ -34,11 +36,7 @@ public:
 
     /// A trainable matrix with its Adam moments and last gradient (g is complete during a
     /// trainBatch with an onStep observer; otherwise columns with no active input keep stale values).
-    struct Param {
-        WMat w, m, v, g;
-        std::int64_t step = 0;
-        void resize(int out, int in);
-    };
+    using Param = DenseParam<S>;
 
     /// Per-path state of one LIF layer: `rows` batch rows (input path) or class rows (target path).
     struct PathState {
@@ -91,7 +89,7 @@ public:
     /// Current batch: rows B, class rows K, class row of each batch row, rows per class row.
     int batchRows() const { return m_B; }
     int classRows() const { return m_K; }
-    const std::vector<int>& classOfRow() const { return m_rowClass; }
+    const std::vector<int>& classOfRow() const { return m_classes.of_row; }
     const Mat& labelTrace() const { return m_labelTrace; }  ///< (K, C)
     const Mat& readoutMembrane() const { return m_mout; }   ///< (B, C)
     double readoutLoss() const { return m_readoutLoss; }
@@ -100,9 +98,12 @@ public:
     std::vector<MemoryRow> memory() const;
 
 private:
+    template <typename Net>
+    friend BatchStats tpBatch(Net&, const Batch&, double, bool, const std::function<void(int)>&);
+    static constexpr const char* kUnitName = "layer";
+    std::vector<Layer>& units() { return m_layers; }
+
     bool useDense(const SparseRows<S>& input) const;
-    /// Prediction = argmax of the readout now (after the last step); counts the correct rows.
-    void scorePredictions(const Batch& batch, BatchStats& stats) const;
     void beginBatch(const Batch& batch);
     void forwardStep(const Batch& batch, int t, bool withTarget);
     void forwardPath(PathState& st, int rows, SparseRows<S>& input, SparseRows<S>* rec,
@@ -122,7 +123,7 @@ private:
     Mat m_outTrace;      ///< exact-leak trace of s_L (rule.readout_trace = exact)
     Mat m_err;           ///< (B, C) softmax(m_out) - c
     Mat m_dense;         ///< scratch for the dense path
-    std::vector<int> m_rowClass, m_classLabel, m_classCount;
+    ClassRows m_classes;
     int m_B = 0, m_K = 0;
     double m_readoutLoss = 0;
     double m_lr = 0;
