@@ -8,8 +8,10 @@
 
 namespace tp {
 
-/// How a single file is stored (FileFormat::None for a folder).
-enum class FileFormat { None, NmnistBin, Hdf5, Aedat31, Aedat2, Npy, Wav };
+/// How a single file is stored, named by the format whose detect() recognises it ("hdf5",
+/// "aedat3.1", "npy", ...): each format names its own, so a new one needs no edit here. Empty
+/// for a dataset folder.
+using FileType = std::string;
 
 /// What detection looks at, read once per path and shared by every format's detect().
 struct PathProbe {
@@ -31,8 +33,8 @@ PathProbe probePath(const std::string& path);
 
 struct DatasetPath {
     std::string kind;                     ///< the DatasetFormat's kind: "nmnist", "shd", ...
-    FileFormat format = FileFormat::None; ///< the file's format; None: a dataset folder
-    bool isFile() const { return format != FileFormat::None; }
+    FileType format;  ///< how the file is stored; empty: a dataset folder
+    bool isFile() const { return !format.empty(); }
 };
 
 /// Every layout and file format detectDatasetPath knows, one indented line per format (formats

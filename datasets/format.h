@@ -30,12 +30,12 @@ struct DatasetShape {
 /// then says what it looks for there).
 struct DatasetSource {
     std::string path;                          ///< a dataset folder, or one file ("" for a generator)
-    FileFormat format = FileFormat::None;      ///< the file's format; None: `path` is a folder
+    FileType format;                           ///< how the file is stored; empty: `path` is a folder
     std::string test_path;                     ///< with a file: a second file of the format (test split), or ""
-    FileFormat test_format = FileFormat::None;
+    FileType test_format;
     std::string cache_dir;                     ///< binned-sample cache folder; "" = no cache
     bool training = true;                      ///< false: inspection (one file is split "all", unlabelled kept)
-    bool isFile() const { return format != FileFormat::None; }
+    bool isFile() const { return !format.empty(); }
 };
 
 struct DatasetFormat {
@@ -45,14 +45,17 @@ struct DatasetFormat {
     bool recorded = false;         ///< read from the user's files (dataset.path); false: a built-in generator
     std::span<const ParamSpec> params = {};   ///< the "dataset" section (a "kind" key there is tolerated)
     std::span<const ParamSpec> binning = {};  ///< the "binning" section (empty: no binning keys)
+    /// The binning section the paper uses for this kind, as JSON text: what `dataset info|frames`
+    /// bin with where no option overrides it ("{}": no binning keys).
+    const char* paper_binning = "{}";
     /// Checks a spec beyond its tables (a rule between keys); may be null.
     void (*check)(const DatasetSpec& spec, std::vector<ConfigIssue>& issues) = nullptr;
     /// The shape a valid spec gives, without opening anything (memory planning, the designer).
     DatasetShape (*shape)(const DatasetSpec& spec) = nullptr;
-    /// Whether a path holds data of this format: a folder by its layout (FileFormat::None), a
-    /// file by its first bytes or name (its FileFormat); nullopt: not this format. Null for a
-    /// generator. Must not run the reader.
-    std::optional<FileFormat> (*detect)(const PathProbe& probe) = nullptr;
+    /// Whether a path holds data of this format: a folder by its layout (an empty FileType), a
+    /// file by its first bytes or name (the FileType the format names it by); nullopt: not this
+    /// format. Null for a generator. Must not run the reader.
+    std::optional<FileType> (*detect)(const PathProbe& probe) = nullptr;
     /// What detect() looks for, one line for error messages ("a folder with Train/ and Test/ ...").
     const char* look_for = "";
     /// Formats of one family store their data alike (SHD and SSC: one HDF5 format): a path found

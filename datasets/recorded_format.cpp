@@ -7,7 +7,7 @@ void checkFrameMode(const DatasetSpec& spec, std::vector<ConfigIssue>& issues)
     if (!spec.binning.is_object())
         return;
     int modes = 0;
-    for (const char* mode : {"time_window_us", "event_count", "n_time_bins", "n_event_bins"})
+    for (const char* mode : kFrameModes)
         modes += spec.binning.contains(mode);
     if (modes != 1)
         issues.push_back({"binning", std::string(modes ? "set only one" : "set one") +

@@ -57,6 +57,9 @@ inline constexpr ParamSpec kEventBinningParams[] = {
      .help = "bilinear resize (align_corners) of the binned frames to [width, height]"},
 };
 
+/// The four frame modes of the binning section (exactly one is set).
+inline constexpr const char* kFrameModes[] = {"time_window_us", "event_count", "n_time_bins", "n_event_bins"};
+
 /// DatasetFormat::check of event formats: exactly one frame mode in the binning section.
 void checkFrameMode(const DatasetSpec& spec, std::vector<ConfigIssue>& issues);
 
@@ -90,7 +93,7 @@ struct FileSource {
 };
 
 /// A format's reader of one file of a valid spec (`format`: what detect() found it to be).
-using FileReader = FileSource (*)(const DatasetSpec& spec, const std::string& file, FileFormat format, FileRole role);
+using FileReader = FileSource (*)(const DatasetSpec& spec, const std::string& file, const FileType& format, FileRole role);
 
 /// The dataset of source.path, one file (and source.test_path, if any): without a test file the
 /// file is the single split "all" (EventDataset::singleSplit(), in Split::Train); with one, the

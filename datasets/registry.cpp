@@ -55,7 +55,7 @@ DatasetPath detectFor(const DatasetFormat& format, const std::string& path)
 
 /// The format of a file at dataset.path or dataset.test_path (`key`), which must be the
 /// experiment's (or of its family).
-FileFormat fileFormat(const DatasetFormat& format, const std::string& key, const std::string& file)
+FileType fileFormat(const DatasetFormat& format, const std::string& key, const std::string& file)
 {
     const DatasetPath found = detectFor(format, file);
     if (!sameData(found.kind, format))

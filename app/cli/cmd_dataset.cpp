@@ -8,6 +8,7 @@
 
 #include "dataset_path.h"
 #include "event_dataset.h"
+#include "recorded_format.h"
 #include "registry.h"
 #include "synth_digits.h"
 #include "synth_gesture.h"
@@ -42,8 +43,9 @@ struct BinningOptions {
         app.add_flag("--all-saccades", all_saccades, "N-MNIST: keep all three saccades");
     }
 
-    /// The experiment-file spec of the dataset at `path` with these options (the paper's
-    /// binning of the kind where an option is not given), opened through the registry.
+    /// The experiment-file spec of the dataset at `path` with these options over the paper's
+    /// binning of the kind (DatasetFormat::paper_binning), opened through the registry. An
+    /// option the kind does not take is the registry's validation error naming the key.
     std::unique_ptr<Dataset> open(const std::string& path, const std::string& kind) const
     {
         DatasetSpec spec;
@@ -51,34 +53,32 @@ struct BinningOptions {
         spec.params = {{"path", path}};
         if (no_cache)
             spec.params["cache_dir"] = "";
-        if (kind == "gsc") {
-            spec.binning = nlohmann::json::object();
-            return inspectDataset(spec);
-        }
-        if (denoise_us && kind != "shd" && kind != "ssc")
+        if (denoise_us)
             spec.params["denoise_us"] = denoise_us;
-        if (kind == "nmnist")
-            spec.params["first_saccade_only"] = !all_saccades;
-        nlohmann::json& b = spec.binning;
+        if (all_saccades)
+            spec.params["first_saccade_only"] = false;
+        nlohmann::json b = nlohmann::json::parse(findDatasetFormat(kind)->paper_binning);
+        nlohmann::json mode = nlohmann::json::object();
         if (event_count)
-            b["event_count"] = event_count;
+            mode["event_count"] = event_count;
         else if (n_time_bins)
-            b["n_time_bins"] = n_time_bins;
+            mode["n_time_bins"] = n_time_bins;
         else if (n_event_bins)
-            b["n_event_bins"] = n_event_bins;
+            mode["n_event_bins"] = n_event_bins;
         else if (time_window_us)
-            b["time_window_us"] = time_window_us;
-        else if (kind == "cifar10dvs")
-            b["n_time_bins"] = 10;
-        else
-            b["time_window_us"] = kind == "nmnist" ? 1000 : kind == "dvsgesture" ? 75000 : 10000;
+            mode["time_window_us"] = time_window_us;
+        if (!mode.empty()) {
+            for (const char* m : kFrameModes)
+                b.erase(m);
+            b.update(mode);
+        }
         if (overlap)
             b["overlap"] = overlap;
-        const double factor = spatial_factor ? spatial_factor : kind == "dvsgesture" ? 0.25 : 1.0;
-        if (factor != 1.0)
-            b["spatial_factor"] = factor;
-        if (kind == "cifar10dvs" && !spatial_factor)
-            b["resize"] = {48, 48};  // the reference's bilinear 128 -> 48
+        if (spatial_factor) {
+            b.erase("resize");
+            b["spatial_factor"] = spatial_factor;
+        }
+        spec.binning = std::move(b);
         return inspectDataset(spec);
     }
 };

@@ -13,19 +13,11 @@ namespace tp::cli {
 
 namespace {
 
-std::string joined(std::span<const char* const> items)
-{
-    std::string text;
-    for (const char* i : items)
-        text += (text.empty() ? "" : ", ") + std::string(i);
-    return text;
-}
-
 void printRules()
 {
     for (const LearningRule* r : learningRules()) {
         std::cout << r->name << "  " << r->title << "\n  " << r->description << "\n  layers: "
-                  << joined(r->layer_kinds) << "; rule state: " << r->state_formula << "\n";
+                  << r->layerKindsText() << "; rule state: " << r->state_formula << "\n";
         if (!r->params.empty())
             std::cout << paramTableText("rule", r->params);
     }

@@ -34,7 +34,7 @@ DvsAddressConvention addressConvention(const DatasetSpec& spec)
 
 std::string extra(DvsAddressConvention convention) { return " convention " + std::to_string(int(convention)); }
 
-FileSource fileSource(const DatasetSpec& spec, const std::string& file, FileFormat, FileRole)
+FileSource fileSource(const DatasetSpec& spec, const std::string& file, const FileType&, FileRole)
 {
     FileSource s;
     s.display = "CIFAR10-DVS";
@@ -69,11 +69,11 @@ std::unique_ptr<Dataset> open(const DatasetSpec& spec, const DatasetSource& sour
     return data;
 }
 
-std::optional<FileFormat> detect(const PathProbe& p)
+std::optional<FileType> detect(const PathProbe& p)
 {
     if (p.folder)
-        return p.hasFolder("airplane") ? std::optional(FileFormat::None) : std::nullopt;
-    return p.startsWith("#!AER-DAT2.0") ? std::optional(FileFormat::Aedat2) : std::nullopt;
+        return p.hasFolder("airplane") ? std::optional<FileType>("") : std::nullopt;
+    return p.startsWith("#!AER-DAT2.0") ? std::optional<FileType>("aedat2") : std::nullopt;
 }
 
 } // namespace
@@ -85,6 +85,7 @@ extern const DatasetFormat kCifar10DvsFormat{
     .recorded = true,
     .params = kParams,
     .binning = kEventBinningParams,
+    .paper_binning = R"({"n_time_bins": 10, "resize": [48, 48]})",  // the reference's bilinear 128 -> 48
     .check = checkFrameMode,
     .shape = [](const DatasetSpec& spec) {
         return binnedShape(kCifar10DvsSensor, eventPipeline(spec), kCifar10DvsClassCount);

@@ -49,7 +49,7 @@ std::vector<Loaded> npyTrial(const std::string& file, int label, std::int64_t sl
     return out;
 }
 
-FileSource fileSource(const DatasetSpec& spec, const std::string& file, FileFormat format, FileRole role)
+FileSource fileSource(const DatasetSpec& spec, const std::string& file, const FileType& format, FileRole role)
 {
     const std::int64_t slice_us = role == FileRole::Train ? spec.params.value("train_slice_us", std::int64_t(0)) : 0;
     const fs::path p(file);
@@ -61,7 +61,7 @@ FileSource fileSource(const DatasetSpec& spec, const std::string& file, FileForm
     s.pipeline = eventPipeline(spec);
     s.files = {file};
     s.extra = " slice " + std::to_string(slice_us);
-    if (format == FileFormat::Npy) {
+    if (format == "npy") {
         const std::string stem = p.stem().string();
         int label = kUnlabelled;
         for (int c = 0; c < kDvsGestureClasses; ++c)
@@ -121,15 +121,15 @@ std::unique_ptr<Dataset> open(const DatasetSpec& spec, const DatasetSource& sour
     return data;
 }
 
-std::optional<FileFormat> detect(const PathProbe& p)
+std::optional<FileType> detect(const PathProbe& p)
 {
     if (p.folder)
-        return p.has("trials_to_train.txt") || p.hasFolder("ibmGestureTrain") ? std::optional(FileFormat::None)
+        return p.has("trials_to_train.txt") || p.hasFolder("ibmGestureTrain") ? std::optional<FileType>("")
                                                                                 : std::nullopt;
     if (p.startsWith("#!AER-DAT3.1"))
-        return FileFormat::Aedat31;
+        return "aedat3.1";
     if (p.startsWith("\x93NUMPY"))
-        return FileFormat::Npy;
+        return "npy";
     return std::nullopt;
 }
 
@@ -143,6 +143,7 @@ extern const DatasetFormat kDvsGestureFormat{
     .recorded = true,
     .params = kParams,
     .binning = kEventBinningParams,
+    .paper_binning = R"({"time_window_us": 75000, "spatial_factor": 0.25})",
     .check = checkFrameMode,
     .shape = [](const DatasetSpec& spec) {
         return binnedShape(kDvsGestureSensor, eventPipeline(spec), kDvsGestureClasses);

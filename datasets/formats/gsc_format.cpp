@@ -25,7 +25,7 @@ std::vector<Loaded> clip(const std::string& file, int label)
     return out;
 }
 
-FileSource fileSource(const DatasetSpec&, const std::string& file, FileFormat, FileRole)
+FileSource fileSource(const DatasetSpec&, const std::string& file, const FileType&, FileRole)
 {
     const fs::path p(file);
     FileSource s;
@@ -67,12 +67,12 @@ std::unique_ptr<Dataset> open(const DatasetSpec& spec, const DatasetSource& sour
     return data;
 }
 
-std::optional<FileFormat> detect(const PathProbe& p)
+std::optional<FileType> detect(const PathProbe& p)
 {
     if (p.folder)
-        return p.has("testing_list.txt") ? std::optional(FileFormat::None) : std::nullopt;
+        return p.has("testing_list.txt") ? std::optional<FileType>("") : std::nullopt;
     const bool wave = p.startsWith("RIFF") && p.head.size() >= 12 && p.head.compare(8, 4, "WAVE") == 0;
-    return wave ? std::optional(FileFormat::Wav) : std::nullopt;
+    return wave ? std::optional<FileType>("wav") : std::nullopt;
 }
 
 } // namespace

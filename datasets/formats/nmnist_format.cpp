@@ -25,7 +25,7 @@ Events read(const std::string& file, bool firstSaccadeOnly)
 
 std::string extra(bool firstSaccadeOnly) { return firstSaccadeOnly ? " first saccade" : " all saccades"; }
 
-FileSource fileSource(const DatasetSpec& spec, const std::string& file, FileFormat, FileRole)
+FileSource fileSource(const DatasetSpec& spec, const std::string& file, const FileType&, FileRole)
 {
     FileSource s;
     s.display = "N-MNIST";
@@ -59,11 +59,11 @@ std::unique_ptr<Dataset> open(const DatasetSpec& spec, const DatasetSource& sour
     return data;
 }
 
-std::optional<FileFormat> detect(const PathProbe& p)
+std::optional<FileType> detect(const PathProbe& p)
 {
     if (p.folder)
-        return p.hasFolder("Train") && p.hasFolder("Test") ? std::optional(FileFormat::None) : std::nullopt;
-    return p.name.size() > 4 && p.name.ends_with(".bin") ? std::optional(FileFormat::NmnistBin) : std::nullopt;
+        return p.hasFolder("Train") && p.hasFolder("Test") ? std::optional<FileType>("") : std::nullopt;
+    return p.name.size() > 4 && p.name.ends_with(".bin") ? std::optional<FileType>("nmnist-bin") : std::nullopt;
 }
 
 } // namespace
@@ -75,6 +75,7 @@ extern const DatasetFormat kNmnistFormat{
     .recorded = true,
     .params = kParams,
     .binning = kEventBinningParams,
+    .paper_binning = R"({"time_window_us": 1000})",
     .check = checkFrameMode,
     .shape = [](const DatasetSpec& spec) { return binnedShape(kNmnistSensor, eventPipeline(spec), kNmnistClasses); },
     .detect = detect,

@@ -68,7 +68,7 @@ ShdLoader shdLoader(const std::string& file, int classes)
             }};
 }
 
-FileSource fileSource(const DatasetSpec& spec, const std::string& file, FileFormat, FileRole)
+FileSource fileSource(const DatasetSpec& spec, const std::string& file, const FileType&, FileRole)
 {
     FileSource s;
     s.display = spec.kind == "ssc" ? "SSC" : "SHD";
@@ -120,12 +120,13 @@ extern const DatasetFormat kShdFormat{
     .recorded = true,
     .params = kParams,
     .binning = kEventBinningParams,
+    .paper_binning = R"({"time_window_us": 10000})",
     .check = checkFrameMode,
     .shape = [](const DatasetSpec& spec) { return binnedShape(kShdSensor, eventPipeline(spec), kShdClasses); },
-    .detect = [](const PathProbe& p) -> std::optional<FileFormat> {
+    .detect = [](const PathProbe& p) -> std::optional<FileType> {
         if (p.folder)
-            return p.has("shd_train.h5") ? std::optional(FileFormat::None) : std::nullopt;
-        return hdf5(p) && !p.name.starts_with("ssc") ? std::optional(FileFormat::Hdf5) : std::nullopt;
+            return p.has("shd_train.h5") ? std::optional<FileType>("") : std::nullopt;
+        return hdf5(p) && !p.name.starts_with("ssc") ? std::optional<FileType>("hdf5") : std::nullopt;
     },
     .look_for = "a folder with shd_train.h5 and shd_test.h5 (or ssc_train.h5, ...), or one HDF5 file "
                 "(signature \\x89HDF) with /spikes/times, /spikes/units and /labels",
@@ -141,12 +142,13 @@ extern const DatasetFormat kSscFormat{
     .recorded = true,
     .params = kParams,
     .binning = kEventBinningParams,
+    .paper_binning = R"({"time_window_us": 10000})",
     .check = checkFrameMode,
     .shape = [](const DatasetSpec& spec) { return binnedShape(kShdSensor, eventPipeline(spec), kSscClasses); },
-    .detect = [](const PathProbe& p) -> std::optional<FileFormat> {
+    .detect = [](const PathProbe& p) -> std::optional<FileType> {
         if (p.folder)
-            return p.has("ssc_train.h5") ? std::optional(FileFormat::None) : std::nullopt;
-        return hdf5(p) && p.name.starts_with("ssc") ? std::optional(FileFormat::Hdf5) : std::nullopt;
+            return p.has("ssc_train.h5") ? std::optional<FileType>("") : std::nullopt;
+        return hdf5(p) && p.name.starts_with("ssc") ? std::optional<FileType>("hdf5") : std::nullopt;
     },
     .look_for = "a folder with ssc_train.h5 and ssc_test.h5, or one HDF5 file named ssc* (signature \\x89HDF) with "
                 "/spikes/times, /spikes/units and /labels",

@@ -84,7 +84,7 @@ const tp::DatasetFormat kFormat{
     .params = kParams,
     .shape = [](const tp::DatasetSpec&) { return tp::DatasetShape{{4, 1, 1}, 4}; },
     .detect = [](const tp::PathProbe& p) {
-        return p.has("labels.tiny") ? std::optional(tp::FileFormat::None) : std::nullopt;
+        return p.has("labels.tiny") ? std::optional<tp::FileType>("") : std::nullopt;
     },
     .look_for = "a folder with labels.tiny",
     .open = open,
