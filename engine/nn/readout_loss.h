@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include <Eigen/Core>
@@ -24,6 +25,15 @@ double softmaxCrossEntropy(const S* mo, int classes, int label, S* err = nullptr
     for (int c = 0; c < classes; ++c)
         mx = std::max(mx, mo[c]);
     Acc sum = 0;
+    if constexpr (std::is_same_v<Acc, S>) {
+        if (err) {  // each exponential once, kept in err until the sum is known
+            for (int c = 0; c < classes; ++c)
+                sum += (err[c] = std::exp(mo[c] - mx));
+            for (int c = 0; c < classes; ++c)
+                err[c] = (err[c] / sum - (c == label ? S(1) : S(0))) * S(scale);
+            return double(mx) + std::log(double(sum)) - double(mo[label]);
+        }
+    }
     for (int c = 0; c < classes; ++c)
         sum += std::exp(Acc(mo[c] - mx));
     if (err)

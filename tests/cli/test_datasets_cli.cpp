@@ -210,6 +210,17 @@ private slots:
         const CliResult shd = runCli({"dataset", "info", m_shd});
         QCOMPARE(shd.exitCode, 0);
         QVERIFY(shd.out.contains("word19=8"));
+        // The kind's paper binning (SHD: 10 ms frames) unless an option overrides it; an option
+        // the kind does not take is a validation error naming the key.
+        auto meanSteps = [&](const QStringList& extra) {
+            const CliResult r = runCli(QStringList{"dataset", "info", m_shd, "--json"} + extra);
+            return QJsonDocument::fromJson(r.out).object().value("train").toObject().value("mean_steps").toDouble();
+        };
+        const double paper = meanSteps({}), fine = meanSteps({"--time-window-us", "1000"});
+        QVERIFY2(paper > 0 && fine > 8 * paper, qPrintable(QString("%1 %2").arg(paper).arg(fine)));
+        const CliResult denoise = runCli({"dataset", "info", m_shd, "--denoise-us", "5"});
+        QCOMPARE(denoise.exitCode, 2);
+        QVERIFY2(denoise.err.contains("dataset.denoise_us: unknown key"), denoise.err.constData());
         const QString out = m_dir.filePath("frames");
         const CliResult frames = runCli({"dataset", "frames", m_nmnist, "--index", "3", "--out", out});
         QCOMPARE(frames.exitCode, 0);

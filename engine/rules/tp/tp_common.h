@@ -42,6 +42,16 @@ double contrastiveLoss(const M& prev, int prevPositions, const M& eps, const M& 
         for (int k = int(k0); k < int(k1); ++k) {
             S dmin = std::numeric_limits<S>::infinity();
             for (int k2 = 0; k2 < K; ++k2) {
+                if (P == 1) {  // dense: one position, the sum in a register
+                    S sq = 0;
+                    for (int c = 0; c < C; ++c) {
+                        const S d = prev(k, c) - prev(k2, c) + S(1e-9);
+                        sq += d * d;
+                    }
+                    y(k, k2) = std::sqrt(sq);
+                    dmin = std::min(dmin, y(k, k2));
+                    continue;
+                }
                 std::fill(acc.begin(), acc.end(), S(0));
                 for (int c = 0; c < C; ++c) {
                     const S* a = &prev(k, c * P);
