@@ -371,6 +371,10 @@ const json* parseRule(Reader& r, const json& doc, RuleSpec& rule)
         return nullptr;
     if (r.readString(*section, "name", "rule", rule.name) && rule.name.empty())
         r.fail("rule.name", "must not be empty");
+    if (section->is_object()) {
+        rule.params = *section;
+        rule.params.erase("name");
+    }
     // TP's keys, read into RuleSpec when valid (validateRuleSpec reports them otherwise).
     if (const json* v = Reader::find(*section, "train_s"); v && v->is_boolean())
         rule.train_s = v->get<bool>();
@@ -752,9 +756,10 @@ nlohmann::json toJson(const Experiment& e)
                      {"v_th", e.neuron.v_th},
                      {"reset", e.neuron.reset},
                      {"surrogate", {{"type", "arctan"}, {"scale", e.neuron.surrogate_scale}}}};
-    doc["rule"] = {{"name", e.rule.name},
-                   {"train_s", e.rule.train_s},
-                   {"readout_trace", e.rule.readout_trace == ReadoutTrace::Exact ? "exact" : "beta"}};
+    doc["rule"] = e.rule.params.is_object() ? e.rule.params : json::object();
+    doc["rule"]["name"] = e.rule.name;
+    doc["rule"]["train_s"] = e.rule.train_s;
+    doc["rule"]["readout_trace"] = e.rule.readout_trace == ReadoutTrace::Exact ? "exact" : "beta";
     doc["dataset"] = dataset;
     doc["binning"] = e.dataset.binning.is_object() ? e.dataset.binning : json::object();
     if (e.lesson.present())

@@ -46,7 +46,10 @@ struct NetworkSpec {
 
 struct RuleSpec {
     std::string name = "tp";
-    bool train_s = false;                          ///< reference: S frozen (false)
+    /// The section's other keys as written (checked against the rule's ParamSpec table): a rule
+    /// reads its own keys here (params.value("key", default)), so a new rule adds none to RuleSpec.
+    nlohmann::json params = nlohmann::json::object();
+    bool train_s = false;                          ///< TP's keys, typed: reference: S frozen (false)
     ReadoutTrace readout_trace = ReadoutTrace::Beta;
 };
 

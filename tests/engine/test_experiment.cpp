@@ -103,6 +103,8 @@ private slots:
         QCOMPARE(e.neuron.surrogate_scale, 2.5);
         QVERIFY(e.rule.train_s);
         QVERIFY(e.rule.readout_trace == ReadoutTrace::Exact);
+        // A rule reads its own keys from RuleSpec::params (the section without "name").
+        QCOMPARE(e.rule.params, json({{"train_s", true}, {"readout_trace", "exact"}}));
         QCOMPARE(e.dataset.kind, std::string("randman"));
         QVERIFY(!e.dataset.params.contains("kind"));
         QCOMPARE(e.dataset.params.at("classes").get<int>(), 5);
