@@ -97,6 +97,8 @@ struct Ops {
                         bool soft, bool detach);
     /// y = leak*y + x, or y = leak*y when x is null (a leaky integrator or trace).
     void (*leaky)(S* y, const S* x, S leak, std::size_t n);
+    /// acc += (a - b + offset)^2 elementwise (the soft-target distances of TP's contrastive loss).
+    void (*addSquaredDiff)(S* acc, const S* a, const S* b, S offset, std::size_t n);
 };
 
 /// One compiled level.

@@ -285,13 +285,22 @@ void leaky(S* __restrict y, const S* __restrict x, S leak, std::size_t n)
         y[j] = leak * y[j] + x[j];
 }
 
+template <typename S>
+void addSquaredDiff(S* __restrict acc, const S* __restrict a, const S* __restrict b, S offset, std::size_t n)
+{
+    for (std::size_t p = 0; p < n; ++p) {
+        const S d = a[p] - b[p] + offset;
+        acc[p] += d * d;
+    }
+}
+
 // Declared (once) in kernels.cpp, which builds the table of levels.
 const Ops<float>& floatOps()
 {
     static constexpr Ops<float> ops = {&gemm<float>, &axpy<float>, &sparseRows<float>, &adam<float>,
                                        &sparseGradAdam<float>, &surrogate<float>, &im2col<float>,
                                        &col2imAdd<float>, &lif<float>, &lifBackward<float>,
-                                       &leaky<float>};
+                                       &leaky<float>, &addSquaredDiff<float>};
     return ops;
 }
 
@@ -300,7 +309,7 @@ const Ops<double>& doubleOps()
     static constexpr Ops<double> ops = {&gemm<double>, &axpy<double>, &sparseRows<double>, &adam<double>,
                                         &sparseGradAdam<double>, &surrogate<double>,
                                         &im2col<double>, &col2imAdd<double>, &lif<double>,
-                                        &lifBackward<double>, &leaky<double>};
+                                        &lifBackward<double>, &leaky<double>, &addSquaredDiff<double>};
     return ops;
 }
 

@@ -182,6 +182,21 @@ private slots:
         }
     }
 
+    /// acc += (a - b + offset)^2 at every level, against the value in double precision.
+    void addSquaredDiff()
+    {
+        const std::size_t n = 37;  // a vector body and a tail at every width
+        const auto a = randomVector(n, 12), b = randomVector(n, 13);
+        for (const auto* level : runnable()) {
+            std::vector<float> acc(n, 0.25f);
+            level->f32->addSquaredDiff(acc.data(), a.data(), b.data(), 1e-3f, n);
+            for (std::size_t p = 0; p < n; ++p) {
+                const double d = double(a[p]) - double(b[p]) + 1e-3, want = 0.25 + d * d;
+                QVERIFY2(std::abs(acc[p] - want) <= 1e-6 * want, qPrintable(QString("%1 at %2").arg(level->name).arg(p)));
+            }
+        }
+    }
+
     // The same inputs through one level twice give the same bits; two levels agree to float
     // rounding (they may differ in FMA contraction and summation width).
     void levelsAgree()

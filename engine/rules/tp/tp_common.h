@@ -37,6 +37,7 @@ double contrastiveLoss(const M& prev, int prevPositions, const M& eps, const M& 
     const int B = int(eps.rows());
     const int P = prevPositions, C = int(prev.cols()) / P;
     const std::size_t grain = std::max<std::size_t>(1, 16384 / (std::size_t(K) * std::size_t(prev.cols()) + 1));
+    const kern::Ops<S>& ops = kern::ops<S>();
     parallelChunks(std::size_t(K), grain, [&](std::size_t k0, std::size_t k1) {
         std::vector<S> acc(static_cast<std::size_t>(P));
         for (int k = int(k0); k < int(k1); ++k) {
@@ -53,14 +54,8 @@ double contrastiveLoss(const M& prev, int prevPositions, const M& eps, const M& 
                     continue;
                 }
                 std::fill(acc.begin(), acc.end(), S(0));
-                for (int c = 0; c < C; ++c) {
-                    const S* a = &prev(k, c * P);
-                    const S* b = &prev(k2, c * P);
-                    for (int p = 0; p < P; ++p) {
-                        const S d = a[p] - b[p] + S(1e-9);
-                        acc[std::size_t(p)] += d * d;
-                    }
-                }
+                for (int c = 0; c < C; ++c)
+                    ops.addSquaredDiff(acc.data(), &prev(k, c * P), &prev(k2, c * P), S(1e-9), std::size_t(P));
                 S dist = 0;
                 for (int p = 0; p < P; ++p)
                     dist += std::sqrt(acc[std::size_t(p)]);
