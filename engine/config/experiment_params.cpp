@@ -25,19 +25,19 @@ constexpr ParamSpec kReadoutParams[] = {
     {.key = "leak", .type = ParamType::Number, .lo = 0, .hi = 1, .def = "1", .unit = "/step",
      .help = "leak factor of the leaky-integrator readout per time step (1 = perfect integrator)"},
 };
+constexpr ParamSpec kLayerTypeParam{
+    .key = "type", .type = ParamType::Choice, .def = "\"lif\"",
+    .help = "lif: fully connected LIF layer; conv: 3x3 conv LIF block (a network has only one kind)",
+    .choices = kLayerTypes};
 constexpr ParamSpec kLifLayerParams[] = {
-    {.key = "type", .type = ParamType::Choice, .def = "\"lif\"",
-     .help = "lif: fully connected LIF layer; conv: 3x3 conv LIF block (a network has only one kind)",
-     .choices = kLayerTypes},
+    kLayerTypeParam,
     {.key = "size", .type = ParamType::Int, .lo = 1, .hi = 100'000, .def = "100", .unit = "neurons",
      .help = "neurons of the layer"},
     {.key = "recurrent", .type = ParamType::Bool, .def = "false",
      .help = "add recurrent weights from the layer's own spikes at the previous step"},
 };
 constexpr ParamSpec kConvLayerParams[] = {
-    {.key = "type", .type = ParamType::Choice, .def = "\"lif\"",
-     .help = "lif: fully connected LIF layer; conv: 3x3 conv LIF block (a network has only one kind)",
-     .choices = kLayerTypes},
+    kLayerTypeParam,
     {.key = "size", .type = ParamType::Int, .lo = 1, .hi = 4096, .def = "100", .unit = "channels",
      .help = "output channels of the 3x3 conv block (stride 1, pad 1)"},
     {.key = "pool", .type = ParamType::Choice, .def = "\"none\"",
