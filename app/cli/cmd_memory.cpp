@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "core/errors.h"
 #include "registry.h"
+#include "rules/registry.h"
 #include "train/memory_model.h"
 
 namespace tp::cli {
@@ -56,8 +57,9 @@ Runner addMemory(CLI::App& app)
     app.add_option("--set", o->sets, "override a field: key.path=value (repeatable)");
     app.add_option("--density", o->density, "input spike density of the synthetic batch")->check(CLI::Range(0.0, 1.0));
     app.add_option("--measure-limit", o->measureLimitMiB,
-                   "measure (train one synthetic batch of TP and BPTT) only where BPTT's u and s history is at most "
-                   "this many MiB (default 256); larger points get the model only")
+                   "measure (train one synthetic batch of each registered rule) only where the batch's u and s of every "
+                   "neuron at every step (BPTT's history) and the rule's own state are at most this many MiB (default 256); "
+                   "larger points get the model only")
         ->check(CLI::Range(0.0, 1e9));
     app.add_flag("--no-measure", o->noMeasure, "analytic model only (do not build and train the registered rules)");
     app.add_flag("--csv", o->csv, "CSV on stdout");
@@ -84,8 +86,10 @@ Runner addMemory(CLI::App& app)
         for (int T : steps)
             for (int C : classes) {
                 auto part = memoryTable(cfg, B, T, C, o->density, limit);
-                const bool measured = std::any_of(part.begin(), part.end(), [](const auto& r) { return bool(r.measured_bytes); });
-                if (limit && !measured && (unmeasured.empty() || unmeasured.back() != T))
+                const bool unmeasuredRule = std::any_of(part.begin(), part.end(), [](const auto& r) {
+                    return findRule(r.rule) && !r.measured_bytes;
+                });
+                if (limit && unmeasuredRule && (unmeasured.empty() || unmeasured.back() != T))
                     unmeasured.push_back(T);
                 rows.insert(rows.end(), part.begin(), part.end());
             }
@@ -114,7 +118,8 @@ Runner addMemory(CLI::App& app)
         if (!unmeasured.empty()) {
             char mib[32];
             std::snprintf(mib, sizeof mib, "%g", o->measureLimitMiB);
-            limitText = "not measured (BPTT's history above --measure-limit " + std::string(mib) + " MiB) at steps";
+            limitText = "some rules not measured (the batch's history or the rule's state above --measure-limit " +
+                        std::string(mib) + " MiB) at steps";
             for (int T : unmeasured)
                 limitText += " " + std::to_string(T);
         }

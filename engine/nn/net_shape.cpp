@@ -12,6 +12,7 @@ NetShape NetShape::fromConfig(const TpConfig& config)
     NetShape net;
     net.inputs = std::size_t(config.inputs);
     net.classes = std::size_t(config.classes);
+    net.soft_reset = config.neuron.resetKind() == ResetKind::Soft;
     std::size_t prev = net.inputs;
     MapShape map{config.input_shape[0], config.input_shape[1], config.input_shape[2]};
     for (std::size_t i = 0; i < config.layers.size(); ++i) {
@@ -22,6 +23,7 @@ NetShape NetShape::fromConfig(const TpConfig& config)
             if (std::size_t(map.size()) != prev || map.h * map.w == 1)
                 throw ConfigError({{field, "the memory model sizes conv layers from a spatial input shape"}});
             const ConvGeometry g = ConvGeometry::make(spec, map, "block " + std::to_string(i + 1));
+            layer.kind = "conv";
             layer.neurons = std::size_t(g.map_shape.size());
             layer.traced = std::size_t(g.pooled_shape.size());
             layer.ff_weights = std::size_t(g.map_shape.c) * std::size_t(map.c) * 9;

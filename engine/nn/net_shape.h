@@ -12,6 +12,7 @@ namespace tp {
 /// fan-in times neurons; a conv layer gives its feature-map size and kernel weights here).
 struct NetShape {
     struct Layer {
+        const char* kind = "lif";     ///< the layer type ("lif", "conv"): which rules can train it
         std::size_t neurons = 0;      ///< H_l (a conv layer: channels * height * width of its full map)
         std::size_t traced = 0;       ///< values of the layer's output, what TP traces (conv: the pooled map; dense: H_l)
         std::size_t ff_weights = 0;   ///< feed-forward synapses into the layer (dense: H_l * H_{l-1})
@@ -19,6 +20,7 @@ struct NetShape {
         bool recurrent = false;       ///< adds H_l^2 weights and synapses
     };
     std::size_t inputs = 0, classes = 0;
+    bool soft_reset = true;  ///< the neurons' reset (e-prop keeps an eligibility vector per input when soft, per synapse when hard)
     std::vector<Layer> layers;
 
     /// The shape of the network of `config`: dense LIF layers, or conv blocks on

@@ -11,6 +11,7 @@
 
 #include <Eigen/Core>
 
+#include "nn/dense_ops.h"
 #include "nn/network.h"
 
 namespace tp {
@@ -40,6 +41,21 @@ double softmaxCrossEntropy(const S* mo, int classes, int label, S* err = nullptr
         for (int c = 0; c < classes; ++c)
             err[c] = S((std::exp(Acc(mo[c] - mx)) / sum - (c == label ? Acc(1) : Acc(0))) * Acc(scale));
     return double(mx) + std::log(double(sum)) - double(mo[label]);
+}
+
+/// One step of the leaky-integrator readout for one batch row, as BPTT and e-prop train it:
+/// mo = leak*mo + W_out s (C classes), trace = leak*trace + s (h spikes, the exact-leak trace that
+/// dL/dW_out needs); returns the cross-entropy of mo (softmaxCrossEntropy, summed in double) and
+/// writes err when given.
+template <typename S, typename W>
+double leakyReadoutStep(S* mo, S* trace, const S* s, int h, const W& w_out, int classes, S leak, int label,
+                        S* err, double scale)
+{
+    const kern::Ops<S>& K = kern::ops<S>();
+    K.leaky(mo, nullptr, leak, std::size_t(classes));
+    K.leaky(trace, s, leak, std::size_t(h));
+    gatherDense(mo, s, h, w_out, classes);
+    return softmaxCrossEntropy(mo, classes, label, err, scale);
 }
 
 /// Appends each row's prediction (argmax of its readout membrane) to stats and counts the

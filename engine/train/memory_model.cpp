@@ -9,14 +9,6 @@
 
 namespace tp {
 
-std::size_t epropModelValues(const NetShape& net, std::size_t B)
-{
-    std::size_t syn = 0;
-    for (const auto& l : net.layers)
-        syn += l.synapses + (l.recurrent ? l.neurons * l.neurons : 0);
-    return B * syn;
-}
-
 std::size_t auxModelValues(const NetShape& net, std::size_t B)
 {
     return (B + net.classes) * sumTraced(net);
@@ -40,11 +32,12 @@ std::vector<RuleMemory> memoryModel(const NetShape& net, std::size_t B, std::siz
     };
     std::vector<RuleMemory> rows;
     for (const LearningRule* rule : learningRules()) {
+        if (!std::all_of(net.layers.begin(), net.layers.end(), [&](const auto& l) { return rule->supportsLayer(l.kind); }))
+            continue;  // a rule that cannot train this network has no row
         const std::size_t model = rule->state_values(net, B, T);
         rows.push_back(row(rule->name, model, rule->paper_values ? rule->paper_values(net, B, T) : model));
     }
-    const std::size_t eprop = epropModelValues(net, B), aux = auxModelValues(net, B);
-    rows.push_back(row("eprop", eprop, eprop));
+    const std::size_t aux = auxModelValues(net, B);
     rows.push_back(row("aux", aux, aux));
     return rows;
 }
@@ -53,8 +46,6 @@ std::string memoryRuleTitle(const std::string& rule)
 {
     if (const LearningRule* r = findRule(rule))
         return r->title;
-    if (rule == "eprop")
-        return "e-prop (model only)";
     if (rule == "aux")
         return "aux-matrix local rule (model only)";
     return rule;
@@ -80,25 +71,26 @@ std::vector<MemoryTableRow> memoryTable(TpConfig config, int batch, int steps, i
     config.max_batch = batch;
     const NetShape net = NetShape::fromConfig(config);
     const auto model = memoryModel(net, std::size_t(batch), std::size_t(steps), 4);
+    // The work of training one batch grows with the neuron steps: measure only where the batch's u
+    // and s of every neuron at every step (BPTT's history, 2*T*B*sum H values) and the rule's own
+    // state are within the limit.
+    const std::size_t history = 2 * std::size_t(steps) * std::size_t(batch) * sumNeurons(net) * 4;
+    std::optional<Batch> b;  // made for the first rule measured
     std::vector<MemoryTableRow> rows;
-    std::size_t largestRun = 0;  // the largest state of the rules the engine runs
     for (const auto& m : model) {
-        rows.push_back({m.rule, steps, classes, batch, m.model_bytes, m.paper_bytes, std::nullopt});
-        if (findRule(m.rule))
-            largestRun = std::max(largestRun, m.model_bytes);
-    }
-    if (measure_limit_bytes > 0 && largestRun <= measure_limit_bytes) {
-        const Batch b = syntheticBatch(batch, steps, config.inputs, classes, density, 1);
-        for (const LearningRule* rule : learningRules()) {
+        MemoryTableRow row{m.rule, steps, classes, batch, m.model_bytes, m.paper_bytes, std::nullopt};
+        if (findRule(m.rule) && measure_limit_bytes > 0 && history <= measure_limit_bytes &&
+            m.model_bytes <= measure_limit_bytes) {
             TpConfig c = config;
-            c.rule.name = rule->name;
-            auto m = makeModel(c, Precision::Float32);
-            m->initWeights(1);
-            m->train(b, 1e-3);
-            for (auto& r : rows)
-                if (r.rule == rule->name)
-                    r.measured_bytes = measuredRuleStateBytes(m->memory());
+            c.rule.name = m.rule;
+            if (!b)
+                b = syntheticBatch(batch, steps, config.inputs, classes, density, 1);
+            auto trained = makeModel(c, Precision::Float32);
+            trained->initWeights(1);
+            trained->train(*b, 1e-3);
+            row.measured_bytes = measuredRuleStateBytes(trained->memory());
         }
+        rows.push_back(std::move(row));
     }
     return rows;
 }

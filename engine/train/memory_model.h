@@ -1,5 +1,5 @@
 #pragma once
-/// Analytic memory of the learning-rule state of TP, BPTT, e-prop and an auxiliary-matrix local
+/// Analytic memory of the learning-rule state of every registered rule and of an auxiliary-matrix local
 /// rule (TESS/DECOLLE style) for one network, batch B and sequence length T, beside what the
 /// engine measures for the rules it runs (TP, BPTT). tp-algorithm.md section 4 (paper Table 3,
 /// Eq. 25 and the memory-vs-classes figure as reconstructed there).
@@ -30,11 +30,10 @@
 ///       (for the surrogate psi(u)) and the spikes s (input of the next layer, the recurrence and
 ///       the reset term) of every layer at every step: exactly engine/bptt's u_hist and s_hist.
 ///       Not counted: the B x H membranes and the per-step backward scratch (dL/ds, dL/dm, dL/dI).
-///   e-prop (Table 3 "LH^2", symmetric feedback; per-synapse eligibility traces, not run here):
-///       model = B * sum_l H_l*(H_{l-1} + rec_l*H_l)   one filtered eligibility trace per synapse
-///       per sample (the LIF eligibility vector is the presynaptic trace, but the low-pass filtered
-///       eligibility trace e-bar_ji that the online update multiplies by the learning signal is per
-///       synapse). The random-feedback variant adds C*sum_l H_l (Table 3 aux "LOH"); not included.
+///   e-prop (Table 3 "LH^2"; rules/eprop/eprop_rule.h): model = B * sum_l (syn_l + eps_l), one
+///       filtered eligibility trace per synapse and sample, and the eligibility vectors: one per
+///       input with the soft reset (the presynaptic trace), one per synapse with the hard one.
+///       Its fixed random feedback matrices (C x H_l) are counted as weights of a "feedback" part.
 ///   aux-matrix local rule (TESS / DECOLLE / DRTP style, Table 3 TESS "LH" + aux "LOH"):
 ///       model = B*sum_l H_l + C*sum_l H_l   one per-neuron trace per layer and one fixed random
 ///       C x H_l matrix per layer that brings the label/error to layer l.
@@ -71,17 +70,17 @@ struct RuleMemory {
     std::size_t optimizer_bytes = 0;  ///< Adam moments (2x weights)
 };
 
-/// The two reference rules the engine does not run (the registered rules bring their own counts:
+/// The reference rule the engine does not run (the registered rules bring their own counts:
 /// LearningRule::state_values).
-std::size_t epropModelValues(const NetShape& net, std::size_t B);
 std::size_t auxModelValues(const NetShape& net, std::size_t B);
 std::size_t weightValues(const NetShape& net);
 
-/// The title of a memory row's rule: a registered rule's title, or the reference's ("e-prop (model
-/// only)", "aux-matrix local rule (model only)").
+/// The title of a memory row's rule: a registered rule's title, or the reference's
+/// ("aux-matrix local rule (model only)").
 std::string memoryRuleTitle(const std::string& rule);
 
-/// Every registered rule (learningRules(): tp, bptt, ...), then the references eprop and aux.
+/// Every registered rule that trains every layer kind of `net` (learningRules(): tp, bptt, eprop, ...),
+/// then the reference aux.
 std::vector<RuleMemory> memoryModel(const NetShape& net, std::size_t B, std::size_t T, std::size_t value_bytes = 4);
 
 /// The measured bytes comparable to model_bytes (see above) from a memory() table.
@@ -96,11 +95,12 @@ struct MemoryTableRow {
     std::optional<std::size_t> measured_bytes;
 };
 
-/// Build every registered rule (float32) for `config` with `classes` classes and max_batch = `batch`, train
-/// ONE synthetic batch (syntheticBatch, `steps` steps, input density `density`) and read memory().
-/// Returns memoryModel's rows, the registered rules' measured. Measures only when the largest
-/// model_bytes of the registered rules (BPTT's u and s history: the work of the batch, B*T*sum H
-/// neuron steps, as well as its memory) is at most `measure_limit_bytes` (0: model only).
+/// Build every registered rule (float32) that trains `config`'s layers with `classes` classes and
+/// max_batch = `batch`, train ONE synthetic batch (syntheticBatch, `steps` steps, input density
+/// `density`) and read memory(). Returns memoryModel's rows, the registered rules' measured. A rule
+/// is measured only when the batch's u and s of every neuron at every step (2*T*B*sum H values: the
+/// work of the batch, and BPTT's history) and the rule's own model_bytes are both at most
+/// `measure_limit_bytes` (0: model only).
 std::vector<MemoryTableRow> memoryTable(TpConfig config, int batch, int steps, int classes, double density = 0.05,
                                         std::size_t measure_limit_bytes = SIZE_MAX);
 

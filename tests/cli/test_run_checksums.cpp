@@ -149,6 +149,7 @@ private slots:
         m_cases = {
             {"randman.tp", randman},
             {"randman.bptt", randman + QStringList{"--set", "rule.name=bptt"}},
+            {"randman.eprop", randman + QStringList{"--set", "rule.name=eprop"}},
             {"randman-paper.tp", {experiment("randman-paper.json"), "--set", "dataset.samples_per_class=20", "--set",
                                   "run.batch=32"}},
             {"nmnist-mlp.tp", {experiment("nmnist-mlp.json"), "--set", "dataset.path=" + path("nmnist"), "--set",
@@ -160,6 +161,9 @@ private slots:
             {"shd-rec.bptt", {experiment("shd-rec.json"), "--set", "dataset.path=" + path("shd"), "--set",
                               "network.layers.0.size=48", "--set", "run.batch=16", "--set", "dataset.drop_last=false",
                               "--set", "rule.name=bptt"}},
+            {"shd-rec.eprop", {experiment("shd-rec.json"), "--set", "dataset.path=" + path("shd"), "--set",
+                               "network.layers.0.size=48", "--set", "run.batch=16", "--set", "dataset.drop_last=false",
+                               "--set", "rule.name=eprop", "--set", "rule.feedback=random"}},
             {"dvsgesture-vgg9.tp", gesture},
             {"dvsgesture-vgg9.bptt", gesture + QStringList{"--set", "rule.name=bptt"}},
             {"cifar10dvs-vgg9.tp", cifar},

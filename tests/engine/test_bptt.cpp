@@ -238,7 +238,7 @@ private slots:
                               {"dataset", {{"kind", "randman"}}}};
         const Experiment e = parseExperiment(doc, "test");
         QCOMPARE(QString::fromStdString(e.rule.name), QString("bptt"));
-        doc["rule"]["name"] = "eprop";
+        doc["rule"]["name"] = "nonesuch";
         try {
             parseExperiment(doc, "test");
             QFAIL("unknown rule accepted");

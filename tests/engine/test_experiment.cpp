@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "config/experiment.h"
+#include "rules/registry.h"
 
 using nlohmann::json;
 using namespace tp;
@@ -213,7 +214,7 @@ private slots:
         doc["neuron"]["v_th"] = 0;
         doc["neuron"]["reset"] = "";
         doc["neuron"]["surrogate"]["scale"] = -1;
-        doc["rule"]["name"] = "eprop";
+        doc["rule"]["name"] = "nonesuch";
         doc["rule"]["readout_trace"] = "approx";
         doc["run"]["lr"] = 2;
         doc["run"]["seed"] = -5;
@@ -231,7 +232,7 @@ private slots:
         QVERIFY(hasIssue(issues, "neuron.v_th", "> 0"));
         QVERIFY(hasIssue(issues, "neuron.reset", "empty"));
         QVERIFY(hasIssue(issues, "neuron.surrogate.scale"));
-        QVERIFY(hasIssue(issues, "rule.name", "unknown rule 'eprop' (known: tp, bptt)"));
+        QVERIFY(hasIssue(issues, "rule.name", "unknown rule 'nonesuch' (known: " + tp::ruleNames() + ")"));
         QVERIFY(hasIssue(issues, "rule.readout_trace", "exact"));
         QVERIFY(hasIssue(issues, "run.lr"));
         QVERIFY(hasIssue(issues, "run.seed", "non-negative"));

@@ -3,6 +3,7 @@
 // against the heap bytes it really holds.
 #include <QtTest>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdint>
@@ -15,6 +16,7 @@
 #include "rules/model.h"
 #include "rules/registry.h"
 #include "rules/bptt/bptt_rule.h"
+#include "rules/eprop/eprop_rule.h"
 #include "rules/tp/tp_rule.h"
 
 using namespace tp;
@@ -181,13 +183,16 @@ private slots:
         QCOMPARE(tpPaperValues(net, 16), std::size_t(2 * 16 * 400 + 100 * 200));
         QCOMPARE(tpModelValues(net, 16), std::size_t((16 + 16) * 400 + 16 * 100 + 100 * 200));
         QCOMPARE(bpttModelValues(net, 16, 50), std::size_t(2 * 50 * 16 * 400));
-        QCOMPARE(epropModelValues(net, 16), std::size_t(16 * (200 * 40 + 200 * 200)));
+        // e-prop: a filtered eligibility trace per synapse, an eligibility vector per input (soft reset).
+        QCOMPARE(epropModelValues(net, 16), std::size_t(16 * (200 * 40 + 200 * 200 + 40 + 200)));
         QCOMPARE(auxModelValues(net, 16), std::size_t(16 * 400 + 100 * 400));
         QCOMPARE(weightValues(net), std::size_t(200 * 40 + 200 * 200 + 100 * 200));
         // Recurrent layers: H^2 more synapses for e-prop, S_rec for TP.
         TpConfig r = mlp(40, {64}, true);
         const NetShape rn = NetShape::fromConfig(r);
-        QCOMPARE(epropModelValues(rn, 4), std::size_t(4 * (64 * 40 + 64 * 64)));
+        QCOMPARE(epropModelValues(rn, 4), std::size_t(4 * (64 * 40 + 64 * 64 + 40 + 64)));
+        r.neuron.reset = "hard";  // hard reset: the eligibility vectors are per synapse too
+        QCOMPARE(epropModelValues(NetShape::fromConfig(r), 4), std::size_t(4 * 2 * (64 * 40 + 64 * 64)));
         QCOMPARE(tpModelValues(rn, 4), std::size_t((4 + 4) * 64 + 4 * 10 + 10 * 64 + 64 * 64));
         const auto rules = memoryModel(net, 16, 50);
         QCOMPARE(rules.size(), std::size_t(4));
@@ -207,7 +212,6 @@ private slots:
         QCOMPARE(weightValues(cn), std::size_t(4 * 2 * 9 + 6 * 4 * 9 + 10 * 96));
         QCOMPARE(bpttModelValues(cn, 8, 5), std::size_t(2 * 5 * 8 * (256 + 384)));
         QCOMPARE(tpModelValues(cn, 8), std::size_t((8 + 8) * (256 + 96) + 8 * 10 + 10 * 256));
-        QCOMPARE(epropModelValues(cn, 8), std::size_t(8 * (256 * 18 + 384 * 36)));
     }
 
     /// Conv networks: measured (conv TP: pooled traces of both paths + label trace + S; conv
@@ -225,6 +229,8 @@ private slots:
             }
         QCOMPARE(*find(t20, "bptt").measured_bytes, 4 * *find(t5, "bptt").measured_bytes);
         QCOMPARE(*find(t20, "tp").measured_bytes, *find(t5, "tp").measured_bytes);
+        // e-prop trains dense layers only: no row for a conv network.
+        QVERIFY(std::none_of(t5.begin(), t5.end(), [](const auto& r) { return r.rule == "eprop"; }));
     }
 
     /// Measured parts compared with model_bytes: sum of MemoryRow::trace_bytes (TP: input and target
@@ -249,7 +255,11 @@ private slots:
         const double bpttGrowth = ratio(*find(t1000, "bptt").measured_bytes, *find(t100, "bptt").measured_bytes);
         QVERIFY2(tpGrowth < 1.05, qPrintable(QString::number(tpGrowth)));
         QVERIFY2(bpttGrowth >= 9.0, qPrintable(QString::number(bpttGrowth)));
-        QVERIFY(!find(t100, "eprop").measured_bytes && !find(t100, "aux").measured_bytes);
+        // e-prop's eligibility traces: measured equal to its model, flat in T; the aux reference is a model only.
+        for (const auto* rows : {&t100, &t1000})
+            QCOMPARE(*find(*rows, "eprop").measured_bytes, find(*rows, "eprop").model_bytes);
+        QCOMPARE(*find(t1000, "eprop").measured_bytes, *find(t100, "eprop").measured_bytes);
+        QVERIFY(!find(t100, "aux").measured_bytes);
     }
 
     /// memory() of every network class (TP and BPTT, dense and recurrent LIF, conv LIF without and

@@ -8,6 +8,7 @@
 #include "core/errors.h"
 #include "nn/eigen_ref.h"
 #include "nn/adam.h"
+#include "nn/dense_ops.h"
 #include "nn/parallel.h"
 #include "nn/adam_matrix.h"
 #include "nn/finite_check.h"
@@ -26,15 +27,6 @@ void zeroed(M& m, Eigen::Index rows, Eigen::Index cols)
     m.setZero();
 }
 
-/// out[0..h) += sum over the non-zero entries v = in[i] of v * column i of w (w is (h, n)).
-template <typename S, typename W>
-void gatherDense(S* __restrict out, const S* __restrict in, int n, const W& w, int h)
-{
-    const kern::Ops<S>& K = kern::ops<S>();
-    for (int i = 0; i < n; ++i)
-        if (in[i] != S(0))
-            K.axpy(out, w.data() + std::ptrdiff_t(i) * h, in[i], std::size_t(h));
-}
 } // namespace
 
 template <typename S>
@@ -123,12 +115,9 @@ void BpttNetwork<S>::forward(const Batch& batch, BatchStats& stats)
         const int h = last.size;
         double loss = 0;
         for (int b = 0; b < m_B; ++b) {
-            const S* s = last.s_hist.data() + (std::ptrdiff_t(t) * m_B + b) * h;
-            S* mo = m_mout.data() + b * C;
-            K.leaky(mo, nullptr, leak, std::size_t(C));
-            K.leaky(m_outTrace.data() + b * h, s, leak, std::size_t(h));
-            gatherDense(mo, s, h, m_out.w, C);
-            loss += softmaxCrossEntropy(mo, C, batch.labels[b], t == m_T - 1 ? &m_err(b, 0) : nullptr, 1.0 / m_B);
+            loss += leakyReadoutStep(m_mout.data() + b * C, m_outTrace.data() + b * h,
+                                     last.s_hist.data() + (std::ptrdiff_t(t) * m_B + b) * h, h, m_out.w, C, leak,
+                                     batch.labels[b], t == m_T - 1 ? &m_err(b, 0) : nullptr, 1.0 / m_B);
         }
         stats.readout_loss_sum += loss / m_B;
         if (t == m_T - 1)
