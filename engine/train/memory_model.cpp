@@ -6,6 +6,7 @@
 #include "core/sample.h"
 #include "rules/model.h"
 #include "rules/registry.h"
+#include "train/memory_budget.h"
 
 namespace tp {
 
@@ -62,6 +63,22 @@ std::size_t measuredRuleStateBytes(const std::vector<MemoryRow>& memory)
     return bytes;
 }
 
+MemoryParts measuredParts(const std::vector<MemoryRow>& memory)
+{
+    MemoryParts p;
+    std::size_t traces = 0;
+    for (const auto& r : memory) {
+        p.weights += r.weights_bytes;
+        p.optimizer += r.optimizer_bytes;
+        p.buffers += r.rule_state_bytes + r.buffer_bytes;
+        traces += r.trace_bytes;
+    }
+    p.rule_state = measuredRuleStateBytes(memory);  // the traces, and TP's S
+    p.weights -= p.rule_state - traces;             // S counts as rule state, not twice
+    p.buffers -= traces;                            // the traces are part of MemoryRow::rule_state_bytes
+    return p;
+}
+
 std::vector<MemoryTableRow> memoryTable(TpConfig config, int batch, int steps, int classes, double density,
                                         std::size_t measure_limit_bytes)
 {
@@ -78,7 +95,14 @@ std::vector<MemoryTableRow> memoryTable(TpConfig config, int batch, int steps, i
     std::optional<Batch> b;  // made for the first rule measured
     std::vector<MemoryTableRow> rows;
     for (const auto& m : model) {
-        MemoryTableRow row{m.rule, steps, classes, batch, m.model_bytes, m.paper_bytes, std::nullopt};
+        MemoryTableRow row{m.rule, steps, classes, batch, m.model_bytes, m.paper_bytes, std::nullopt, 0, {}, std::nullopt};
+        row.model = {m.weights_bytes, m.optimizer_bytes, m.model_bytes, 0};
+        if (findRule(m.rule)) {  // the run plan's remainder: membranes, gradients, scratch
+            TpConfig c = config;
+            c.rule.name = m.rule;
+            const std::size_t planned = estimateRunMemory(c, steps, 4).bytes;
+            row.model.buffers = planned - std::min(planned, row.model.total());
+        }
         if (findRule(m.rule) && measure_limit_bytes > 0 && history <= measure_limit_bytes &&
             m.model_bytes <= measure_limit_bytes) {
             TpConfig c = config;
@@ -88,7 +112,9 @@ std::vector<MemoryTableRow> memoryTable(TpConfig config, int batch, int steps, i
             auto trained = makeModel(c, Precision::Float32);
             trained->initWeights(1);
             trained->train(*b, 1e-3);
-            row.measured_bytes = measuredRuleStateBytes(trained->memory());
+            const auto memory = trained->memory();
+            row.measured_bytes = measuredRuleStateBytes(memory);
+            row.measured = measuredParts(memory);
         }
         rows.push_back(std::move(row));
     }
@@ -109,7 +135,7 @@ std::vector<MemoryTableRow> runMemoryTable(const TpConfig& config, int batch, in
     }
     std::vector<MemoryTableRow> rows;
     for (const auto& m : memoryModel(net, std::size_t(batch), std::size_t(steps), value_bytes)) {
-        MemoryTableRow row{m.rule, steps, config.classes, batch, m.model_bytes, m.paper_bytes, std::nullopt};
+        MemoryTableRow row{m.rule, steps, config.classes, batch, m.model_bytes, m.paper_bytes, std::nullopt, 0, {}, std::nullopt};
         const LearningRule* rule = findRule(m.rule);
         const bool sameSteps = !rule || !rule->state_grows_with_steps || measured_steps == steps;
         if (m.rule == config.rule.name && !measured.empty() && sameSteps)

@@ -86,6 +86,17 @@ std::vector<RuleMemory> memoryModel(const NetShape& net, std::size_t B, std::siz
 /// The measured bytes comparable to model_bytes (see above) from a memory() table.
 std::size_t measuredRuleStateBytes(const std::vector<MemoryRow>& memory);
 
+/// A rule's memory by part, in bytes: its weights, Adam's moments, the rule state of Table 3
+/// (model_bytes' count) and everything else (membranes, spikes, gradients, per-step scratch).
+struct MemoryParts {
+    std::size_t weights = 0, optimizer = 0, rule_state = 0, buffers = 0;
+    std::size_t total() const { return weights + optimizer + rule_state + buffers; }
+};
+
+/// The parts a memory() table measured (MemoryRow's columns; rule_state = measuredRuleStateBytes,
+/// the rest of MemoryRow::rule_state_bytes counts as buffers).
+MemoryParts measuredParts(const std::vector<MemoryRow>& memory);
+
 /// One row of the memory table: a rule at (steps, classes) with the analytic and, for the rules
 /// the engine runs, the measured bytes.
 struct MemoryTableRow {
@@ -93,6 +104,9 @@ struct MemoryTableRow {
     int steps = 0, classes = 0, batch = 0;
     std::size_t model_bytes = 0, paper_bytes = 0;
     std::optional<std::size_t> measured_bytes;
+    int hidden = 0;                 ///< the size every layer was set to (0: the experiment's own)
+    MemoryParts model;              ///< buffers: the run plan's remainder (memory_budget.h); registered rules only
+    std::optional<MemoryParts> measured;
 };
 
 /// Build every registered rule (float32) that trains `config`'s layers with `classes` classes and

@@ -450,7 +450,7 @@ std::vector<MemoryTableRow> readMemoryTable(const h5::File& f)
     std::vector<MemoryTableRow> rows;
     for (std::size_t i = 0; i < rules.size(); ++i) {
         const auto* v = bytes.data.data() + i * 6;
-        MemoryTableRow r{rules[i], int(v[0]), int(v[1]), int(v[2]), std::size_t(v[3]), std::size_t(v[4]), {}};
+        MemoryTableRow r{rules[i], int(v[0]), int(v[1]), int(v[2]), std::size_t(v[3]), std::size_t(v[4]), {}, 0, {}, {}};
         if (v[5] >= 0)
             r.measured_bytes = std::size_t(v[5]);
         rows.push_back(r);

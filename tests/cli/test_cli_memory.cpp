@@ -179,6 +179,61 @@ private slots:
         EXPECT_EXIT(bad, 2);
     }
 
+    /// The grid over rules, steps and hidden sizes with the bytes by part: every registered rule is
+    /// measured (weights, Adam, rule state, buffers) beside its model; the rule state grows as Table 3
+    /// says (BPTT linear in T; TP and e-prop flat in T; e-prop's traces per synapse of a recurrent
+    /// layer nearly quadratic in H, BPTT's linear), and the notes name those growths.
+    void rulesAndHiddenGridByPart()
+    {
+        const QStringList grid = {QStringLiteral("memory"), randmanExp(), QStringLiteral("--rules"),
+                                  QStringLiteral("tp,bptt,eprop"), QStringLiteral("--steps"), QStringLiteral("20,200"),
+                                  QStringLiteral("--hidden"), QStringLiteral("16,128"), QStringLiteral("--classes"),
+                                  QStringLiteral("10"), QStringLiteral("--batch"), QStringLiteral("4"), QStringLiteral("--json"),
+                                  QStringLiteral("--set"), QStringLiteral("network.layers.0.recurrent=true")};
+        const CliResult r = runCli(grid, 600'000);
+        EXPECT_EXIT(r, 0);
+        QString error;
+        const auto rows = jsonLines(r.out, &error);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        QCOMPARE(rows.size(), 3 * 2 * 2);  // no aux row: --rules
+        std::map<QString, QJsonObject> at;  // "eprop/128/20"
+        for (const auto& o : rows) {
+            const QString key = o.value("rule").toString() + "/" + QString::number(o.value("hidden").toInt()) + "/" +
+                                QString::number(o.value("steps").toInt());
+            at[key] = o;
+            const QJsonObject model = o.value("model").toObject(), measured = o.value("measured").toObject();
+            QVERIFY2(!measured.isEmpty(), qPrintable(key));
+            QCOMPARE(measured.value("rule_state").toDouble(), model.value("rule_state").toDouble());
+            QCOMPARE(measured.value("weights").toDouble(), model.value("weights").toDouble());
+            QCOMPARE(measured.value("optimizer").toDouble(), model.value("optimizer").toDouble() + 8 * 3);  // + 3 step counters
+            const double total = measured.value("total").toDouble() / model.value("total").toDouble();
+            qInfo("%s: measured total %.0f, planned %.0f (%.2f)", qPrintable(key), measured.value("total").toDouble(),
+                  model.value("total").toDouble(), total);
+            QVERIFY2(total > 0.8 && total < 1.25, qPrintable(key + QString(" measured/planned total %1").arg(total)));
+        }
+        auto state = [&](const QString& key) { return at[key].value("measured").toObject().value("rule_state").toDouble(); };
+        QCOMPARE(state("bptt/16/200"), 10 * state("bptt/16/20"));
+        QCOMPARE(state("tp/16/200"), state("tp/16/20"));
+        QCOMPARE(state("eprop/16/200"), state("eprop/16/20"));
+        const double tpH = state("tp/128/20") / state("tp/16/20"), epropH = state("eprop/128/20") / state("eprop/16/20");
+        qInfo("x8 hidden: TP state x%.2f, e-prop x%.2f, BPTT x%.2f", tpH, epropH, state("bptt/128/20") / state("bptt/16/20"));
+        QCOMPARE(state("bptt/128/20"), 8 * state("bptt/16/20"));
+        // H * (inputs + H): measured x22.8 for x8 H (exponent 1.5; x64 would be H^2, x8 linear).
+        QVERIFY2(epropH > 16, qPrintable(QString::number(epropH)));
+        QVERIFY2(r.err.contains("rule state from steps 20 to 200: tp x1.00; bptt x10.00; eprop x1.00"), r.err.constData());
+        QVERIFY2(r.err.contains("rule state from hidden 16 to 128 (exponent of H)"), r.err.constData());
+        QVERIFY2(r.err.contains("TP's rule state is below every other listed rule's at "), r.err.constData());
+        // A rule the network's layers do not allow, and an unknown one, are input errors.
+        const CliResult conv = runCli({QStringLiteral("memory"), resource(QStringLiteral("experiments/dvsgesture-vgg9.json")),
+                                       QStringLiteral("--rules"), QStringLiteral("tp,eprop"), QStringLiteral("--no-measure")});
+        EXPECT_EXIT(conv, 2);
+        QVERIFY2(conv.err.contains("the rule 'eprop' does not train 'conv' layers"), conv.err.constData());
+        const CliResult unknown = runCli({QStringLiteral("memory"), randmanExp(), QStringLiteral("--rules"),
+                                          QStringLiteral("tp,nonesuch"), QStringLiteral("--no-measure")});
+        EXPECT_EXIT(unknown, 2);
+        QVERIFY2(unknown.err.contains("unknown rule 'nonesuch' (known: tp, bptt"), unknown.err.constData());
+    }
+
     void resultsTable()
     {
         QTemporaryDir tmp;
