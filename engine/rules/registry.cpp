@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "rules/bptt/bptt_rule.h"
+#include "rules/decolle/decolle_rule.h"
 #include "rules/model.h"
 #include "rules/tp/tp_rule.h"
 
@@ -15,6 +16,7 @@ std::vector<const LearningRule*>& rules()
     static std::vector<const LearningRule*> list = {
         &kTpRule,
         &kBpttRule,
+        &kDecolleRule,
     };
     return list;
 }
