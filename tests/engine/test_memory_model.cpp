@@ -190,8 +190,10 @@ private slots:
         QCOMPARE(epropModelValues(rn, 4), std::size_t(4 * (64 * 40 + 64 * 64)));
         QCOMPARE(tpModelValues(rn, 4), std::size_t((4 + 4) * 64 + 4 * 10 + 10 * 64 + 64 * 64));
         const auto rules = memoryModel(net, 16, 50);
-        QCOMPARE(rules.size(), std::size_t(4));
+        QCOMPARE(rules.size(), std::size_t(5));
         QCOMPARE(rules[1].model_bytes, 4 * bpttModelValues(net, 16, 50));
+        // DECOLLE: B (inputs + sum H) presynaptic traces + C sum H fixed local readouts.
+        QCOMPARE(rules[2].model_bytes, std::size_t(4 * (16 * (40 + 400) + 100 * 400)));
         QCOMPARE(rules[0].optimizer_bytes, 2 * rules[0].weights_bytes);
         // Conv layers need a spatial input shape.
         TpConfig flat = mlp(40, {8});

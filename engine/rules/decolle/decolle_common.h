@@ -1,6 +1,6 @@
 #pragma once
 /// What the dense and the conv DECOLLE networks share (Kaiser, Mostafa, Neftci 2020, "Synaptic
-/// Plasticity Dynamics for Deep Continuous Local Learning"): the burn-in parameter, the neurons,
+/// Plasticity Dynamics for Deep Continuous Local Learning"): the neurons, the random stream of G,
 /// the fixed random local readout G of a layer with its MSE loss, the common readout trained by
 /// TP's local delta rule, and the per-batch loop. Include from .cpp files only (pulls in oneTBB).
 #include <cmath>
