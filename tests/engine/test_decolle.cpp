@@ -11,6 +11,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "config/experiment.h"
 #include "core/sample.h"
 #include "io/h5.h"
 #include "nn/conv_ops.h"
@@ -466,9 +467,17 @@ private slots:
         QCOMPARE(decolleStateValues(NetShape::fromConfig(dense), 16, 7), std::size_t(16 * (30 + 60 + 40) + 5 * 60));
     }
 
-    /// rule.burn_in = T: no update in the whole sequence; 0: every step updates.
+    /// rule.burn_in = T: no update in the whole sequence; 0: every step updates. An experiment
+    /// file takes the key (a non-negative integer) and keeps it in rule.params.
     void burnInHoldsTheWeights()
     {
+        nlohmann::json doc = {{"schema_version", 1},
+                              {"network", {{"layers", {{{"type", "lif"}, {"size", 10}}}}}},
+                              {"rule", {{"name", "decolle"}, {"burn_in", 12}}},
+                              {"dataset", {{"kind", "randman"}}}};
+        QCOMPARE(decolleBurnIn(parseExperiment(doc, "test").rule), 12);
+        doc["rule"]["burn_in"] = -1;
+        QVERIFY_THROWS_EXCEPTION(ConfigError, parseExperiment(doc, "test"));
         for (TpConfig cfg : {denseConfig(20, 4, 8, {{"lif", 16, true}}), convTpConfig(8)}) {
             for (int burnIn : {0, 6}) {
                 cfg.rule.params = {{"burn_in", burnIn}};

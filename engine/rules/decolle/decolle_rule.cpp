@@ -42,7 +42,7 @@ void plan(const RulePlanInput& in, std::vector<MemoryTerm>& terms)
 
 constexpr const char* kLayerKinds[] = {"lif", "conv"};
 constexpr ParamSpec kParams[] = {
-    {.key = "burn_in", .type = ParamType::Int, .lo = 0, .def = "0", .unit = "steps",
+    {.key = "burn_in", .type = ParamType::Int, .lo = 0, .hi = 1'000'000, .def = "0", .unit = "steps",
      .help = "steps at the start of each sequence without updates (the state settles)"},
 };
 
