@@ -499,7 +499,8 @@ private slots:
     }
 
     /// save / load through NetModel restores every matrix, the frozen G included: a model
-    /// initialised from another seed and loaded trains to the same local losses.
+    /// initialised from another seed and loaded trains to the same local losses. Then a batch
+    /// of fewer rows than max_batch.
     void checkpointRoundTrip()
     {
         for (const TpConfig& cfg : {denseConfig(20, 4, 16, {{"lif", 32, true}, {"lif", 16, false}}), convTpConfig(8)}) {
@@ -519,6 +520,10 @@ private slots:
             const BatchStats a = model->train(batch, 1e-2), b = other->train(batch, 1e-2);
             QCOMPARE(a.layer_loss_sum, b.layer_loss_sum);
             QCOMPARE(a.readout_loss_sum, b.readout_loss_sum);
+            // A batch of fewer rows than max_batch trains and evaluates (the last batch of an epoch).
+            const Batch few = syntheticBatch(3, 12, cfg.inputs, 4, 0.2, 6);
+            QCOMPARE(other->train(few, 1e-2).predictions.size(), std::size_t(3));
+            QCOMPARE(other->evaluate(few).predictions.size(), std::size_t(3));
         }
     }
 };
