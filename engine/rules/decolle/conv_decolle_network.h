@@ -72,7 +72,6 @@ public:
     Param& readout() { return m_out; }  ///< W_out (C, F)
     const Param& readout() const { return m_out; }
     const Mat& readoutMembrane() const { return m_mout; }
-    const Mat& frame() const { return m_frame; }  ///< (B, C_in*H*W) the input frame of the step
     std::int64_t denseProducts() const { return m_denseRows; }
     std::int64_t eventProducts() const { return m_eventRows; }
 

@@ -93,7 +93,6 @@ public:
     Param& readout() { return m_out; }
     const Param& readout() const { return m_out; }
     const Mat& readoutMembrane() const { return m_mout; }  ///< (B, C)
-    const Mat& frame() const { return m_frame; }           ///< (B, inputs) the input frame of the step
 
     /// Bytes per part, measured from the containers. trace_bytes = p, q and G per layer and the
     /// readout's trace (what decolleStateValues counts); rule_state_bytes adds membranes, spikes
