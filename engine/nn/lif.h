@@ -44,10 +44,20 @@ struct LifNeurons {
         return sum;
     }
 
-    /// The surrogate derivative at u (n neurons): written to psi and/or multiplied into scale.
+    /// The surrogate derivative at u (n neurons): written to psi and/or multiplied into scale
+    /// (the smooth variant: the exact derivative of its sigmoid spike).
     void surrogate(const S* u, std::size_t n, S* psi, S* scale) const
     {
-        kern::ops<S>().surrogate(u, n, th, kappa, psi, scale);
+        if (smooth_slope <= S(0))
+            return kern::ops<S>().surrogate(u, n, th, kappa, psi, scale);
+        for (std::size_t j = 0; j < n; ++j) {
+            const S sj = S(1) / (S(1) + std::exp(-smooth_slope * (u[j] - th)));
+            const S d = smooth_slope * sj * (S(1) - sj);
+            if (psi)
+                psi[j] = d;
+            if (scale)
+                scale[j] *= d;
+        }
     }
 
     /// dI = dL/du^t of n neurons from ds = dL/ds^t and dm = dL/dm^t (alpha * dL/du^{t+1});

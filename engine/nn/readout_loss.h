@@ -12,6 +12,8 @@
 #include <Eigen/Core>
 
 #include "nn/dense_ops.h"
+#include "nn/adam.h"
+#include "nn/eigen_ref.h"
 #include "nn/network.h"
 
 namespace tp {
@@ -69,6 +71,19 @@ void scorePredictions(const M& mout, const std::vector<int>& labels, BatchStats&
         stats.predictions.push_back(std::int32_t(best));
         stats.correct += int(best) == labels[std::size_t(b)];
     }
+}
+
+/// TP's local delta rule for the readout (tp-algorithm.md 3.6), also DECOLLE's: out.g = (1/B)
+/// err^T pre with err (B, C) = softmax(m_out^t) - onehot and pre (B, H) the presynaptic trace of
+/// the readout's input, then one Adam step of out (applied to the raw out.w).
+template <typename P, typename M>
+void readoutDeltaStep(P& out, const M& err, const M& pre, const AdamSettings& settings, double lr)
+{
+    using S = typename M::Scalar;
+    kern::gemm(kern::transposed(kern::in(err)), kern::in(pre), kern::out(out.g));
+    out.g *= S(1.0 / double(err.rows()));
+    const AdamStep adam = AdamStep::make(settings, lr, ++out.step);
+    adam.apply(out.w.data(), out.m.data(), out.v.data(), out.g.data(), std::size_t(out.w.size()));
 }
 
 } // namespace tp

@@ -4,6 +4,7 @@
 
 #include "rules/bptt/bptt_rule.h"
 #include "rules/eprop/eprop_rule.h"
+#include "rules/decolle/decolle_rule.h"
 #include "rules/model.h"
 #include "rules/tp/tp_rule.h"
 
@@ -17,6 +18,7 @@ std::vector<const LearningRule*>& rules()
         &kTpRule,
         &kBpttRule,
         &kEpropRule,
+        &kDecolleRule,
     };
     return list;
 }

@@ -27,6 +27,8 @@
 
 #include <hdf5.h>
 
+#include "rules/registry.h"
+
 namespace tp_cli_test {
 
 inline const QString kCli = QStringLiteral(TP_CLI_PATH);
@@ -38,6 +40,17 @@ inline int hangGuardMs(int ms)
 {
     static const int scale = std::max(1, qEnvironmentVariableIntValue("TP_TEST_HANG_GUARD_SCALE"));
     return ms * scale;
+}
+
+/// The rules of a dense network's memory table (results.h5 /memory_model/rules, `memory`'s rows):
+/// every built-in rule that trains lif layers, in registration order, then the reference "aux".
+inline QStringList denseMemoryRules()
+{
+    QStringList rules;
+    for (const tp::LearningRule* r : tp::learningRules())
+        if (r->supportsLayer("lif"))
+            rules << QString::fromUtf8(r->name);
+    return rules << QStringLiteral("aux");
 }
 
 inline QString resource(const QString& relative) { return QStringLiteral(TP_RESOURCES_DIR "/") + relative; }

@@ -195,8 +195,17 @@ private slots:
         QCOMPARE(epropModelValues(NetShape::fromConfig(r), 4), std::size_t(4 * 2 * (64 * 40 + 64 * 64)));
         QCOMPARE(tpModelValues(rn, 4), std::size_t((4 + 4) * 64 + 4 * 10 + 10 * 64 + 64 * 64));
         const auto rules = memoryModel(net, 16, 50);
-        QCOMPARE(rules.size(), std::size_t(4));
-        QCOMPARE(rules[1].model_bytes, 4 * bpttModelValues(net, 16, 50));
+        QCOMPARE(rules.size(), learningRules().size() + 1);  // every registered rule (all train lif layers), then aux
+        auto model = [&](const char* rule) {
+            for (const auto& r : rules)
+                if (r.rule == rule)
+                    return r.model_bytes;
+            return std::size_t(0);
+        };
+        QCOMPARE(model("bptt"), 4 * bpttModelValues(net, 16, 50));
+        QCOMPARE(model("eprop"), 4 * epropModelValues(net, 16));
+        // DECOLLE: B (inputs + sum H) presynaptic traces + C sum H fixed local readouts.
+        QCOMPARE(model("decolle"), std::size_t(4 * (16 * (40 + 400) + 100 * 400)));
         QCOMPARE(rules[0].optimizer_bytes, 2 * rules[0].weights_bytes);
         // Conv layers need a spatial input shape.
         TpConfig flat = mlp(40, {8});

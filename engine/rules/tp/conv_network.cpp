@@ -222,10 +222,7 @@ void ConvTpNetwork<S>::readoutStep(const Batch& batch, double lr, bool learn)
     if (!learn)
         return;
     // Delta rule on the raw W_out, as if there were no standardisation (reference quirk).
-    kern::gemm(kern::transposed(kern::in(m_err)), kern::in(last.in.trace), kern::out(m_out.g));
-    m_out.g *= S(1.0 / m_B);
-    const AdamStep adam = AdamStep::make(m_cfg.adam, lr, ++m_out.step);
-    adam.apply(m_out.w.data(), m_out.m.data(), m_out.v.data(), m_out.g.data(), std::size_t(m_out.w.size()));
+    readoutDeltaStep(m_out, m_err, last.in.trace, m_cfg.adam, lr);
 }
 
 template <typename S>

@@ -262,10 +262,7 @@ void TpNetwork<S>::readoutStep(const Batch& batch, double lr, bool learn)
     if (!learn)
         return;
     const Mat& pre = m_cfg.rule.readout_trace == ReadoutTrace::Exact ? m_outTrace : last.in.trace;
-    kern::gemm(kern::transposed(kern::in(m_err)), kern::in(pre), kern::out(m_out.g));
-    m_out.g *= S(1.0 / m_B);
-    const AdamStep adam = AdamStep::make(m_cfg.adam, lr, ++m_out.step);
-    adam.apply(m_out.w.data(), m_out.m.data(), m_out.v.data(), m_out.g.data(), std::size_t(m_out.w.size()));
+    readoutDeltaStep(m_out, m_err, pre, m_cfg.adam, lr);
 }
 
 template <typename S>
