@@ -1,8 +1,11 @@
 #pragma once
 /// Sparse layer inputs: the active entries of a (rows x cols) matrix of spikes or event
 /// counts, by row (CSR, for input currents) and by column (CSC, for weight gradients).
+#include <cstddef>
 #include <cstdint>
 #include <vector>
+
+#include "nn/kernels.h"
 
 namespace tp {
 
@@ -36,6 +39,17 @@ struct SparseRows {
     /// Bytes held (capacity) by the lists.
     std::size_t bytes() const;
 };
+
+/// out[0..h) += sum over the non-zero entries v = in[i] of v * column i of w (w column-major
+/// (h, n)): one row of a layer's input current from a dense row of mostly-zero spikes.
+template <typename S, typename W>
+void gatherDense(S* __restrict out, const S* __restrict in, int n, const W& w, int h)
+{
+    const kern::Ops<S>& K = kern::ops<S>();
+    for (int i = 0; i < n; ++i)
+        if (in[i] != S(0))
+            K.axpy(out, w.data() + std::ptrdiff_t(i) * h, in[i], std::size_t(h));
+}
 
 extern template struct SparseRows<float>;
 extern template struct SparseRows<double>;

@@ -4,6 +4,7 @@
 
 #include "rules/bptt/bptt_rule.h"
 #include "rules/model.h"
+#include "rules/ottt/ottt_rule.h"
 #include "rules/tp/tp_rule.h"
 
 namespace tp {
@@ -15,6 +16,7 @@ std::vector<const LearningRule*>& rules()
     static std::vector<const LearningRule*> list = {
         &kTpRule,
         &kBpttRule,
+        &kOtttRule,
     };
     return list;
 }

@@ -25,16 +25,6 @@ void zeroed(M& m, Eigen::Index rows, Eigen::Index cols)
     m.resize(rows, cols);
     m.setZero();
 }
-
-/// out[0..h) += sum over the non-zero entries v = in[i] of v * column i of w (w is (h, n)).
-template <typename S, typename W>
-void gatherDense(S* __restrict out, const S* __restrict in, int n, const W& w, int h)
-{
-    const kern::Ops<S>& K = kern::ops<S>();
-    for (int i = 0; i < n; ++i)
-        if (in[i] != S(0))
-            K.axpy(out, w.data() + std::ptrdiff_t(i) * h, in[i], std::size_t(h));
-}
 } // namespace
 
 template <typename S>
