@@ -149,6 +149,7 @@ private slots:
         m_cases = {
             {"randman.tp", randman},
             {"randman.bptt", randman + QStringList{"--set", "rule.name=bptt"}},
+            {"randman.ottt", randman + QStringList{"--set", "rule.name=ottt"}},
             {"randman-paper.tp", {experiment("randman-paper.json"), "--set", "dataset.samples_per_class=20", "--set",
                                   "run.batch=32"}},
             {"nmnist-mlp.tp", {experiment("nmnist-mlp.json"), "--set", "dataset.path=" + path("nmnist"), "--set",
@@ -162,6 +163,7 @@ private slots:
                               "--set", "rule.name=bptt"}},
             {"dvsgesture-vgg9.tp", gesture},
             {"dvsgesture-vgg9.bptt", gesture + QStringList{"--set", "rule.name=bptt"}},
+            {"dvsgesture-vgg9.ottt", gesture + QStringList{"--set", "rule.name=ottt"}},
             {"cifar10dvs-vgg9.tp", cifar},
             {"gsc-rec.tp", {experiment("gsc-rec.json"), "--set", "dataset.path=" + path("gsc"), "--set",
                             "network.layers.0.size=32", "--set", "run.batch=6"}},
