@@ -231,7 +231,7 @@ private slots:
         QVERIFY(hasIssue(issues, "neuron.v_th", "> 0"));
         QVERIFY(hasIssue(issues, "neuron.reset", "empty"));
         QVERIFY(hasIssue(issues, "neuron.surrogate.scale"));
-        QVERIFY(hasIssue(issues, "rule.name", "unknown rule 'eprop' (known: tp, bptt)"));
+        QVERIFY(hasIssue(issues, "rule.name", "unknown rule 'eprop' (known: tp, bptt, ottt)"));
         QVERIFY(hasIssue(issues, "rule.readout_trace", "exact"));
         QVERIFY(hasIssue(issues, "run.lr"));
         QVERIFY(hasIssue(issues, "run.seed", "non-negative"));

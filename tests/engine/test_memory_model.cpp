@@ -190,7 +190,7 @@ private slots:
         QCOMPARE(epropModelValues(rn, 4), std::size_t(4 * (64 * 40 + 64 * 64)));
         QCOMPARE(tpModelValues(rn, 4), std::size_t((4 + 4) * 64 + 4 * 10 + 10 * 64 + 64 * 64));
         const auto rules = memoryModel(net, 16, 50);
-        QCOMPARE(rules.size(), std::size_t(4));
+        QCOMPARE(rules.size(), std::size_t(5));  // tp, bptt, ottt, eprop, aux
         QCOMPARE(rules[1].model_bytes, 4 * bpttModelValues(net, 16, 50));
         QCOMPARE(rules[0].optimizer_bytes, 2 * rules[0].weights_bytes);
         // Conv layers need a spatial input shape.

@@ -159,7 +159,7 @@ private slots:
 
         const CliRun unknown = cli({"train", exp, "--set", "rule.name=frozn"});
         QCOMPARE(unknown.code, 2);
-        QVERIFY2(unknown.err.contains("unknown rule 'frozn' (known: tp, bptt, frozen)"), unknown.err.constData());
+        QVERIFY2(unknown.err.contains("unknown rule 'frozn' (known: tp, bptt, ottt, frozen)"), unknown.err.constData());
     }
 };
 
