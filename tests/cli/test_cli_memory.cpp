@@ -153,13 +153,13 @@ private slots:
         QString error;
         const auto rows = jsonLines(r.out, &error);
         QVERIFY2(error.isEmpty(), qPrintable(error));
-        QCOMPARE(rows.size(), 2 * 2 * 4);
+        QCOMPARE(rows.size(), 2 * 2 * 5);
         int tpBelowAuxAt100 = 0;
         for (const auto& o : rows) {
             const QString rule = o.value("rule").toString();
-            QVERIFY(QStringList({"tp", "bptt", "eprop", "aux"}).contains(rule));
+            QVERIFY(QStringList({"tp", "bptt", "ottt", "eprop", "aux"}).contains(rule));
             QVERIFY(o.value("steps").isDouble() && o.value("classes").isDouble() && o.value("model_bytes").isDouble());
-            QCOMPARE(o.contains("measured_bytes"), rule == "tp" || rule == "bptt");
+            QCOMPARE(o.contains("measured_bytes"), rule == "tp" || rule == "bptt" || rule == "ottt");
             if (o.contains("measured_bytes")) {
                 const double ratio = o.value("measured_bytes").toDouble() / o.value("model_bytes").toDouble();
                 QVERIFY2(std::abs(ratio - 1) < 0.10, qPrintable(rule));
@@ -187,11 +187,11 @@ private slots:
         EXPECT_EXIT(r, 0);
         const auto f = tp::h5::File::openRead((dir + "/results.h5").toStdString());
         QVERIFY(f.exists("memory/bytes"));
-        QCOMPARE(f.readString("memory_model/rules"), std::string("tp,bptt,eprop,aux"));
+        QCOMPARE(f.readString("memory_model/rules"), std::string("tp,bptt,ottt,eprop,aux"));
         QCOMPARE(f.readString("memory_model/columns"), std::string("steps,classes,batch,model_bytes,paper_bytes,measured_bytes"));
         const auto t = f.readInts("memory_model/bytes");
-        QCOMPARE(t.dims, (std::vector<std::size_t>{4, 6}));
-        for (int row = 0; row < 4; ++row) {
+        QCOMPARE(t.dims, (std::vector<std::size_t>{5, 6}));
+        for (int row = 0; row < 5; ++row) {
             QCOMPARE(t.data[row * 6 + 0], std::int64_t(100));  // T of randman
             QCOMPARE(t.data[row * 6 + 1], std::int64_t(10));   // C
             QCOMPARE(t.data[row * 6 + 2], std::int64_t(32));   // B
@@ -201,6 +201,7 @@ private slots:
         QCOMPARE(t.data[1 * 6 + 5], std::int64_t(-1));   // BPTT: model only, a TP run allocates none of it
         QCOMPARE(t.data[2 * 6 + 5], std::int64_t(-1));
         QCOMPARE(t.data[3 * 6 + 5], std::int64_t(-1));
+        QCOMPARE(t.data[4 * 6 + 5], std::int64_t(-1));
     }
 };
 
