@@ -113,13 +113,14 @@ private slots:
               before);
         QVERIFY(QFile::exists(out + "/results.h5"));
         const auto f = tp::h5::File::openRead((out + "/results.h5").toStdString());
-        QCOMPARE(f.readString("memory_model/rules"), std::string("tp,bptt,eprop,aux"));
+        QCOMPARE(f.readString("memory_model/rules"), std::string("tp,bptt,ottt,eprop,aux"));
         const auto t = f.readInts("memory_model/bytes");
-        QCOMPARE(t.dims, (std::vector<std::size_t>{4, 6}));
+        QCOMPARE(t.dims, (std::vector<std::size_t>{5, 6}));
         QCOMPARE(t.data[1 * 6 + 0], std::int64_t(2000));                  // T
         QCOMPARE(t.data[1 * 6 + 2], std::int64_t(32));                    // B
         QCOMPARE(t.data[1 * 6 + 3], std::int64_t(2) * 2000 * 32 * 5000 * 4);  // BPTT model: 2.56 GB
         QCOMPARE(t.data[1 * 6 + 5], std::int64_t(-1));                    // not measured
+        QCOMPARE(t.data[2 * 6 + 5], std::int64_t(-1));                    // OTTT: not measured either
         QCOMPARE(t.data[0 * 6 + 5], t.data[0 * 6 + 3]);                   // TP: measured by the run itself
     }
 
