@@ -4,7 +4,8 @@
 ///   forward   u = alpha*m + I, s = [u >= th], soft (m = u - th*s) or hard (m = u*(1-s)) reset,
 ///             optionally trace = beta*trace + s and the spike indices;
 ///   backward  one step of the gradient through time (BPTT) with the ArcTan surrogate
-///             psi = kappa / (1 + (pi (u - th))^2) at the pre-reset u.
+///             psi = kappa / (1 + (pi (u - th))^2) at the pre-reset u (scaleBySurrogate: psi
+///             alone, within one step).
 /// smooth_slope > 0 is a test-only variant for finite differences: s = sigmoid(slope (u - th))
 /// and psi its exact derivative, so that the loss is smooth.
 #include <cmath>
@@ -58,6 +59,17 @@ struct LifNeurons {
             if (scale)
                 scale[j] *= d;
         }
+    }
+
+    /// d *= ds/du at u (n neurons): the ArcTan surrogate, or in the smooth variant the sigmoid's
+    /// exact derivative (from the step's spikes s). The within-step part of backward() alone, for
+    /// rules without a term through time (OTTT).
+    void scaleBySurrogate(const S* u, const S* s, S* d, std::size_t n) const
+    {
+        if (smooth_slope <= S(0))
+            return surrogate(u, n, nullptr, d);
+        for (std::size_t j = 0; j < n; ++j)
+            d[j] *= smooth_slope * s[j] * (S(1) - s[j]);
     }
 
     /// dI = dL/du^t of n neurons from ds = dL/ds^t and dm = dL/dm^t (alpha * dL/du^{t+1});

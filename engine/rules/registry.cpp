@@ -6,6 +6,7 @@
 #include "rules/eprop/eprop_rule.h"
 #include "rules/decolle/decolle_rule.h"
 #include "rules/model.h"
+#include "rules/ottt/ottt_rule.h"
 #include "rules/tp/tp_rule.h"
 
 namespace tp {
@@ -19,6 +20,7 @@ std::vector<const LearningRule*>& rules()
         &kBpttRule,
         &kEpropRule,
         &kDecolleRule,
+        &kOtttRule,
     };
     return list;
 }

@@ -120,6 +120,7 @@ private slots:
         QCOMPARE(t.data[1 * 6 + 2], std::int64_t(32));                    // B
         QCOMPARE(t.data[1 * 6 + 3], std::int64_t(2) * 2000 * 32 * 5000 * 4);  // BPTT model: 2.56 GB
         QCOMPARE(t.data[1 * 6 + 5], std::int64_t(-1));                    // not measured
+        QCOMPARE(t.data[2 * 6 + 5], std::int64_t(-1));                    // OTTT: not measured either
         QCOMPARE(t.data[0 * 6 + 5], t.data[0 * 6 + 3]);                   // TP: measured by the run itself
     }
 
