@@ -1,6 +1,11 @@
 #include "ui/main_window.h"
 
+#include <algorithm>
+
 #include <QActionGroup>
+#include <QCheckBox>
+#include <QDialog>
+#include <QDialogButtonBox>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDateTime>
@@ -245,8 +250,9 @@ void MainWindow::buildMenus()
     for (QAction* a : {m_run->runAction(), m_run->pauseAction(), m_run->stepAction(), m_run->stopAction()})
         run->addAction(a);
     run->addSeparator();
-    QAction* compare = run->addAction(tr("&Compare TP and BPTT"), this, [this] { startComparison(); });
-    compare->setToolTip(tr("Train this experiment with TP, then with BPTT (same seed and data), and show both"));
+    QAction* compare = run->addAction(tr("&Compare Rules..."), this, [this] { chooseComparison(); });
+    compare->setToolTip(tr("Train this experiment under 2 to 5 learning rules, one after another (same seed and data), "
+                           "and show them side by side: accuracy, local losses, throughput and measured memory"));
     connect(m_session, &TrainingSession::stateChanged, compare, [this, compare] { compare->setEnabled(!m_session->isActive()); });
     run->addAction(tr("&Fine-tune a Trained Run..."), this, [this] {
         const QString dir = QFileDialog::getExistingDirectory(this, tr("Run Folder to Fine-tune"), m_lastRunDir.isEmpty() ? runsRoot() : m_lastRunDir);
@@ -454,16 +460,90 @@ QString MainWindow::runsRoot()
     return QDir(QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation)).filePath(QStringLiteral("runs"));
 }
 
-bool MainWindow::startComparison(QString* error)
+QStringList MainWindow::comparisonRules() const
 {
-    m_comparisonDirs.clear();
-    // The experiment's rule first, then every other registered rule on the same experiment.
-    QStringList rules;
-    if (const auto e = m_doc->experiment(nullptr))
-        rules << QString::fromStdString(e->rule.name);
-    for (const tp::LearningRule* r : tp::learningRules())
-        if (!rules.contains(QString::fromUtf8(r->name)))
+    const auto e = m_doc->experiment(nullptr);
+    if (!e)
+        return {};
+    QStringList rules{QString::fromStdString(e->rule.name)};
+    for (const tp::LearningRule* r : tp::learningRules()) {
+        const bool trains = std::all_of(e->network.layers.begin(), e->network.layers.end(),
+                                        [r](const tp::LayerSpec& l) { return r->supportsLayer(l.type); });
+        if (trains && !rules.contains(QString::fromUtf8(r->name)) && rules.size() < 5)
             rules << QString::fromUtf8(r->name);
+    }
+    return rules;
+}
+
+void MainWindow::chooseComparison()
+{
+    const auto e = m_doc->experiment(nullptr);
+    if (!e) {
+        showMessage(tr("Cannot compare"), tr("The experiment has errors: fix them first (see the marked fields)."));
+        return;
+    }
+    QDialog dialog(this);
+    dialog.setWindowTitle(tr("Compare Rules"));
+    auto* layout = new QVBoxLayout(&dialog);
+    auto* intro = new QLabel(tr("Train \"%1\" under each chosen rule, one after another, with the same seed and data. "
+                                "Choose 2 to 5.").arg(QString::fromStdString(e->name)));
+    intro->setWordWrap(true);
+    layout->addWidget(intro);
+    const QStringList preset = comparisonRules();
+    QList<QCheckBox*> boxes;
+    for (const tp::LearningRule* r : tp::learningRules()) {
+        auto* box = new QCheckBox(QString::fromUtf8(r->title));
+        box->setObjectName(QString::fromUtf8(r->name));
+        box->setToolTip(QString::fromUtf8(r->explanation));
+        const bool trains = std::all_of(e->network.layers.begin(), e->network.layers.end(),
+                                        [r](const tp::LayerSpec& l) { return r->supportsLayer(l.type); });
+        box->setEnabled(trains);
+        if (!trains)
+            box->setText(box->text() + tr(" (does not train %1 layers)").arg(QString::fromStdString(e->network.layers.front().type)));
+        box->setChecked(trains && preset.contains(box->objectName()));
+        layout->addWidget(box);
+        boxes << box;
+    }
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
+    buttons->button(QDialogButtonBox::Ok)->setText(tr("Train and Compare"));
+    auto* count = new QLabel;
+    layout->addWidget(count);
+    layout->addWidget(buttons);
+    const auto update = [&] {
+        const auto n = std::count_if(boxes.begin(), boxes.end(), [](QCheckBox* b) { return b->isChecked(); });
+        buttons->button(QDialogButtonBox::Ok)->setEnabled(n >= 2 && n <= 5);
+        count->setText(n >= 2 && n <= 5 ? tr("%1 runs").arg(n) : tr("%1 chosen: choose 2 to 5 rules").arg(n));
+    };
+    for (QCheckBox* b : boxes)
+        connect(b, &QCheckBox::toggled, &dialog, update);
+    update();
+    connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    QStringList rules;
+    for (QCheckBox* b : boxes)
+        if (b->isChecked())
+            rules << b->objectName();
+    QString error;
+    if (!startComparison(rules, &error))
+        showMessage(tr("Cannot compare"), error);
+}
+
+bool MainWindow::startComparison(const QStringList& chosen, QString* error)
+{
+    const QStringList rules = chosen.isEmpty() ? comparisonRules() : chosen;
+    const auto fail = [error](const QString& message) {
+        if (error)
+            *error = message;
+        return false;
+    };
+    if (rules.size() < 2 || rules.size() > 5)
+        return fail(tr("A comparison takes 2 to 5 rules, not %1.").arg(rules.size()));
+    for (const QString& name : rules)
+        if (!tp::findRule(name.toStdString()))
+            return fail(tr("Unknown rule '%1' (known: %2).").arg(name, QString::fromStdString(tp::ruleNames())));
+    m_comparisonDirs.clear();
     m_comparisonRules = rules.mid(1);
     if (startRunWithRule(rules.value(0), error))
         return true;

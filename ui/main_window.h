@@ -52,9 +52,13 @@ public:
     /// Where runs go: $TRACEPROP_RUNS_DIR, else <AppLocalData>/runs.
     static QString runsRoot();
 
-    /// Train the document's experiment with TP, then with BPTT (same seed, same data), and show
-    /// both runs side by side in the Runs view when the second one ends.
-    bool startComparison(QString* error = nullptr);
+    /// Train the document's experiment under each of `rules` in turn (2 to 5 registered rules that
+    /// train its layers; same seed, same data) and show the runs side by side in the Runs view when
+    /// the last one ends. Empty: comparisonRules(). False with a message for a list it cannot run.
+    bool startComparison(const QStringList& rules = {}, QString* error = nullptr);
+    /// The default choice of Run > Compare Rules: the experiment's rule, then the other registered
+    /// rules that train its layers, at most five.
+    QStringList comparisonRules() const;
     /// Show finished run folders (CLI or GUI runs) in the Runs view; false with a message
     /// naming the file when one cannot be read.
     bool openRuns(const QStringList& dirs, QString* error = nullptr);
@@ -98,6 +102,7 @@ protected:
 
 private:
     bool startRunWithRule(const QString& rule, QString* error);
+    void chooseComparison();  ///< Run > Compare Rules: the dialog, then startComparison
     void buildDocks();
     void buildMenus();
     void connectSession();

@@ -18,6 +18,8 @@ void printRules()
     for (const LearningRule* r : learningRules()) {
         std::cout << r->name << "  " << r->title << "\n  " << r->description << "\n  layers: "
                   << r->layerKindsText() << "; rule state: " << r->state_formula << "\n";
+        if (*r->explanation)
+            std::cout << "  " << r->explanation << "\n";
         if (!r->params.empty())
             std::cout << paramTableText("rule", r->params);
     }

@@ -50,6 +50,9 @@ struct LearningRule {
     const char* name = "";         ///< "tp"
     const char* title = "";        ///< "TP (traces propagation)"
     const char* description = "";  ///< one line
+    /// One paragraph for students: what is local in space, what is local in time, what it stores
+    /// (the GUI's rule picker and `help rules` show it).
+    const char* explanation = "";
     std::span<const char* const> layer_kinds;  ///< "lif", "conv"
     std::span<const ParamSpec> params;         ///< its keys of the "rule" section (besides name)
     /// A model of this rule for `config` (whose layer kinds it supports).

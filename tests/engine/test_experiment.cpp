@@ -646,7 +646,7 @@ private slots:
                 }
             }
         QVERIFY(count >= 10);
-        QCOMPARE(lessons, 2);
+        QCOMPARE(lessons, 3);
     }
 
     void shippedExperimentsHaveThePaperSettings()

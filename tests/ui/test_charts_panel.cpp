@@ -4,6 +4,8 @@
 // exactly what is shown. Screenshots of every tab go to <build>/tests/screenshots/.
 #include <QtTest>
 
+#include "rules/registry.h"
+
 #include <QDoubleSpinBox>
 #include <QGraphicsView>
 #include <QSvgRenderer>
@@ -135,7 +137,8 @@ private Q_SLOTS:
         QCOMPARE(table->item(0, 1)->data(Qt::UserRole).toLongLong(), qint64(200 * 40 * 4));
         // TP against the other rules at this run's B = 32 and T = 100 (analytic), TP measured.
         auto* rules = qobject_cast<QTableWidget*>(panel.view(QStringLiteral("rules")));
-        QTRY_COMPARE_WITH_TIMEOUT(rules->rowCount(), 4, 10000);
+        // Every registered rule (all train dense layers), then the aux-matrix reference.
+        QTRY_COMPARE_WITH_TIMEOUT(rules->rowCount(), int(tp::learningRules().size()) + 1, 10000);
         QCOMPARE(session.memoryBatch(), 32);
         QCOMPARE(session.memorySteps(), 100);
         const qint64 bptt = 4 * 2 * 100 * 32 * 200;  // u and s of every step, B x H, float32

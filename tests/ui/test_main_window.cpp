@@ -32,6 +32,7 @@
 #include "ui/charts/line_chart.h"
 #include "ui/views/charts_panel.h"
 #include "ui/views/finetune_dialog.h"
+#include "ui/charts/bar_chart.h"
 #include "ui/views/run_compare_view.h"
 
 using tp::ui::MainWindow;
@@ -207,19 +208,38 @@ private Q_SLOTS:
         w.document()->setValue(QStringLiteral("run.epochs"), 2);
         w.document()->setValue(QStringLiteral("dataset.samples_per_class"), 100);
         QString error;
-        QVERIFY2(w.startComparison(&error), qPrintable(error));
+        // The default choice: the experiment's rule, then every other rule that trains dense layers.
+        const QStringList preset = w.comparisonRules();
+        QVERIFY2(preset.size() >= 3 && preset.size() <= 5, qPrintable(preset.join(',')));
+        QCOMPARE(preset.mid(0, 3), (QStringList{QStringLiteral("tp"), QStringLiteral("bptt"), QStringLiteral("eprop")}));
+        QVERIFY(!w.startComparison({QStringLiteral("tp")}, &error));
+        QVERIFY2(error.contains(QLatin1String("2 to 5")), qPrintable(error));
+        QVERIFY(!w.startComparison({QStringLiteral("tp"), QStringLiteral("nonesuch")}, &error));
+        QVERIFY2(error.contains(QLatin1String("nonesuch")), qPrintable(error));
+        const QStringList rules = {QStringLiteral("tp"), QStringLiteral("bptt"), QStringLiteral("eprop")};
+        QVERIFY2(w.startComparison(rules, &error), qPrintable(error));
         auto* view = w.runsView();
-        QTRY_COMPARE_WITH_TIMEOUT(view->runs().size(), qsizetype(2), 120000);
-        QCOMPARE(view->runs()[0].rule, QStringLiteral("tp"));
-        QCOMPARE(view->runs()[1].rule, QStringLiteral("bptt"));
+        QTRY_COMPARE_WITH_TIMEOUT(view->runs().size(), qsizetype(3), 180000);
+        for (int i = 0; i < 3; ++i)
+            QCOMPARE(view->runs()[i].rule, rules[i]);
         for (const auto& run : view->runs()) {
             QCOMPARE(run.test_accuracy.size(), qsizetype(2));
+            QCOMPARE(run.samples_per_second.size(), qsizetype(2));
+            QVERIFY(run.samples_per_second[0] > 0);
             QVERIFY(run.memory_bytes > 0);
         }
-        // Same data and network: BPTT keeps every step (T = 100), TP two traces per neuron.
+        // Same data and network: BPTT keeps every step (T = 100), TP two traces per neuron; e-prop
+        // one eligibility trace per synapse.
+        qInfo("measured memory: TP %lld, BPTT %lld, e-prop %lld bytes", view->runs()[0].memory_bytes,
+              view->runs()[1].memory_bytes, view->runs()[2].memory_bytes);
         QVERIFY(view->runs()[1].memory_bytes > 5 * view->runs()[0].memory_bytes);
-        QCOMPARE(view->summaryTable()->rowCount(), 2);
+        QVERIFY(view->runs()[2].memory_bytes > 3 * view->runs()[0].memory_bytes);  // measured 4.5x
+        QCOMPARE(view->summaryTable()->rowCount(), 3);
         QCOMPARE(view->accuracyChart()->points(0).size(), qsizetype(2));
+        QCOMPARE(view->throughputChart()->points(0).size(), qsizetype(2));
+        const QVector<double> mib = view->memoryChart()->values();
+        QCOMPARE(mib.size(), qsizetype(3));
+        QCOMPARE(mib[1], double(view->runs()[1].memory_bytes) / (1024.0 * 1024.0));
         if (const QByteArray dir = qgetenv("TP_SCREENSHOT_DIR"); !dir.isEmpty())
             w.grab().save(QString::fromUtf8(dir) + QStringLiteral("/main_window_compare.png"));
 

@@ -168,6 +168,11 @@ PropertiesPanel::PropertiesPanel(ExperimentDocument* doc, LayerStackEditor* stac
                                                  QString::fromUtf8(r->name), QString::fromUtf8(r->description));
     }
     addChoice(rule, QStringLiteral("rule.name"), tr("Rule"), ruleTitles, ruleNames, ruleTip);
+    m_ruleText = new QLabel;  // the chosen rule's explanation (sync)
+    m_ruleText->setObjectName(QStringLiteral("ruleExplanation"));
+    m_ruleText->setWordWrap(true);
+    m_ruleText->setTextFormat(Qt::PlainText);
+    rule->addRow(m_ruleText);
     QStringList ruleKeys;
     for (const tp::LearningRule* r : tp::learningRules())
         for (const tp::ParamSpec& p : r->params) {
@@ -469,6 +474,15 @@ void PropertiesPanel::sync()
     m_layerForm->labelForField(m_layerShape)->setVisible(layer >= 0);
     if (layer >= 0)
         m_layerShape->setText(m_stack->model()->data(m_stack->model()->index(layer), LayerListModel::ShapeRole).toString());
+    // The chosen rule: its explanation, and its own parameters only.
+    const tp::LearningRule* chosen = tp::findRule(m_doc->value(QStringLiteral("rule.name")).toString().toStdString());
+    m_ruleText->setText(chosen ? QString::fromUtf8(chosen->explanation) : tr("Unknown rule: choose one of the list."));
+    for (const auto& f : m_fields)
+        if (f->key.startsWith(QLatin1String("rule.")) && f->key != QLatin1String("rule.name")) {
+            const bool own = chosen && tp::findParam(chosen->params, f->key.mid(5).toStdString());
+            f->label->setVisible(own);
+            f->editor->setVisible(own);
+        }
     for (const auto& f : m_fields) {
         const bool isLayer = f->key.startsWith(QLatin1String("layer."));
         if (isLayer) {

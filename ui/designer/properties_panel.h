@@ -78,6 +78,7 @@ private:
     QGroupBox* m_layerBox = nullptr;
     QFormLayout* m_layerForm = nullptr;
     QLabel* m_layerHint = nullptr;
+    QLabel* m_ruleText = nullptr;  ///< what the chosen rule keeps local and stores
     QLabel* m_layerShape = nullptr;  ///< "input -> output" of the selected layer
     QScrollArea* m_scroll = nullptr;
 };

@@ -12,6 +12,7 @@
 #include <QTableWidget>
 
 #include "config/experiment.h"
+#include "ui/charts/bar_chart.h"
 #include "ui/charts/line_chart.h"
 #include "ui/charts/palette.h"
 
@@ -47,6 +48,7 @@ std::optional<RunRecord> loadRunRecord(const QString& dir, QString* error)
         r.train_accuracy << e.value(QStringLiteral("train_accuracy")).toDouble();
         r.test_accuracy << e.value(QStringLiteral("test_accuracy")).toDouble();
         r.train_seconds << e.value(QStringLiteral("train_seconds")).toDouble();
+        r.samples_per_second << e.value(QStringLiteral("samples_per_second")).toDouble();
         const auto perLayer = [](const QJsonArray& values, QVector<QVector<double>>& out) {
             if (out.size() < values.size())
                 out.resize(values.size());
@@ -79,10 +81,11 @@ RunCompareView::RunCompareView(QWidget* parent) : QWidget(parent)
     m_accuracy = new LineChart(tr("Accuracy"), tr("epoch"), tr("accuracy (%)"));
     m_loss = new LineChart(tr("Local loss per layer"), tr("epoch"), tr("mean E_l per step"));
     m_firing = new LineChart(tr("Firing rate per layer"), tr("epoch"), tr("spikes / neuron / step"));
-    m_time = new LineChart(tr("Training time"), tr("epoch"), tr("seconds per epoch"));
-    m_summary = new QTableWidget(0, 6);
-    m_summary->setHorizontalHeaderLabels({tr("run"), tr("best test"), tr("final test"), tr("s / epoch"),
-                                          tr("memory (MiB)"), tr("folder")});
+    m_throughput = new LineChart(tr("Training throughput"), tr("epoch"), tr("samples / s"));
+    m_memory = new BarChart(tr("Measured memory"), tr("MiB"));
+    m_summary = new QTableWidget(0, 7);
+    m_summary->setHorizontalHeaderLabels({tr("run"), tr("best test"), tr("final test"), tr("samples / s"),
+                                          tr("s / epoch"), tr("memory (MiB)"), tr("folder")});
     m_summary->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_summary->horizontalHeader()->setStretchLastSection(true);
     m_summary->setEditTriggers(QAbstractItemView::NoEditTriggers);
@@ -91,18 +94,22 @@ RunCompareView::RunCompareView(QWidget* parent) : QWidget(parent)
     grid->addWidget(m_accuracy, 0, 0);
     grid->addWidget(m_loss, 0, 1);
     grid->addWidget(m_firing, 1, 0);
-    grid->addWidget(m_time, 1, 1);
-    grid->addWidget(m_summary, 2, 0, 1, 2);
+    grid->addWidget(m_throughput, 1, 1);
+    grid->addWidget(m_memory, 2, 0);
+    grid->addWidget(m_summary, 2, 1);
     grid->setRowStretch(0, 3);
     grid->setRowStretch(1, 3);
-    grid->setRowStretch(2, 1);
+    grid->setRowStretch(2, 2);
 }
 
 void RunCompareView::setRuns(const QVector<RunRecord>& runs)
 {
     m_runs = runs;
-    for (LineChart* chart : {m_accuracy, m_loss, m_firing, m_time})
+    for (LineChart* chart : {m_accuracy, m_loss, m_firing, m_throughput})
         chart->clear();
+    QStringList names;
+    QVector<double> mib;
+    QVector<QColor> colors;
     m_summary->setRowCount(int(runs.size()));
     // Legends stay short: the rule alone when every run is of the same experiment.
     bool sameExperiment = true;
@@ -118,7 +125,11 @@ void RunCompareView::setRuns(const QVector<RunRecord>& runs)
                               byEpoch(r.test_accuracy, 100));
         m_accuracy->setPoints(m_accuracy->addSeries(name + tr(" train"), c, LineChart::Style::Dashed),
                               byEpoch(r.train_accuracy, 100));
-        m_time->setPoints(m_time->addSeries(name, c, LineChart::Style::LineWithPoints), byEpoch(r.train_seconds));
+        m_throughput->setPoints(m_throughput->addSeries(name, c, LineChart::Style::LineWithPoints),
+                                byEpoch(r.samples_per_second));
+        mib << double(r.memory_bytes) / (1024.0 * 1024.0);
+        names << QStringLiteral("%1: %2 MiB").arg(name).arg(mib.back(), 0, 'f', 2);  // small bars carry no label
+        colors << c;
         const auto perLayer = [&](LineChart* chart, const QVector<QVector<double>>& values) {
             for (int l = 0; l < values.size(); ++l)
                 if (std::any_of(values[l].begin(), values[l].end(), [](double v) { return v != 0; }))  // BPTT: no local loss
@@ -130,18 +141,22 @@ void RunCompareView::setRuns(const QVector<RunRecord>& runs)
         perLayer(m_firing, r.firing_rate);
         colour += std::max<int>(1, int(r.layer_loss.size()));
 
-        double seconds = 0;
-        for (double s : r.train_seconds)
-            seconds += s;
+        double seconds = 0, samples = 0;
+        for (int e = 0; e < r.train_seconds.size(); ++e) {
+            seconds += r.train_seconds[e];
+            samples += r.samples_per_second.value(e) * r.train_seconds[e];
+        }
         const QStringList cells = {r.label,
                                    QString::number(100 * r.best_test_accuracy, 'f', 2) + QLatin1Char('%'),
                                    QString::number(100 * r.test_accuracy.value(r.test_accuracy.size() - 1), 'f', 2) + QLatin1Char('%'),
+                                   QString::number(seconds > 0 ? samples / seconds : 0.0, 'f', 0),
                                    QString::number(seconds / std::max<qsizetype>(1, r.train_seconds.size()), 'f', 2),
                                    QString::number(double(r.memory_bytes) / (1024.0 * 1024.0), 'f', 2),
                                    QDir::toNativeSeparators(r.dir)};
         for (int c2 = 0; c2 < cells.size(); ++c2)
             m_summary->setItem(i, c2, new QTableWidgetItem(cells[c2]));
     }
+    m_memory->setBars(names, mib, colors);
 }
 
 } // namespace tp::ui

@@ -1,8 +1,9 @@
 #pragma once
 /// Finished runs side by side, read from their run folders (metrics.json), so runs made by the
 /// CLI open here exactly like the GUI's own: test/train accuracy per epoch, per-layer local loss,
-/// firing rates, seconds per epoch, and a summary table (best/final accuracy, time, measured
-/// memory). With two runs of the same experiment under TP and BPTT this is the rule comparison.
+/// firing rates, training throughput, a bar chart of the measured memory and a summary table
+/// (best/final accuracy, samples/s, time, measured memory). Runs of one experiment under several
+/// learning rules (Run > Compare Rules) are the rule comparison.
 #include <QString>
 #include <QVector>
 #include <QWidget>
@@ -13,6 +14,7 @@ class QTableWidget;
 
 namespace tp::ui {
 
+class BarChart;
 class LineChart;
 
 /// What one run folder says about its run.
@@ -21,6 +23,7 @@ struct RunRecord {
     QString label;                         ///< "<name> · TP" (rule from the experiment)
     QString rule;                          ///< rule.name of the run
     QVector<double> train_accuracy, test_accuracy, train_seconds;  ///< per epoch, accuracy 0..1
+    QVector<double> samples_per_second;    ///< training throughput per epoch
     QVector<QVector<double>> layer_loss;   ///< [layer][epoch]
     QVector<QVector<double>> firing_rate;  ///< [layer][epoch]
     double best_test_accuracy = 0;
@@ -39,12 +42,14 @@ public:
     LineChart* accuracyChart() const { return m_accuracy; }
     LineChart* lossChart() const { return m_loss; }
     LineChart* firingChart() const { return m_firing; }
-    LineChart* timeChart() const { return m_time; }
+    LineChart* throughputChart() const { return m_throughput; }
+    BarChart* memoryChart() const { return m_memory; }
     QTableWidget* summaryTable() const { return m_summary; }
 
 private:
     QVector<RunRecord> m_runs;
-    LineChart *m_accuracy, *m_loss, *m_firing, *m_time;
+    LineChart *m_accuracy, *m_loss, *m_firing, *m_throughput;
+    BarChart* m_memory;
     QTableWidget* m_summary;
 };
 

@@ -42,6 +42,10 @@ const LearningRule kBpttRule = {
     .name = "bptt",
     .title = "BPTT (surrogate gradient)",
     .description = "backpropagation through time with the ArcTan surrogate; stores u and s of every step",
+    .explanation = "Not local in space: the readout's error flows back through every layer. Not local in time: after "
+                   "the forward pass the gradient runs backwards through all T steps of the sequence, and the weights "
+                   "change once per batch. Stores: the membrane potential and the spikes of every neuron at every step "
+                   "(2 T B H values), so its memory grows linearly with the sequence length.",
     .layer_kinds = kLayerKinds,
     .params = {},
     .make = &make,

@@ -52,6 +52,10 @@ const LearningRule kDecolleRule = {
     .name = "decolle",
     .title = "DECOLLE (local readouts)",
     .description = "fixed random local readout and MSE loss per layer, presynaptic traces, an update every step",
+    .explanation = "Local in space: every layer has its own fixed random readout and its own loss against the label; "
+                   "no gradient crosses layers. Local in time: presynaptic traces carry the past, and each step's local "
+                   "losses update the weights at that step. Stores: one presynaptic trace per input of each layer and "
+                   "sample, and the fixed local readouts (classes x neurons per layer): flat in T.",
     .layer_kinds = kLayerKinds,
     .params = kParams,
     .make = &make,

@@ -71,6 +71,12 @@ const LearningRule kEpropRule = {
     .name = "eprop",
     .title = "e-prop (eligibility propagation)",
     .description = "eligibility traces per synapse, forward in time, times a learning signal broadcast from the readout error",
+    .explanation = "Local in space at the synapse: each synapse keeps an eligibility trace of its own pre- and "
+                   "postsynaptic activity, and the error reaches the neurons as a learning signal broadcast from the "
+                   "readout (through its weights, or through a fixed random matrix), not backpropagated through the "
+                   "layers. Local in time: eligibility runs forward with the sequence; no pass back through time. "
+                   "Stores: one filtered eligibility trace per synapse and sample: flat in T, but growing with the "
+                   "synapses (H squared for a recurrent layer).",
     .layer_kinds = kLayerKinds,
     .params = kParams,
     .make = &make,

@@ -190,6 +190,11 @@ const LearningRule kTpRule = {
     .name = "tp",
     .title = "TP (traces propagation)",
     .description = "forward-only and local: per-layer contrastive loss of input and target traces, an update every step",
+    .explanation = "Local in space: every hidden layer learns from its own contrastive loss between the traces of "
+                   "its input path and of its target path (the label, brought in by a fixed random projection S); no "
+                   "error crosses layers. Local in time: the weights change at every step from the traces of that "
+                   "step, and the past lives on only in the traces. Stores: two traces per neuron and sample (input "
+                   "and target path) and the fixed S: flat in the sequence length.",
     .layer_kinds = kLayerKinds,
     .params = kParams,
     .make = &make,
