@@ -58,6 +58,10 @@ const LearningRule kOtttRule = {
     .name = "ottt",
     .title = "OTTT (online training through time)",
     .description = "presynaptic traces and an instantaneous loss every step, backprop across layers only; memory flat in T",
+    .explanation = "Not local in space: at every step the readout's error is sent back through the layers, but only "
+                   "within that step. Local in time: presynaptic traces stand in for the history, so nothing runs back "
+                   "through time; the gradients of the steps add up and the weights change once per batch (or at every "
+                   "step with rule.online). Stores: one presynaptic trace per input of each layer and sample: flat in T.",
     .layer_kinds = kLayerKinds,
     .params = kParams,
     .make = &make,
