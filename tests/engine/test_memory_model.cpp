@@ -271,8 +271,8 @@ private slots:
         QVERIFY(!find(t100, "aux").measured_bytes);
     }
 
-    /// memory() of every network class (TP and BPTT, dense and recurrent LIF, conv LIF without and
-    /// with max pooling) counts what the network really holds on the heap, within the tolerance of
+    /// memory() of every network class (every registered rule on the layer kinds it trains: dense
+    /// and recurrent LIF, conv LIF without and with max pooling) counts what the network really holds on the heap, within the tolerance of
     /// the measured-vs-model checks above (10%), at the CLI grid's C = 10 and C = 100.
     void accountedBytesMatchHeap()
     {
@@ -282,14 +282,17 @@ private slots:
         QStringList off;
         for (int classes : {10, 100})
             for (const auto& [kind, config] : layerKinds(classes))
-                for (const char* rule : {"tp", "bptt"}) {
+                for (const LearningRule* learning : learningRules()) {
+                    if (!learning->supportsLayer(config.layers.front().type))
+                        continue;
+                    const char* rule = learning->name;
                     TpConfig c = config;
                     c.rule.name = rule;
                     const Batch batch = syntheticBatch(c.max_batch, 8, c.inputs, classes, 0.1, 3);
                     heldAndAccounted(c, batch);  // first use of the thread pool and of lazy statics
                     const auto [held, accounted] = heldAndAccounted(c, batch);
                     const double r = double(held) / double(accounted);
-                    std::printf("%-4s %-16s C=%3d heap %9lld memory() %9zu ratio %.3f\n", rule, kind, classes,
+                    std::printf("%-7s %-16s C=%3d heap %9lld memory() %9zu ratio %.3f\n", rule, kind, classes,
                                 (long long)held, accounted, r);
                     if (std::abs(r - 1) >= 0.10)
                         off << QString("%1 %2 C=%3: heap %4 bytes, memory() %5").arg(rule, kind).arg(classes).arg(held).arg(accounted);
