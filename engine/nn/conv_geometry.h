@@ -11,6 +11,7 @@
 #include <Eigen/Core>
 
 #include "config/experiment.h"
+#include "core/errors.h"
 #include "nn/adam.h"
 #include "nn/param.h"
 
@@ -105,5 +106,38 @@ struct ConvTpConfig {
 
     static ConvTpConfig fromExperiment(const Experiment& e, MapShape input, int classes);
 };
+
+/// The blocks of a conv network as every conv rule builds them: the geometry of each block
+/// (a Block derives from ConvGeometry) and its weights W sized (C_out, C_in * 9). Returns the
+/// readout's fan-in (the last pooled map). ConfigError for a network without blocks, classes or
+/// an input shape.
+template <typename Block>
+int buildConvBlocks(const ConvTpConfig& config, std::vector<Block>& blocks)
+{
+    if (config.blocks.empty() || config.classes < 1 || config.input.c < 1 || config.input.h < 1 || config.input.w < 1)
+        throw ConfigError("conv network needs >= 1 block, a positive input shape and classes > 0");
+    MapShape in = config.input;
+    for (std::size_t l = 0; l < config.blocks.size(); ++l) {
+        Block blk;
+        static_cast<ConvGeometry&>(blk) = ConvGeometry::make(config.blocks[l], in, "block " + std::to_string(l + 1));
+        blk.W.resize(blk.map_shape.c, in.c * 9);
+        blocks.push_back(std::move(blk));
+        in = blocks.back().pooled_shape;
+    }
+    return in.size();
+}
+
+/// Kaiming-normal init of every block (stream 10+l) and of the readout (stream 3), Adam state and
+/// gradients reset: every conv rule starts from the same weights for a seed.
+template <typename Blocks, typename P>
+void initConvWeights(Blocks& blocks, P& readout, std::uint64_t seed)
+{
+    for (std::size_t l = 0; l < blocks.size(); ++l) {
+        blocks[l].W.resize(int(blocks[l].W.w.rows()), int(blocks[l].W.w.cols()));
+        kaimingNormal(blocks[l].W.w, seed, 10 + l);
+    }
+    readout.resize(int(readout.w.rows()), int(readout.w.cols()));
+    kaimingNormal(readout.w, seed, 3);
+}
 
 } // namespace tp

@@ -89,6 +89,24 @@ void linearInit(M& w, std::uint64_t seed, std::uint64_t stream)
             w(o, i) = S(rng.uniform(-bound, bound));
 }
 
+/// PyTorch's default init of the dense layers (W_l on stream 10+l, R_l on 100+l when the layer is
+/// recurrent) and of the readout (stream 3), Adam state reset: every dense rule starts from the
+/// same weights for a seed. (TP's target projections S, S_rec take streams 1 and 2.)
+template <typename Layers, typename P>
+void initDenseWeights(Layers& layers, P& readout, std::uint64_t seed)
+{
+    auto fill = [seed](auto& p, std::uint64_t stream) {
+        linearInit(p.w, seed, stream);
+        p.resetOptimizer();
+    };
+    for (std::size_t l = 0; l < layers.size(); ++l) {
+        fill(layers[l].W, 10 + l);
+        if (layers[l].recurrent)
+            fill(layers[l].R, 100 + l);
+    }
+    fill(readout, 3);
+}
+
 /// Kaiming normal N(0, 2/fan_in) (fan_in = columns) by Box-Muller on tp::Rng(seed, stream),
 /// element order (out, in) as PyTorch fills a weight (w row-major).
 template <typename M>

@@ -15,31 +15,18 @@ template <typename S>
 ConvDecolleNetwork<S>::ConvDecolleNetwork(const ConvTpConfig& config, const DecolleOptions& options)
     : m_cfg(config), m_opt(options)
 {
-    if (m_cfg.blocks.empty() || m_cfg.classes < 1 || m_cfg.input.c < 1 || m_cfg.input.h < 1 || m_cfg.input.w < 1)
-        throw ConfigError("conv network needs >= 1 block, a positive input shape and classes > 0");
-    MapShape in = m_cfg.input;
-    for (std::size_t l = 0; l < m_cfg.blocks.size(); ++l) {
-        Block blk;
-        static_cast<ConvGeometry&>(blk) = ConvGeometry::make(m_cfg.blocks[l], in, "block " + std::to_string(l + 1));
-        blk.W.resize(blk.map_shape.c, in.c * 9);
+    m_out.resize(m_cfg.classes, buildConvBlocks(m_cfg, m_blocks));
+    for (Block& blk : m_blocks)
         blk.G.resize(m_cfg.classes, blk.pooled_shape.size());
-        m_blocks.push_back(std::move(blk));
-        in = m_blocks.back().pooled_shape;
-    }
-    m_out.resize(m_cfg.classes, in.size());
     initWeights(0);
 }
 
 template <typename S>
 void ConvDecolleNetwork<S>::initWeights(std::uint64_t seed)
 {
-    for (std::size_t l = 0; l < m_blocks.size(); ++l) {
-        kaimingNormal(m_blocks[l].W.w, seed, 10 + l);
-        m_blocks[l].W.resetOptimizer();
+    initConvWeights(m_blocks, m_out, seed);
+    for (std::size_t l = 0; l < m_blocks.size(); ++l)
         linearInit(m_blocks[l].G, seed, kDecolleGStream + l);
-    }
-    kaimingNormal(m_out.w, seed, 3);
-    m_out.resetOptimizer();
 }
 
 template <typename S>

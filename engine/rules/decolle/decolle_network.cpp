@@ -29,17 +29,9 @@ DecolleNetwork<S>::DecolleNetwork(const TpConfig& config, const DecolleOptions& 
 template <typename S>
 void DecolleNetwork<S>::initWeights(std::uint64_t seed)
 {
-    auto fill = [seed](Param& p, std::uint64_t stream) {
-        linearInit(p.w, seed, stream);
-        p.resetOptimizer();
-    };
-    for (std::size_t l = 0; l < m_layers.size(); ++l) {
-        fill(m_layers[l].W, 10 + l);
-        if (m_layers[l].recurrent)
-            fill(m_layers[l].R, 100 + l);
+    initDenseWeights(m_layers, m_out, seed);
+    for (std::size_t l = 0; l < m_layers.size(); ++l)
         linearInit(m_layers[l].G, seed, kDecolleGStream + l);
-    }
-    fill(m_out, 3);
 }
 
 template <typename S>

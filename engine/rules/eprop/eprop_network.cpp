@@ -31,18 +31,10 @@ EpropNetwork<S>::EpropNetwork(const TpConfig& config, EpropFeedback feedback) : 
 template <typename S>
 void EpropNetwork<S>::initWeights(std::uint64_t seed)
 {
-    auto fill = [seed](Param& p, std::uint64_t stream) {
-        linearInit(p.w, seed, stream);
-        p.resetOptimizer();
-    };
-    for (std::size_t l = 0; l < m_layers.size(); ++l) {
-        fill(m_layers[l].W, 10 + l);
-        if (m_layers[l].recurrent)
-            fill(m_layers[l].R, 100 + l);
+    initDenseWeights(m_layers, m_out, seed);
+    for (std::size_t l = 0; l < m_layers.size(); ++l)
         if (m_layers[l].feedback.size())
             linearInit(m_layers[l].feedback, seed, 200 + l);
-    }
-    fill(m_out, 3);
 }
 
 /// One step of the eligibility of every synapse of `layer` (the step's z, psi and s_prev set).

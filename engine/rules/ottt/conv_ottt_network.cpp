@@ -22,29 +22,14 @@ template <typename S>
 ConvOtttNetwork<S>::ConvOtttNetwork(const ConvTpConfig& config, const OtttOptions& options)
     : m_cfg(config), m_opt(options)
 {
-    if (m_cfg.blocks.empty() || m_cfg.classes < 1 || m_cfg.input.c < 1 || m_cfg.input.h < 1 || m_cfg.input.w < 1)
-        throw ConfigError("conv network needs >= 1 block, a positive input shape and classes > 0");
-    MapShape in = m_cfg.input;
-    for (std::size_t l = 0; l < m_cfg.blocks.size(); ++l) {
-        Block blk;
-        static_cast<ConvGeometry&>(blk) = ConvGeometry::make(m_cfg.blocks[l], in, "block " + std::to_string(l + 1));
-        blk.W.resize(blk.map_shape.c, in.c * 9);
-        m_blocks.push_back(std::move(blk));
-        in = m_blocks.back().pooled_shape;
-    }
-    m_out.resize(m_cfg.classes, in.size());
+    m_out.resize(m_cfg.classes, buildConvBlocks(m_cfg, m_blocks));
     initWeights(0);
 }
 
 template <typename S>
 void ConvOtttNetwork<S>::initWeights(std::uint64_t seed)
 {
-    for (std::size_t l = 0; l < m_blocks.size(); ++l) {
-        m_blocks[l].W.resize(int(m_blocks[l].W.w.rows()), int(m_blocks[l].W.w.cols()));
-        kaimingNormal(m_blocks[l].W.w, seed, 10 + l);
-    }
-    m_out.resize(int(m_out.w.rows()), int(m_out.w.cols()));
-    kaimingNormal(m_out.w, seed, 3);
+    initConvWeights(m_blocks, m_out, seed);
 }
 
 template <typename S>

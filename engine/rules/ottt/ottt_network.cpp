@@ -57,16 +57,7 @@ OtttNetwork<S>::OtttNetwork(const TpConfig& config, const OtttOptions& options) 
 template <typename S>
 void OtttNetwork<S>::initWeights(std::uint64_t seed)
 {
-    auto fill = [seed](Param& p, std::uint64_t stream) {
-        linearInit(p.w, seed, stream);
-        p.resetOptimizer();
-    };
-    for (std::size_t l = 0; l < m_layers.size(); ++l) {
-        fill(m_layers[l].W, 10 + l);
-        if (m_layers[l].recurrent)
-            fill(m_layers[l].R, 100 + l);
-    }
-    fill(m_out, 3);
+    initDenseWeights(m_layers, m_out, seed);
 }
 
 template <typename S>

@@ -23,19 +23,7 @@ using conv::zeroed;
 template <typename S>
 ConvTpNetwork<S>::ConvTpNetwork(const ConvTpConfig& config) : m_cfg(config)
 {
-    if (m_cfg.blocks.empty() || m_cfg.classes < 1 || m_cfg.input.c < 1 || m_cfg.input.h < 1 || m_cfg.input.w < 1)
-        throw ConfigError("conv network needs >= 1 block, a positive input shape and classes > 0");
-    MapShape in = m_cfg.input;
-    for (std::size_t l = 0; l < m_cfg.blocks.size(); ++l) {
-        const LayerSpec& spec = m_cfg.blocks[l];
-        const std::string where = "block " + std::to_string(l + 1);
-        Block blk;
-        static_cast<ConvGeometry&>(blk) = ConvGeometry::make(spec, in, where);
-        blk.W.resize(spec.size, in.c * 9);
-        m_blocks.push_back(std::move(blk));
-        in = m_blocks.back().pooled_shape;
-    }
-    m_out.resize(m_cfg.classes, in.size());
+    m_out.resize(m_cfg.classes, buildConvBlocks(m_cfg, m_blocks));
     zeroed(m_S, m_blocks[0].map_shape.size(), m_cfg.classes);
     initWeights(0);
 }
@@ -43,13 +31,8 @@ ConvTpNetwork<S>::ConvTpNetwork(const ConvTpConfig& config) : m_cfg(config)
 template <typename S>
 void ConvTpNetwork<S>::initWeights(std::uint64_t seed)
 {
-    for (std::size_t l = 0; l < m_blocks.size(); ++l) {
-        kaimingNormal(m_blocks[l].W.w, seed, 10 + l);
-        m_blocks[l].W.resetOptimizer();
-    }
+    initConvWeights(m_blocks, m_out, seed);
     kaimingNormal(m_S, seed, 1);
-    kaimingNormal(m_out.w, seed, 3);
-    m_out.resetOptimizer();
 }
 
 template <typename S>

@@ -42,20 +42,11 @@ TpNetwork<S>::TpNetwork(const TpConfig& config) : m_cfg(config)
 template <typename S>
 void TpNetwork<S>::initWeights(std::uint64_t seed)
 {
-    for (std::size_t l = 0; l < m_layers.size(); ++l) {
-        linearInit(m_layers[l].W.w, seed, 10 + l);
-        m_layers[l].W.resetOptimizer();
-        if (m_layers[l].recurrent) {
-            linearInit(m_layers[l].R.w, seed, 100 + l);
-            m_layers[l].R.resetOptimizer();
-        }
-    }
+    initDenseWeights(m_layers, m_out, seed);
     linearInit(m_S.w, seed, 1);
     m_S.resetOptimizer();
     if (m_Srec.size())
         linearInit(m_Srec, seed, 2);
-    linearInit(m_out.w, seed, 3);
-    m_out.resetOptimizer();
 }
 
 template <typename S>
