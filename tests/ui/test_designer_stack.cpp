@@ -18,6 +18,7 @@
 #include <QUndoStack>
 #include <QWheelEvent>
 
+#include "rules/registry.h"
 #include "ui/designer/layer_list_model.h"
 #include "ui/designer/layer_stack_editor.h"
 #include "ui/designer/properties_panel.h"
@@ -256,6 +257,30 @@ private Q_SLOTS:
         QVERIFY(d.props->editor(QStringLiteral("run.batch"))->property("hasError").toBool());
         QVERIFY(d.props->editor(QStringLiteral("run.batch"))->toolTip().contains(QLatin1String("between 2 and 65536")));
         QVERIFY(!d.props->editor(QStringLiteral("run.epochs"))->property("hasError").toBool());
+    }
+
+    /// The rule picker lists the registry's rules, explains the chosen one, and shows that rule's
+    /// own parameters only.
+    void rulePickerExplainsTheRuleAndShowsItsParameters()
+    {
+        Designer d;
+        QVERIFY(d.doc.load(QStringLiteral(":/experiments/randman.json"), nullptr));
+        auto* text = d.window.findChild<QLabel*>(QStringLiteral("ruleExplanation"));
+        QVERIFY(text);
+        auto* picker = qobject_cast<QComboBox*>(d.props->editor(QStringLiteral("rule.name")));
+        QVERIFY(picker);
+        QCOMPARE(picker->count(), int(tp::learningRules().size()));
+        const auto shown = [&](const char* key) { return d.props->editor(QString::fromLatin1(key))->isVisibleTo(&d.window); };
+        QVERIFY2(text->text().startsWith(QLatin1String("Local in space")), qPrintable(text->text()));
+        QVERIFY(shown("rule.train_s") && shown("rule.readout_trace"));
+        QVERIFY(!shown("rule.feedback") && !shown("rule.burn_in") && !shown("rule.online"));
+        d.doc.setValue(QStringLiteral("rule.name"), QStringLiteral("eprop"));
+        QVERIFY2(text->text().contains(QLatin1String("eligibility trace")), qPrintable(text->text()));
+        QVERIFY(shown("rule.feedback") && !shown("rule.train_s") && !shown("rule.readout_trace"));
+        QCOMPARE(picker->currentData().toString(), QStringLiteral("eprop"));
+        d.doc.setValue(QStringLiteral("rule.name"), QStringLiteral("ottt"));
+        QVERIFY(shown("rule.online") && !shown("rule.feedback"));
+        QVERIFY(text->text().contains(QLatin1String("within that step")));
     }
 
     void everyControlHasAnAccessibleName()
