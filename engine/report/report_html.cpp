@@ -145,7 +145,8 @@ std::string renderComparisonHtml(const ComparisonData& c)
     std::ostringstream out;
     pageHead(out, "TraceProp rule comparison: " + c.name());
     if (!c.runs.front().description().empty())
-        out << "<p class=\"description\">" << xmlEscape(c.runs.front().description()) << "</p>\n";
+        out << "<p class=\"description\">From the experiment file (before overrides, see Setup): "
+            << xmlEscape(c.runs.front().description()) << "</p>\n";
     out << "<p>" << c.runs.size() << " runs of one experiment with the same data, network and seed, differing in the "
            "learning rule.</p>\n<h2>Setup</h2>\n";
     keyValues(out, comparisonSetup(c));

@@ -204,7 +204,8 @@ std::string renderComparisonPdf(const ComparisonData& c)
     Flow flow(doc);
     title(flow, heading);
     if (!c.runs.front().description().empty())
-        flow.paragraph(c.runs.front().description(), {9.5}, kMuted);
+        flow.paragraph("From the experiment file (before overrides, see Setup): " + c.runs.front().description(), {9.5},
+                       kMuted);
     flow.paragraph(std::to_string(c.runs.size()) + " runs of one experiment with the same data, network and seed, "
                    "differing in the learning rule.");
     flow.heading("Setup");
