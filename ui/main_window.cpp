@@ -9,6 +9,7 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDateTime>
+#include <QDesktopServices>
 #include <QDir>
 #include <QDockWidget>
 #include <QFileDialog>
@@ -30,6 +31,7 @@
 #include <QPushButton>
 #include <QVBoxLayout>
 #include <QUndoStack>
+#include <QUrl>
 
 #include "registry.h"
 #include "rules/registry.h"
@@ -254,6 +256,10 @@ void MainWindow::buildMenus()
     compare->setToolTip(tr("Train this experiment under 2 to 5 learning rules, one after another (same seed and data), "
                            "and show them side by side: accuracy, local losses, throughput and measured memory"));
     connect(m_session, &TrainingSession::stateChanged, compare, [this, compare] { compare->setEnabled(!m_session->isActive()); });
+    m_exportComparison = run->addAction(tr("Export Comparison &Report..."), this, [this] { exportComparisonReport(); });
+    m_exportComparison->setToolTip(tr("One report (HTML, PDF, CSV, HDF5) of the runs shown in the Runs view: the same as "
+                                      "traceprop-cli report RUN1 RUN2 ..."));
+    m_exportComparison->setEnabled(false);  // until the Runs view shows two runs or more
     run->addAction(tr("&Fine-tune a Trained Run..."), this, [this] {
         const QString dir = QFileDialog::getExistingDirectory(this, tr("Run Folder to Fine-tune"), m_lastRunDir.isEmpty() ? runsRoot() : m_lastRunDir);
         if (dir.isEmpty())
@@ -467,9 +473,7 @@ QStringList MainWindow::comparisonRules() const
         return {};
     QStringList rules{QString::fromStdString(e->rule.name)};
     for (const tp::LearningRule* r : tp::learningRules()) {
-        const bool trains = std::all_of(e->network.layers.begin(), e->network.layers.end(),
-                                        [r](const tp::LayerSpec& l) { return r->supportsLayer(l.type); });
-        if (trains && !rules.contains(QString::fromUtf8(r->name)) && rules.size() < 5)
+        if (tp::trainsLayers(*r, e->network) && !rules.contains(QString::fromUtf8(r->name)) && rules.size() < 5)
             rules << QString::fromUtf8(r->name);
     }
     return rules;
@@ -495,8 +499,7 @@ void MainWindow::chooseComparison()
         auto* box = new QCheckBox(QString::fromUtf8(r->title));
         box->setObjectName(QString::fromUtf8(r->name));
         box->setToolTip(QString::fromUtf8(r->explanation));
-        const bool trains = std::all_of(e->network.layers.begin(), e->network.layers.end(),
-                                        [r](const tp::LayerSpec& l) { return r->supportsLayer(l.type); });
+        const bool trains = tp::trainsLayers(*r, e->network);
         box->setEnabled(trains);
         if (!trains)
             box->setText(box->text() + tr(" (does not train %1 layers)").arg(QString::fromStdString(e->network.layers.front().type)));
@@ -566,6 +569,7 @@ bool MainWindow::openRuns(const QStringList& dirs, QString* error)
         records << *record;
     }
     m_runs->setRuns(records);
+    m_exportComparison->setEnabled(records.size() >= 2);
     if (auto* dock = findChild<QDockWidget*>(QStringLiteral("dockRuns"))) {
         dock->show();
         dock->raise();
@@ -608,28 +612,67 @@ bool MainWindow::startRunWithRule(const QString& rule, QString* error)
 void MainWindow::exportReport(const QString& runDir, const QString& outDir)
 {
     const QString run = runDir.isEmpty() ? m_lastRunDir : runDir;
+    writeReportInBackground(tr("the report of %1").arg(run), false, [run, outDir] {
+        ReportOptions options;
+        options.open_dataset = [](const Experiment& e) { return openDataset(e.dataset); };
+        return writeReport(run.toStdString(), outDir.toStdString(), options);
+    });
+}
+
+void MainWindow::exportComparisonReport(const QString& outDir)
+{
+    std::vector<std::string> dirs;
+    for (const RunRecord& r : m_runs->runs())
+        dirs.push_back(r.dir.toStdString());
+    if (dirs.size() < 2) {
+        showMessage(tr("Cannot export a comparison"), tr("The Runs view shows %n run(s): a comparison report takes two or "
+                                                         "more (Run > Compare Rules...).", nullptr, int(dirs.size())));
+        Q_EMIT reportFinished({}, m_lastMessage);
+        return;
+    }
+    QString out = outDir;
+    if (out.isEmpty() && !m_scripted) {
+        out = QFileDialog::getSaveFileName(this, tr("Save Comparison Report As (a folder)"),
+                                           QString::fromStdString(tp::defaultComparisonDir(dirs)));
+        if (out.isEmpty())
+            return;
+    }
+    writeReportInBackground(tr("the comparison report of %n run(s)", nullptr, int(dirs.size())), !m_scripted,
+                            [dirs, out] { return writeComparisonReport(dirs, out.toStdString()); });
+}
+
+void MainWindow::writeReportInBackground(const QString& what, bool offerToOpen, std::function<std::string()> write)
+{
     auto result = std::make_shared<std::pair<QString, QString>>();  // (folder written, error)
-    QThread* thread = QThread::create([run, outDir, result] {
+    QThread* thread = QThread::create([write = std::move(write), result] {
         try {
-            ReportOptions options;
-            options.open_dataset = [](const Experiment& e) { return openDataset(e.dataset); };
-            result->first = QString::fromStdString(writeReport(run.toStdString(), outDir.toStdString(), options));
+            result->first = QString::fromStdString(write());
         } catch (const std::exception& error) {
             result->second = QString::fromStdString(error.what());
         }
     });
     thread->setParent(this);  // waited for in the destructor
-    connect(thread, &QThread::finished, this, [this, thread, result] {
+    connect(thread, &QThread::finished, this, [this, thread, result, offerToOpen] {
         thread->deleteLater();
         if (result->second.isEmpty()) {
+            const QString index = result->first + QStringLiteral("/index.html");
             appendLog(tr("report written to %1").arg(result->first));
-            statusBar()->showMessage(tr("Report written: %1").arg(QDir::toNativeSeparators(result->first + QStringLiteral("/index.html"))), 8000);
+            statusBar()->showMessage(tr("Report written: %1").arg(QDir::toNativeSeparators(index)), 8000);
+            if (offerToOpen) {  // non-blocking, like showMessage
+                auto* box = new QMessageBox(QMessageBox::Question, tr("Report Written"),
+                                            tr("The report is in %1.\nOpen it?").arg(QDir::toNativeSeparators(result->first)),
+                                            QMessageBox::Open | QMessageBox::Close, this);
+                box->setAttribute(Qt::WA_DeleteOnClose);
+                connect(box->button(QMessageBox::Open), &QAbstractButton::clicked, this,
+                        [index] { QDesktopServices::openUrl(QUrl::fromLocalFile(index)); });
+                box->open();
+            }
         } else {
             showMessage(tr("Cannot write the report"), result->second);
         }
         Q_EMIT reportFinished(result->first, result->second);
     });
-    appendLog(tr("writing the report of %1...").arg(run));
+    appendLog(tr("writing %1...").arg(what));
     thread->start();
 }
 

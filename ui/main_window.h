@@ -5,6 +5,10 @@
 /// GUI thread only. Training runs in TrainingSession's thread; nothing here waits on it except
 /// the stop-and-join when the window closes.
 #include <QMainWindow>
+
+#include <functional>
+#include <string>
+
 #include <QPointer>
 #include <QString>
 
@@ -66,6 +70,11 @@ public:
     /// Write the report of `runDir` (empty: the last run) into `outDir` (empty: runDir/report)
     /// on a worker thread, with the same code as `traceprop-cli report`; reportFinished() tells.
     void exportReport(const QString& runDir = {}, const QString& outDir = {});
+    /// Run > Export Comparison Report: one report of the runs the Runs view shows (two or more)
+    /// into `outDir`, with the same code as `traceprop-cli report RUN1 RUN2 ...`, on a worker
+    /// thread; reportFinished() tells. Empty `outDir`: asked with a file dialog (scripted: the
+    /// default, "report" beside the first run). When not scripted it offers to open the result.
+    void exportComparisonReport(const QString& outDir = {});
 
     /// Scripted use: once `epochs` epochs have finished, save a screenshot to `screenshotPath`
     /// (when not empty), stop the run and close the window (no save prompt).
@@ -102,6 +111,9 @@ protected:
 
 private:
     bool startRunWithRule(const QString& rule, QString* error);
+    /// Runs `write` (returns the folder written) on a worker thread, then logs, tells
+    /// reportFinished() and, with `offerToOpen`, offers to open its index.html.
+    void writeReportInBackground(const QString& what, bool offerToOpen, std::function<std::string()> write);
     void chooseComparison();  ///< Run > Compare Rules: the dialog, then startComparison
     void buildDocks();
     void buildMenus();
@@ -130,6 +142,7 @@ private:
     RunCompareView* m_runs = nullptr;
     QStringList m_comparisonRules;    ///< rules still to run in a comparison
     QStringList m_comparisonDirs;     ///< run folders of the comparison so far
+    QAction* m_exportComparison = nullptr;  ///< enabled while the Runs view shows 2+ runs
     QPlainTextEdit* m_log = nullptr;
     QWidget* m_lesson = nullptr;
     QString m_docSource;              ///< file or example the document was opened from (lesson reset)

@@ -34,7 +34,10 @@ int run(int argc, char** argv)
     add("finetune", "few-shot fine-tuning of a trained network on a held-out speaker or class subset", addFinetune);
     add("memory", "analytic vs measured rule-state memory of every registered rule, e-prop and an aux-matrix rule", addMemory);
     add("help", "what this build has: help rules | formats | params", addHelp);
-    add("report", "write a self-contained report (HTML, PDF, CSV, JSON, HDF5) of a finished run", addReport);
+    add("report", "write a self-contained report (HTML, PDF, CSV, JSON, HDF5) of a finished run, or one comparing "
+                  "several runs", addReport);
+    add("compare", "train an experiment under 2 to 5 rules (same seed and data) and write one comparison report",
+        addCompare);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -21,6 +21,7 @@ Runner addBench(CLI::App& app);
 Runner addDataset(CLI::App& app);
 Runner addMemory(CLI::App& app);
 Runner addReport(CLI::App& app);
+Runner addCompare(CLI::App& app);
 Runner addSweep(CLI::App& app);
 Runner addFinetune(CLI::App& app);
 Runner addHelp(CLI::App& app);

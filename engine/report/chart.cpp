@@ -128,6 +128,72 @@ std::string formatTick(double value, double step)
     return buf;
 }
 
+namespace {
+
+/// Where each legend entry of `names` goes: rows from `baseline` down, wrapped at [left, right].
+std::vector<std::pair<double, double>> legendPlaces(const std::vector<std::string>& names, double left, double right,
+                                                    double baseline)
+{
+    std::vector<std::pair<double, double>> places;
+    double x = left, y = baseline;
+    for (const auto& name : names) {
+        const double w = 22 + textWidth(name, Font{kLabelSize}) + 14;
+        if (x > left && x + w > right)
+            x = left, y += kLegendRow;
+        places.emplace_back(x, y);
+        x += w;
+    }
+    return places;
+}
+
+/// The plot frame shared by line and bar charts, for `l.y_ticks` set: the plot area left of the
+/// tick labels, under the title and the legend of `names`, above the x axis labels.
+void layoutFrame(ChartLayout& l, const std::vector<std::string>& names, double x0, double y0, double width,
+                 double height)
+{
+    const double step = l.y_ticks.size() > 1 ? l.y_ticks[1] - l.y_ticks[0] : 1;
+    double tickWidth = 0;
+    for (double t : l.y_ticks)
+        tickWidth = std::max(tickWidth, textWidth(formatTick(t, step), Font{kLabelSize}));
+    l.left = x0 + 18 + tickWidth + 6;
+    l.right = x0 + width - 14;
+    l.legend_y = y0 + 22 + kLabelSize;
+    const auto places = legendPlaces(names, l.left, l.right, l.legend_y);
+    const double rows = places.empty() ? 0 : (places.back().second - l.legend_y) / kLegendRow + 1;
+    l.top = y0 + 22 + rows * kLegendRow + 8;
+    l.bottom = y0 + height - 32;
+    l.y = {l.y_ticks.front(), l.y_ticks.back(), l.bottom, l.top};
+}
+
+/// Title, horizontal grid lines with their tick labels, the y axis and its label.
+void drawFrame(Canvas& canvas, const ChartLayout& l, const std::string& title, const std::string& yLabel, double x0,
+               double y0, double width)
+{
+    const Font label{kLabelSize};
+    canvas.text(x0 + width / 2, y0 + 14, title, {kTitleSize, true}, kInk, Anchor::Middle);
+    const double yStep = l.y_ticks.size() > 1 ? l.y_ticks[1] - l.y_ticks[0] : 1;
+    for (double t : l.y_ticks) {
+        const double y = l.y(t);
+        canvas.line(l.left, y, l.right, y, kGrid, 0.6);
+        canvas.text(l.left - 5, y + 3, formatTick(t, yStep), label, kInk, Anchor::End);
+    }
+    canvas.line(l.left, l.top, l.left, l.bottom, kAxis, 0.8);
+    canvas.line(l.left, l.bottom, l.right, l.bottom, kAxis, 0.8);
+    canvas.text(x0 + 10, (l.top + l.bottom) / 2, yLabel, label, kInk, Anchor::Middle, true);
+}
+
+std::vector<std::string> seriesNames(const LineChart& chart)
+{
+    std::vector<std::string> names;
+    for (const auto& s : chart.series)
+        names.push_back(s.name);
+    return names;
+}
+
+Color colorOf(const Series& s, std::size_t i) { return seriesColor(s.color >= 0 ? std::size_t(s.color) : i); }
+
+} // namespace
+
 ChartLayout layoutLineChart(const LineChart& chart, double x0, double y0, double width, double height)
 {
     ChartLayout l;
@@ -146,28 +212,8 @@ ChartLayout layoutLineChart(const LineChart& chart, double x0, double y0, double
     for (double t : niceTicks(xmin, xmax, 8, chart.integer_x))
         if (t >= xmin - 1e-9 && t <= xmax + 1e-9)
             l.x_ticks.push_back(t);
-
-    const Font label{kLabelSize};
-    const double step = l.y_ticks.size() > 1 ? l.y_ticks[1] - l.y_ticks[0] : 1;
-    double tickWidth = 0;
-    for (double t : l.y_ticks)
-        tickWidth = std::max(tickWidth, textWidth(formatTick(t, step), label));
-    l.left = x0 + 18 + tickWidth + 6;
-    l.right = x0 + width - 14;
-    // Legend rows under the title, wrapped at the plot width.
-    int rows = chart.series.empty() ? 0 : 1;
-    double x = l.left;
-    for (const auto& s : chart.series) {
-        const double w = 22 + textWidth(s.name, label) + 14;
-        if (x > l.left && x + w > l.right)
-            ++rows, x = l.left;
-        x += w;
-    }
-    l.legend_y = y0 + 22 + kLabelSize;
-    l.top = y0 + 22 + rows * kLegendRow + 8;
-    l.bottom = y0 + height - 32;
+    layoutFrame(l, seriesNames(chart), x0, y0, width, height);
     l.x = {xmin, xmax, l.left, l.right};
-    l.y = {l.y_ticks.front(), l.y_ticks.back(), l.bottom, l.top};
     return l;
 }
 
@@ -175,24 +221,12 @@ void drawLineChart(Canvas& canvas, const LineChart& chart, double x0, double y0,
 {
     const ChartLayout l = layoutLineChart(chart, x0, y0, width, height);
     const Font label{kLabelSize};
-    canvas.text(x0 + width / 2, y0 + 14, chart.title, {kTitleSize, true}, kInk, Anchor::Middle);
-    // Legend.
-    double lx = l.left, ly = l.legend_y;
+    drawFrame(canvas, l, chart.title, chart.y_label, x0, y0, width);
+    const auto places = legendPlaces(seriesNames(chart), l.left, l.right, l.legend_y);
     for (std::size_t i = 0; i < chart.series.size(); ++i) {
-        const auto& s = chart.series[i];
-        const double w = 22 + textWidth(s.name, label) + 14;
-        if (lx > l.left && lx + w > l.right)
-            lx = l.left, ly += kLegendRow;
-        canvas.polyline({{lx, ly - 3}, {lx + 18, ly - 3}}, seriesColor(i), 2, s.dashed);
-        canvas.text(lx + 22, ly, s.name, label, kInk);
-        lx += w;
-    }
-    // Grid, axes, ticks.
-    const double yStep = l.y_ticks.size() > 1 ? l.y_ticks[1] - l.y_ticks[0] : 1;
-    for (double t : l.y_ticks) {
-        const double y = l.y(t);
-        canvas.line(l.left, y, l.right, y, kGrid, 0.6);
-        canvas.text(l.left - 5, y + 3, formatTick(t, yStep), label, kInk, Anchor::End);
+        const auto [lx, ly] = places[i];
+        canvas.polyline({{lx, ly - 3}, {lx + 18, ly - 3}}, colorOf(chart.series[i], i), 2, chart.series[i].dashed);
+        canvas.text(lx + 22, ly, chart.series[i].name, label, kInk);
     }
     const double xStep = l.x_ticks.size() > 1 ? l.x_ticks[1] - l.x_ticks[0] : 1;
     for (double t : l.x_ticks) {
@@ -200,18 +234,16 @@ void drawLineChart(Canvas& canvas, const LineChart& chart, double x0, double y0,
         canvas.line(x, l.bottom, x, l.bottom + 4, kAxis, 0.8);
         canvas.text(x, l.bottom + 14, formatTick(t, xStep), label, kInk, Anchor::Middle);
     }
-    canvas.line(l.left, l.top, l.left, l.bottom, kAxis, 0.8);
-    canvas.line(l.left, l.bottom, l.right, l.bottom, kAxis, 0.8);
     canvas.text((l.left + l.right) / 2, l.bottom + 28, chart.x_label, label, kInk, Anchor::Middle);
-    canvas.text(x0 + 10, (l.top + l.bottom) / 2, chart.y_label, label, kInk, Anchor::Middle, true);
     // Data: one polyline per run of finite points; square markers when the points are few.
     for (std::size_t i = 0; i < chart.series.size(); ++i) {
         const auto& s = chart.series[i];
+        const Color color = colorOf(s, i);
         const std::size_t n = std::min(s.x.size(), s.y.size());
         std::vector<std::pair<double, double>> run;
         auto flush = [&] {
             if (run.size() > 1)
-                canvas.polyline(run, seriesColor(i), 1.6, s.dashed);
+                canvas.polyline(run, color, 1.6, s.dashed);
             run.clear();
         };
         for (std::size_t k = 0; k < n; ++k) {
@@ -223,9 +255,50 @@ void drawLineChart(Canvas& canvas, const LineChart& chart, double x0, double y0,
             run.emplace_back(x, y);
             const double marker = n <= 3 ? 5 : 3.2;  // a lone point must stay visible
             if (n <= 40)
-                canvas.rect(x - marker / 2, y - marker / 2, marker, marker, seriesColor(i));
+                canvas.rect(x - marker / 2, y - marker / 2, marker, marker, color);
         }
         flush();
+    }
+}
+
+void drawBarChart(Canvas& canvas, const BarChart& chart, double x0, double y0, double width, double height)
+{
+    const auto value = [&chart](const BarChart::Stack& s, std::size_t c) {
+        return c < s.values.size() && std::isfinite(s.values[c]) ? std::max(0.0, s.values[c]) : 0.0;
+    };
+    std::vector<double> totals(chart.categories.size(), 0.0);
+    for (const auto& s : chart.stacks)
+        for (std::size_t c = 0; c < totals.size(); ++c)
+            totals[c] += value(s, c);
+    const double top = totals.empty() ? 1 : *std::max_element(totals.begin(), totals.end());
+    ChartLayout l;
+    l.y_ticks = niceTicks(0, top > 0 ? top * 1.08 : 1, 5);  // room for the totals above the bars
+    std::vector<std::string> names;
+    for (const auto& s : chart.stacks)
+        names.push_back(s.name);
+    layoutFrame(l, names, x0, y0, width, height);
+    drawFrame(canvas, l, chart.title, chart.y_label, x0, y0, width);
+    const Font label{kLabelSize};
+    const auto places = legendPlaces(names, l.left, l.right, l.legend_y);
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        canvas.rect(places[i].first + 4, places[i].second - 8, 10, 10, seriesColor(i));
+        canvas.text(places[i].first + 22, places[i].second, names[i], label, kInk);
+    }
+    const double slot = (l.right - l.left) / double(std::max<std::size_t>(1, totals.size()));
+    const double barWidth = std::min(slot * 0.6, 90.0);
+    for (std::size_t c = 0; c < totals.size(); ++c) {
+        const double center = l.left + slot * (double(c) + 0.5);
+        double base = 0;
+        for (std::size_t i = 0; i < chart.stacks.size(); ++i) {
+            const double v = value(chart.stacks[i], c);
+            if (v > 0)
+                canvas.rect(center - barWidth / 2, l.y(base + v), barWidth, l.y(base) - l.y(base + v), seriesColor(i));
+            base += v;
+        }
+        char text[48];
+        std::snprintf(text, sizeof text, "%.*f", chart.total_decimals, totals[c]);
+        canvas.text(center, l.y(totals[c]) - 4, text, label, kInk, Anchor::Middle);
+        canvas.text(center, l.bottom + 14, chart.categories[c], label, kInk, Anchor::Middle);
     }
 }
 

@@ -69,6 +69,7 @@ struct Series {
     std::string name;
     std::vector<double> x, y;
     bool dashed = false;
+    int color = -1;  ///< palette index (seriesColor); -1: the series' position in the chart
 };
 
 struct LineChart {
@@ -95,5 +96,19 @@ struct HeatMap {
     std::vector<std::int64_t> counts;
 };
 void drawHeatMap(Canvas& canvas, const HeatMap& map, double x0, double y0, double width, double height);
+
+/// Stacked bars: one bar per category (x axis), one segment per stack from the bottom up, in
+/// the stacks' palette colours with a legend; each bar's total is written above it.
+struct BarChart {
+    struct Stack {
+        std::string name;
+        std::vector<double> values;  ///< one per category (missing or non-finite: 0)
+    };
+    std::string title, y_label;
+    std::vector<std::string> categories;
+    std::vector<Stack> stacks;
+    int total_decimals = 2;  ///< of the totals written above the bars
+};
+void drawBarChart(Canvas& canvas, const BarChart& chart, double x0, double y0, double width, double height);
 
 } // namespace tp::report

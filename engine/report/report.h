@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "config/experiment.h"
 #include "core/dataset.h"
@@ -35,5 +36,24 @@ std::string defaultReportDir(const std::string& runDir);
 /// not a report. Returns the folder written. Runs on the caller's thread (seconds at most,
 /// longer only when the confusion matrix must be computed).
 std::string writeReport(const std::string& runDir, const std::string& outDir = {}, const ReportOptions& options = {});
+
+/// The folder a comparison report of `runDirs` goes to when no other is given: "report" beside
+/// the first run (DIR/report for the runs DIR/tp, DIR/bptt of `traceprop-cli compare`).
+std::string defaultComparisonDir(const std::vector<std::string>& runDirs);
+
+/// Reads two or more finished run folders of one experiment (same data, network and seed,
+/// differing in the rule) and writes the comparison folder `outDir` (empty:
+/// defaultComparisonDir), built and swapped into place as writeReport does:
+///   index.html      setup, summary table, accuracy / local loss per layer / readout loss /
+///                   samples/s charts with one series per run, the measured-memory bar chart
+///   report.pdf      the same content
+///   comparison.csv  one row per run and epoch: rule, epoch, train/test accuracy, readout loss,
+///                   local loss per layer (empty for rules without), samples/s, seconds, measured
+///                   bytes by part and in total
+///   comparison.h5   a group per run named by its rule (a repeated rule "tp-2") holding the
+///                   per-epoch arrays and the memory parts; root attributes experiment, seed
+/// Throws as writeReport; ConfigError when the runs are of different experiments, naming the
+/// run folder and the difference. Returns the folder written.
+std::string writeComparisonReport(const std::vector<std::string>& runDirs, const std::string& outDir = {});
 
 } // namespace tp

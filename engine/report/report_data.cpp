@@ -39,15 +39,14 @@ std::string groupedInt(long long value)
     return (value < 0 ? "-" : "") + out;
 }
 
-static std::string fixed(double v, int decimals)
+std::string fixed(double v, int decimals)
 {
     char buf[48];
     std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
     return buf;
 }
 
-/// "0.002", "1e-05"
-static std::string shortest(double v)
+std::string shortest(double v)
 {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%g", v);
@@ -281,7 +280,7 @@ HeatMap confusionHeatMap(const ReportData& d)
             d.confusion.classes, d.confusion.counts};
 }
 
-static std::string network(const ReportData& d)
+std::string networkText(const ReportData& d)
 {
     const auto& net = d.experiment.value("network", nlohmann::json::object());
     std::string s = net.value("inputs", 0) > 0 ? std::to_string(net.value("inputs", 0)) : "";
@@ -320,7 +319,7 @@ std::vector<std::pair<std::string, std::string>> summary(const ReportData& d)
         {"Final train accuracy", d.history.empty() ? "-" : percent(d.history.back().train_accuracy)},
         {"Epochs", std::to_string(d.history.size())},
         {"Learning rule", memoryRuleTitle(rule.value("name", std::string("tp")))},
-        {"Network", network(d)},
+        {"Network", networkText(d)},
         {"Dataset", data.value("kind", std::string("?"))},
         {"Batch, learning rate", std::to_string(run.value("batch", 0)) + ", " + shortest(run.value("lr", 0.0))},
         {"Mean training throughput",

@@ -44,6 +44,10 @@ ReportData loadReportData(const std::string& runDir, const ReportOptions& option
 std::string percent(double fraction);
 /// "12,345,678"
 std::string groupedInt(long long value);
+/// "3.14" (printf %.*f)
+std::string fixed(double value, int decimals);
+/// "0.002", "1e-05" (printf %g)
+std::string shortest(double value);
 
 /// Accuracy, local losses, firing rates, throughput (in this order).
 std::vector<LineChart> lineCharts(const ReportData& data);
@@ -52,6 +56,8 @@ HeatMap confusionHeatMap(const ReportData& data);
 
 std::string renderPdf(const ReportData& data);
 
+/// "40-128-10": inputs, hidden layers (kind, recurrent), classes.
+std::string networkText(const ReportData& data);
 /// The summary (accuracy, epochs, throughput, network, dataset, precision).
 std::vector<std::pair<std::string, std::string>> summary(const ReportData& data);
 /// Seeds, versions and the machine.
@@ -61,4 +67,35 @@ Table memoryPartsTable(const ReportData& data);
 Table memoryModelTable(const ReportData& data);
 
 std::string renderHtml(const ReportData& data);
+
+/// What a comparison report shows: finished runs of one experiment (same network, data and
+/// seed) under different rules, read with loadReportData.
+struct ComparisonData {
+    std::vector<ReportData> runs;
+    std::vector<std::string> labels;  ///< per run: its rule ("tp"; a repeated rule "tp-2")
+    std::string name() const { return runs.front().name(); }
+};
+
+/// Reads the run folders (2 or more). ConfigError when fewer than two are given or when a run's
+/// experiment differs from the first's in anything but the rule and run settings other than
+/// the seed (epochs, lr, threads...), naming the run folder, the field and both values.
+ComparisonData loadComparisonData(const std::vector<std::string>& runDirs);
+
+/// Accuracy (test solid, train dashed, one colour per run), local loss per hidden layer (rules
+/// without local losses named in the title), readout loss, training throughput.
+std::vector<LineChart> comparisonCharts(const ComparisonData& data);
+/// Measured bytes (MiB) per run, stacked by part: weights, optimizer, rule state, buffers.
+BarChart comparisonMemoryChart(const ComparisonData& data);
+/// Experiment, description, dataset, network, seeds, epochs/batch/lr, the machine.
+std::vector<std::pair<std::string, std::string>> comparisonSetup(const ComparisonData& data);
+/// Per run: rule, best and final test accuracy, final train accuracy, samples/s, s/epoch,
+/// measured MiB in total.
+Table comparisonSummaryTable(const ComparisonData& data);
+/// Per run: measured MiB by part (summed over the network's parts) and in total.
+Table comparisonMemoryTable(const ComparisonData& data);
+/// One row per run and epoch (see writeComparisonReport).
+std::string comparisonCsv(const ComparisonData& data);
+
+std::string renderComparisonHtml(const ComparisonData& data);
+std::string renderComparisonPdf(const ComparisonData& data);
 } // namespace tp::report

@@ -55,15 +55,28 @@ void figure(std::ostringstream& out, const std::string& svg, const std::string& 
     out << "<figure>\n" << svg << "<figcaption>" << xmlEscape(caption) << "</figcaption>\n</figure>\n";
 }
 
+/// The document up to and including the page's <h1> `title`.
+void pageHead(std::ostringstream& out, const std::string& title)
+{
+    out << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
+           "content=\"width=device-width, initial-scale=1\">\n<title>"
+        << xmlEscape(title) << "</title>\n<style>" << kStyle << "</style>\n</head>\n<body>\n<h1>" << xmlEscape(title)
+        << "</h1>\n";
+}
+
+void lineFigure(std::ostringstream& out, const LineChart& chart, const std::string& caption)
+{
+    SvgCanvas svg(kFigureWidth, kChartHeight, chart.title);
+    drawLineChart(svg, chart, 0, 0, kFigureWidth, kChartHeight);
+    figure(out, svg.str(), caption);
+}
+
 } // namespace
 
 std::string renderHtml(const ReportData& d)
 {
     std::ostringstream out;
-    out << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
-           "content=\"width=device-width, initial-scale=1\">\n<title>TraceProp report: "
-        << xmlEscape(d.name()) << "</title>\n<style>" << kStyle << "</style>\n</head>\n<body>\n";
-    out << "<h1>TraceProp report: " << xmlEscape(d.name()) << "</h1>\n";
+    pageHead(out, "TraceProp report: " + d.name());
     if (!d.description().empty())
         out << "<p class=\"description\">" << xmlEscape(d.description()) << "</p>\n";
     out << "<h2>Summary</h2>\n";
@@ -77,11 +90,8 @@ std::string renderHtml(const ReportData& d)
         "Input-path spikes per neuron and time step, averaged over the epoch's training batches.",
         "Training samples per second of each epoch (evaluation excluded)."};
     out << "<h2>Training curves</h2>\n<div class=\"figures\">\n";
-    for (std::size_t i = 0; i < charts.size(); ++i) {
-        SvgCanvas svg(kFigureWidth, kChartHeight, charts[i].title);
-        drawLineChart(svg, charts[i], 0, 0, kFigureWidth, kChartHeight);
-        figure(out, svg.str(), captions[i]);
-    }
+    for (std::size_t i = 0; i < charts.size(); ++i)
+        lineFigure(out, charts[i], captions[i]);
     out << "</div>\n<h2>Confusion matrix</h2>\n";
     if (d.confusion.classes > 0) {
         SvgCanvas svg(kHeatMapSize, kHeatMapSize, confusionHeatMap(d).title);
@@ -117,20 +127,49 @@ std::string renderTablesHtml(const std::string& title, const std::string& intro,
                              const std::vector<std::pair<std::string, Table>>& tables)
 {
     std::ostringstream out;
-    out << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" << xmlEscape(title)
-        << "</title>\n<style>" << kStyle << "</style>\n</head>\n<body>\n<h1>" << xmlEscape(title) << "</h1>\n<p class=\"description\">"
-        << xmlEscape(intro) << "</p>\n<div class=\"figures\">\n";
-    for (const LineChart& chart : charts) {
-        SvgCanvas canvas(kFigureWidth, kChartHeight, chart.title);
-        drawLineChart(canvas, chart, 0, 0, kFigureWidth, kChartHeight);
-        figure(out, canvas.str(), chart.title);
-    }
+    pageHead(out, title);
+    out << "<p class=\"description\">" << xmlEscape(intro) << "</p>\n<div class=\"figures\">\n";
+    for (const LineChart& chart : charts)
+        lineFigure(out, chart, chart.title);
     out << "</div>\n";
     for (const auto& [heading, t] : tables) {
         out << "<h2>" << xmlEscape(heading) << "</h2>\n";
         table(out, t);
     }
     out << "</body>\n</html>\n";
+    return out.str();
+}
+
+std::string renderComparisonHtml(const ComparisonData& c)
+{
+    std::ostringstream out;
+    pageHead(out, "TraceProp rule comparison: " + c.name());
+    if (!c.runs.front().description().empty())
+        out << "<p class=\"description\">From the experiment file (before overrides, see Setup): "
+            << xmlEscape(c.runs.front().description()) << "</p>\n";
+    out << "<p>" << c.runs.size() << " runs of one experiment with the same data, network and seed, differing in the "
+           "learning rule.</p>\n<h2>Setup</h2>\n";
+    keyValues(out, comparisonSetup(c));
+    out << "<h2>Summary</h2>\n<p class=\"note\">Best and final test accuracy after each epoch; samples/s: mean "
+           "training throughput over the epochs (evaluation excluded); s/epoch: training + evaluation.</p>\n";
+    table(out, comparisonSummaryTable(c));
+    out << "<h2>Training curves</h2>\n<div class=\"figures\">\n";
+    for (const LineChart& chart : comparisonCharts(c))
+        lineFigure(out, chart, chart.title.rfind("Local loss", 0) == 0
+                                   ? "Mean local loss per time step of the layer, for the rules that have one."
+                                   : chart.title);
+    out << "</div>\n<h2>Memory</h2>\n<p>Measured on each run's first full batch (MiB, summed over the network's "
+           "parts).</p>\n";
+    const BarChart bars = comparisonMemoryChart(c);
+    SvgCanvas svg(kFigureWidth, kChartHeight, bars.title);
+    drawBarChart(svg, bars, 0, 0, kFigureWidth, kChartHeight);
+    figure(out, svg.str(), "Stacked from the bottom: weights, optimizer state, rule state, buffers; the total above "
+                           "each bar.");
+    table(out, comparisonMemoryTable(c));
+    out << "<p class=\"note\">Files of this report: <a href=\"report.pdf\">report.pdf</a>, "
+           "<a href=\"comparison.csv\">comparison.csv</a>, comparison.h5. Each run's own report: "
+           "traceprop-cli report RUN. Written by TraceProp Workbench without network access or external tools.</p>\n"
+           "</body>\n</html>\n";
     return out.str();
 }
 

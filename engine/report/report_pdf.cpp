@@ -130,16 +130,32 @@ private:
     double m_y = 0;
 };
 
+/// "TITLE  -  page 2 of 5" at the foot of every page; the file's bytes.
+std::string finish(PdfDocument& doc, const std::string& footer)
+{
+    for (std::size_t p = 0; p < doc.pages(); ++p)
+        doc.page(p).text(PdfDocument::kA4Width / 2, PdfDocument::kA4Height - 24,
+                         footer + "  -  page " + std::to_string(p + 1) + " of " + std::to_string(doc.pages()), {7.5},
+                         kMuted, Anchor::Middle);
+    return doc.bytes();
+}
+
+void title(Flow& flow, const std::string& text)
+{
+    const double top = flow.take(30);
+    flow.canvas().text(kMargin, top + 20, text, {18, true}, kInk);
+}
+
+constexpr double kChartHeight = 228;
+constexpr double kComparisonChartHeight = 205;  ///< three charts and a heading on a page
+
 } // namespace
 
 std::string renderPdf(const ReportData& d)
 {
     PdfDocument doc("TraceProp report: " + d.name());
     Flow flow(doc);
-    {
-        const double top = flow.take(30);
-        flow.canvas().text(kMargin, top + 20, "TraceProp report: " + d.name(), {18, true}, kInk);
-    }
+    title(flow, "TraceProp report: " + d.name());
     if (!d.description().empty())
         flow.paragraph(d.description(), {9.5}, kMuted);
     flow.heading("Summary");
@@ -149,8 +165,8 @@ std::string renderPdf(const ReportData& d)
     for (std::size_t i = 0; i < charts.size(); ++i) {
         if (i == 0)
             flow.heading("Training curves", 240);
-        const double height = 228, top = flow.take(height + 12);
-        drawLineChart(flow.canvas(), charts[i], kMargin, top, kWidth, height);
+        const double top = flow.take(kChartHeight + 12);
+        drawLineChart(flow.canvas(), charts[i], kMargin, top, kWidth, kChartHeight);
     }
     flow.heading("Confusion matrix", d.confusion.classes > 0 ? 368 : 20);
     if (d.confusion.classes > 0) {
@@ -178,12 +194,40 @@ std::string renderPdf(const ReportData& d)
     flow.paragraph("As run (overrides applied), from results.h5 /config.", {8.5}, kMuted);
     flow.code(d.experiment.dump(2));
 
-    const std::string footer = "TraceProp report: " + d.name();
-    for (std::size_t p = 0; p < doc.pages(); ++p)
-        doc.page(p).text(PdfDocument::kA4Width / 2, PdfDocument::kA4Height - 24,
-                         footer + "  -  page " + std::to_string(p + 1) + " of " + std::to_string(doc.pages()), {7.5},
-                         kMuted, Anchor::Middle);
-    return doc.bytes();
+    return finish(doc, "TraceProp report: " + d.name());
+}
+
+std::string renderComparisonPdf(const ComparisonData& c)
+{
+    const std::string heading = "TraceProp rule comparison: " + c.name();
+    PdfDocument doc(heading);
+    Flow flow(doc);
+    title(flow, heading);
+    if (!c.runs.front().description().empty())
+        flow.paragraph("From the experiment file (before overrides, see Setup): " + c.runs.front().description(), {9.5},
+                       kMuted);
+    flow.paragraph(std::to_string(c.runs.size()) + " runs of one experiment with the same data, network and seed, "
+                   "differing in the learning rule.");
+    flow.heading("Setup");
+    flow.keyValues(comparisonSetup(c));
+    flow.heading("Summary");
+    flow.paragraph("Best and final test accuracy after each epoch; samples/s: mean training throughput over the "
+                   "epochs (evaluation excluded); s/epoch: training + evaluation.", {8.5}, kMuted);
+    flow.table(comparisonSummaryTable(c));
+    const auto charts = comparisonCharts(c);
+    for (std::size_t i = 0; i < charts.size(); ++i) {
+        if (i == 0)
+            flow.heading("Training curves", kComparisonChartHeight + 12);
+        const double top = flow.take(kComparisonChartHeight + 12);
+        drawLineChart(flow.canvas(), charts[i], kMargin, top, kWidth, kComparisonChartHeight);
+    }
+    flow.heading("Memory", kComparisonChartHeight + 40);
+    flow.paragraph("Measured on each run's first full batch (MiB, summed over the network's parts); stacked from the "
+                   "bottom: weights, optimizer state, rule state, buffers.");
+    const double top = flow.take(kComparisonChartHeight + 12);
+    drawBarChart(flow.canvas(), comparisonMemoryChart(c), kMargin, top, kWidth, kComparisonChartHeight);
+    flow.table(comparisonMemoryTable(c));
+    return finish(doc, heading);
 }
 
 } // namespace tp::report

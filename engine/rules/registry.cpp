@@ -1,5 +1,6 @@
 #include "rules/registry.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "rules/bptt/bptt_rule.h"
@@ -44,6 +45,12 @@ const LearningRule* findRule(const std::string& name)
         if (name == r->name)
             return r;
     return nullptr;
+}
+
+bool trainsLayers(const LearningRule& rule, const NetworkSpec& network)
+{
+    return std::all_of(network.layers.begin(), network.layers.end(),
+                       [&rule](const LayerSpec& l) { return rule.supportsLayer(l.type); });
 }
 
 std::string ruleNames()

@@ -26,6 +26,9 @@ const LearningRule* findRule(const std::string& name);
 /// The rule called `name`; ConfigError at "rule.name" listing the known rules otherwise.
 const LearningRule& ruleOf(const std::string& name);
 
+/// Whether `rule` trains every layer of `network` (a comparison offers only such rules).
+bool trainsLayers(const LearningRule& rule, const NetworkSpec& network);
+
 /// "tp, bptt" (for help texts and messages).
 std::string ruleNames();
 

@@ -37,6 +37,24 @@ std::vector<std::pair<double, double>> parsePoints(const std::string& points)
     return v;
 }
 
+/// Records the rectangles and texts a chart draws.
+struct RecordingCanvas : Canvas {
+    struct Box {
+        double x, y, w, h;
+        std::optional<Color> fill;
+    };
+    std::vector<Box> boxes;
+    std::vector<std::pair<double, std::string>> texts;  // (x, text)
+    void polyline(const std::vector<std::pair<double, double>>&, Color, double, bool) override {}
+    void rect(double x, double y, double w, double h, std::optional<Color> fill, std::optional<Color>) override
+    {
+        boxes.push_back({x, y, w, h, fill});
+    }
+    void text(double x, double, const std::string& t, Font, Color, Anchor, bool) override { texts.emplace_back(x, t); }
+};
+
+bool sameColor(const std::optional<Color>& a, const Color& b) { return a && a->r == b.r && a->g == b.g && a->b == b.b; }
+
 } // namespace
 
 class TestReportPlot : public QObject {
@@ -129,6 +147,53 @@ private slots:
         QCOMPARE(fills[8], std::string("#ffffff"));  // an empty row stays white
         QVERIFY(text.find(">4</text>") != std::string::npos);
         QVERIFY(text.find(">true</text>") != std::string::npos);
+    }
+
+    // Stacked bars: each segment's height is its value on the axis scale, segments of a bar sit
+    // on one another from the axis up in the stacks' colours, the bar's total is written above.
+    void barChartStacksSegmentsToScale()
+    {
+        BarChart chart{"Memory", "MiB", {"tp", "bptt"}, {{"weights", {1, 2}}, {"rule state", {3, 12}}}, 1};
+        RecordingCanvas canvas;
+        drawBarChart(canvas, chart, 0, 0, 400, 200);
+        std::vector<RecordingCanvas::Box> bars;  // wider than the 10-point legend swatches
+        for (const auto& b : canvas.boxes)
+            if (b.w > 10)
+                bars.push_back(b);
+        QCOMPARE(bars.size(), std::size_t(4));  // tp: weights, rule state; bptt: weights, rule state
+        const double unit = bars[0].h;          // 1 MiB
+        QVERIFY(unit > 1);
+        QVERIFY(std::abs(bars[1].h - 3 * unit) < 1e-9);
+        QVERIFY(std::abs(bars[2].h - 2 * unit) < 1e-9);
+        QVERIFY(std::abs(bars[3].h - 12 * unit) < 1e-9);
+        QVERIFY(std::abs(bars[1].y + bars[1].h - bars[0].y) < 1e-9);  // rule state on top of the weights
+        QVERIFY(std::abs(bars[0].y + bars[0].h - (bars[2].y + bars[2].h)) < 1e-9);  // one baseline
+        QVERIFY(sameColor(bars[0].fill, seriesColor(0)) && sameColor(bars[1].fill, seriesColor(1)));
+        QVERIFY(sameColor(bars[2].fill, seriesColor(0)) && sameColor(bars[3].fill, seriesColor(1)));
+        QVERIFY(bars[2].x > bars[0].x + bars[0].w);  // bptt right of tp
+        auto textAt = [&](const std::string& t) {
+            for (const auto& [x, text] : canvas.texts)
+                if (text == t)
+                    return x;
+            return -1.0;
+        };
+        QVERIFY(std::abs(textAt("4.0") - (bars[0].x + bars[0].w / 2)) < 1e-9);
+        QVERIFY(std::abs(textAt("14.0") - (bars[2].x + bars[2].w / 2)) < 1e-9);
+        QVERIFY(textAt("bptt") > 0 && textAt("rule state") > 0 && textAt("Memory") > 0);
+    }
+
+    // A series may take another's colour (a run's train curve dashed in its test curve's colour).
+    void seriesColorOverridesPosition()
+    {
+        LineChart chart{"Acc", "epoch", "%", {}, 0.0, 100.0};
+        chart.series.push_back({"a test", {1, 2}, {10, 20}, false, 3});
+        chart.series.push_back({"a train", {1, 2}, {15, 25}, true, 3});
+        SvgCanvas svg(400, 200, "t");
+        drawLineChart(svg, chart, 0, 0, 400, 200);
+        const auto colors = allMatches(svg.str(), "stroke=\"(#[0-9a-f]{6})\" stroke-width=\"1.6\"");
+        QCOMPARE(colors.size(), std::size_t(2));
+        QCOMPARE(colors[0], seriesColor(3).hex());
+        QCOMPARE(colors[1], seriesColor(3).hex());
     }
 
     void svgEscapesTextAndHoldsNoUrl()

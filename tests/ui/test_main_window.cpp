@@ -243,6 +243,25 @@ private Q_SLOTS:
         if (const QByteArray dir = qgetenv("TP_SCREENSHOT_DIR"); !dir.isEmpty())
             w.grab().save(QString::fromUtf8(dir) + QStringLiteral("/main_window_compare.png"));
 
+        // Run > Export Comparison Report: the engine's comparison report of the runs on show.
+        QString reportDir, reportError = QStringLiteral("none yet");
+        connect(&w, &MainWindow::reportFinished, this, [&](const QString& dir, const QString& e) { reportDir = dir, reportError = e; });
+        const QString compareReport = m_tmp.filePath(QStringLiteral("gui-compare-report"));
+        w.exportComparisonReport(compareReport);
+        QTRY_VERIFY_WITH_TIMEOUT(reportError != QLatin1String("none yet"), 60000);
+        QVERIFY2(reportError.isEmpty(), qPrintable(reportError));
+        QCOMPARE(reportDir, QFileInfo(compareReport).absoluteFilePath());
+        QFile csv(compareReport + QStringLiteral("/comparison.csv"));
+        QVERIFY(csv.open(QIODevice::ReadOnly));
+        const QList<QByteArray> lines = csv.readAll().trimmed().split('\n');
+        QCOMPARE(lines.size(), 1 + 3 * 2);  // header + 3 runs x 2 epochs
+        for (int i = 0; i < 6; ++i)
+            QVERIFY2(lines[1 + i].startsWith(rules[i / 2].toUtf8() + ','), lines[1 + i].constData());
+        QFile html(compareReport + QStringLiteral("/index.html"));
+        QVERIFY(html.open(QIODevice::ReadOnly));
+        QVERIFY(html.readAll().contains("<title>Measured memory by part</title>"));
+        const QStringList comparedDirs = {view->runs()[0].dir, view->runs()[1].dir};
+
         // A run folder written by the CLI opens with the same numbers as its metrics.json.
         const QString cliRun = m_tmp.filePath(QStringLiteral("cli-run"));
         QProcess cli;
@@ -257,6 +276,19 @@ private Q_SLOTS:
         QVERIFY(metrics.open(QIODevice::ReadOnly));
         const double best = QJsonDocument::fromJson(metrics.readAll()).object().value(QStringLiteral("best_test_accuracy")).toDouble();
         QCOMPARE(view->runs()[0].best_test_accuracy, best);
+        // One run: nothing to compare. A run of other data: refused naming its folder.
+        reportError = QStringLiteral("none yet");
+        w.exportComparisonReport(m_tmp.filePath(QStringLiteral("one-run-report")));
+        QTRY_VERIFY_WITH_TIMEOUT(reportError != QLatin1String("none yet"), 60000);
+        QVERIFY2(reportError.contains(QLatin1String("two or more")), qPrintable(reportError));
+        QVERIFY(w.openRuns({comparedDirs[0], cliRun}, &error));
+        reportError = QStringLiteral("none yet");
+        w.exportComparisonReport(m_tmp.filePath(QStringLiteral("mixed-report")));
+        QTRY_VERIFY_WITH_TIMEOUT(reportError != QLatin1String("none yet"), 60000);
+        QVERIFY2(reportError.contains(QFileInfo(cliRun).absoluteFilePath()) &&
+                     reportError.contains(QLatin1String("dataset.samples_per_class")),
+                 qPrintable(reportError));
+        QVERIFY(!QFileInfo::exists(m_tmp.filePath(QStringLiteral("mixed-report"))));
         QVERIFY(!w.openRuns({m_tmp.filePath(QStringLiteral("no-such-run"))}, &error));
         QVERIFY2(error.contains(QLatin1String("metrics.json")), qPrintable(error));
     }
