@@ -179,8 +179,8 @@ private Q_SLOTS:
             QCOMPARE(psi.size(), 100);
             QCOMPARE(upd.size(), 100);
             for (int t = 0; t < 100; ++t) {
-                QCOMPARE(in[t], QPointF(t, n.in_trace[std::size_t(t)]));
-                QCOMPARE(tgt[t], QPointF(t, n.tgt_trace[std::size_t(t)]));
+                QCOMPARE(in[t], QPointF(t, n.series[0].values[std::size_t(t)]));
+                QCOMPARE(tgt[t], QPointF(t, n.series[1].values[std::size_t(t)]));
                 // The surrogate drawn is the ArcTan surrogate at the recorded potential (kappa 1, v_th 1).
                 const double x = std::numbers::pi * (double(n.potential[std::size_t(t)]) - probe->threshold);
                 QVERIFY(std::abs(psi[t].y() - probe->surrogate_scale / (1 + x * x)) < 1e-5);
