@@ -19,13 +19,17 @@ namespace tp::ui {
 SimilarityView::SimilarityView(QWidget* parent) : QWidget(parent)
 {
     auto* top = new QHBoxLayout;
+    m_controls = new QWidget;  // TP's layer and step pickers (hidden under another rule)
+    auto* controls = new QHBoxLayout(m_controls);
+    controls->setContentsMargins(0, 0, 0, 0);
+    top->addWidget(m_controls);
     auto addBox = [&](const QString& text, const QString& name) {
         auto* label = new QLabel(text);
         auto* box = new QSpinBox;
         box->setAccessibleName(name);
         label->setBuddy(box);
-        top->addWidget(label);
-        top->addWidget(box);
+        controls->addWidget(label);
+        controls->addWidget(box);
         return box;
     };
     m_layer = addBox(tr("La&yer"), tr("Similarity layer"));
@@ -84,8 +88,7 @@ void SimilarityView::showMaps(bool maps, bool chart)
     m_z->setVisible(maps);
     m_y->setVisible(maps);
     m_layerChart->setVisible(chart);
-    m_layer->setEnabled(maps);
-    m_step->setEnabled(maps);
+    m_controls->setVisible(maps);
 }
 
 /// Another rule than TP: its per-layer series, or a sentence saying where its signals are.
@@ -102,7 +105,8 @@ void SimilarityView::showRuleSeries()
         m_note->setText(tr("TP's similarity matrices exist only under TP; %1 has no contrastive loss and no per-layer "
                            "signal to show here.").arg(rule) +
                         (names.isEmpty() ? QString()
-                                         : tr(" Its own signals per neuron are on the Trace panel: %1.").arg(names.join(tr("; ")))));
+                                         : tr(" Its own signals per neuron are on the Trace panel: %1.").arg(names.join(tr("; ")))) +
+                        tr(" — step %1 (epoch %2)").arg(p.step).arg(p.epoch));
         showMaps(false, false);
         return;
     }

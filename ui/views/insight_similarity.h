@@ -48,6 +48,7 @@ private:
     void showMaps(bool maps, bool chart);
     void showRuleSeries();
     std::shared_ptr<const Probe> m_probe;
+    QWidget* m_controls;
     QSpinBox *m_layer, *m_step;
     QLabel* m_note;
     InsightHeatMap *m_z, *m_y;

@@ -3,6 +3,7 @@
 #include <QLabel>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
 
 #include "ui/charts/line_chart.h"
@@ -50,6 +51,7 @@ void TracePanelView::clearCharts()
     qDeleteAll(m_seriesCharts);
     m_seriesCharts.clear();
     m_members.clear();
+    m_titles.clear();
     m_surrogate->clear();
     m_update->clear();
     m_seriesFor.reset();
@@ -73,6 +75,7 @@ void TracePanelView::rebuild(const Probe& probe)
         m_seriesBox->addWidget(chart, 3);
         m_seriesCharts.append(chart);
         m_members.append(g.members);
+        m_titles.append(chart->title());
     }
     for (std::size_t k = 0; k < probe.neurons.size(); ++k) {
         const QString name = tr("L%1 n%2").arg(probe.layer + 1).arg(probe.neurons[k].neuron);
@@ -97,6 +100,7 @@ void TracePanelView::setProbe(std::shared_ptr<const Probe> probe)
     }
     if (probe->pickKey() != m_seriesFor || probe->rule != m_seriesRule)
         rebuild(*probe);
+    const auto& n0 = probe->neurons.front().series;
     for (int c = 0; c < m_seriesCharts.size(); ++c) {
         LineChart* chart = m_seriesCharts[c];
         const QVector<int>& members = m_members[c];
@@ -105,6 +109,16 @@ void TracePanelView::setProbe(std::shared_ptr<const Probe> probe)
                 chart->setPoints(int(k) * int(members.size()) + m,
                                  stepPoints(probe->neurons[k].series[std::size_t(members[m])].values));
         chart->setXRange(0, std::max(1, probe->steps - 1));
+        // A flat line reads as "nothing recorded": say it is the value (e.g. e-prop's learning
+        // signal while the last layer is silent, so the readout does not move).
+        bool flat = true;
+        for (const auto& n : probe->neurons)
+            for (int m : members) {
+                const auto& v = n.series[std::size_t(m)].values;
+                flat = flat && std::all_of(v.begin(), v.end(), [&](float x) { return x == v.front(); });
+            }
+        chart->setTitles(m_titles[c] + (flat ? tr(" — constant over the whole sequence") : QString()),
+                         QString::fromStdString(n0[std::size_t(members.front())].axis));
     }
     const bool updates = !probe->neurons.front().update.empty();
     for (std::size_t k = 0; k < probe->neurons.size(); ++k) {

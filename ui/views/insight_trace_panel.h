@@ -6,6 +6,7 @@
 /// instantaneous error, BPTT's error through time), the surrogate derivative psi = sigma'(u_t),
 /// and, under TP, the L2 norm of that step's local gradient over the neuron's incoming weights
 /// (Eq. 18). A probe with nothing recorded gets a sentence saying why, not empty charts.
+#include <QStringList>
 #include <QVector>
 #include <QWidget>
 
@@ -50,6 +51,7 @@ private:
     void clearCharts();
     QVector<LineChart*> m_seriesCharts;
     QVector<QVector<int>> m_members;  // per chart: its series' indices in Probe::Neuron::series
+    QStringList m_titles;             // per chart: the series' names
     LineChart *m_surrogate, *m_update;
     QVBoxLayout* m_seriesBox;
     QLabel* m_note;
