@@ -322,6 +322,11 @@ private Q_SLOTS:
             if (std::string(rule) == "eprop") {
                 QDir().mkpath(QStringLiteral("/tmp/shots"));
                 QVERIFY(panel.grab().save(QStringLiteral("/tmp/shots/trace_panel_eprop.png")));
+                // One path, so one column of rasters across the full width.
+                panel.showView(QStringLiteral("raster"));
+                QTRY_VERIFY(panel.rasterSpikeCount() > 0);
+                QVERIFY(panel.grab().save(QStringLiteral("/tmp/shots/raster_eprop.png")));
+                panel.showView(QStringLiteral("tracepanel"));
             }
             QVERIFY(panel.grab().save(screenshotDir() + QStringLiteral("/insight_trace_panel_%1.png").arg(rule)));
             session.resume();
@@ -359,6 +364,26 @@ private Q_SLOTS:
             session.stop();
             session.waitForIdle();
         }
+    }
+
+    /// A probe with nothing recorded (a conv network) gets a sentence naming the rule in the
+    /// trace panel and the similarity view, and no chart.
+    void emptyProbeSaysWhy()
+    {
+        auto probe = std::make_shared<Probe>();
+        probe->rule = "decolle";
+        TracePanelView tp;
+        SimilarityView sim;
+        tp.setProbe(probe);
+        sim.setProbe(probe);
+        const QString title = QString::fromUtf8(findRule("decolle")->title);
+        for (const QString& text : {tp.note(), sim.lossText()}) {
+            QVERIFY2(text.startsWith(title + QStringLiteral(" records no per-step state")), qPrintable(text));
+            QVERIFY(text.contains(QStringLiteral("conv networks")));
+        }
+        QVERIFY(tp.seriesCharts().isEmpty());
+        QVERIFY(tp.surrogate()->isHidden() && tp.update()->isHidden());
+        QVERIFY(sim.logits()->isHidden() && sim.targets()->isHidden() && sim.layerSeries()->isHidden());
     }
 
     /// The confusion matrix of every epoch, on the default 40-200-10 network, 12 epochs.
