@@ -33,10 +33,12 @@ public:
     virtual BatchStats train(const Batch& batch, double lr) = 0;
     virtual BatchStats evaluate(const Batch& batch) = 0;
     /// train() that also records `request`'s batch row into `probe` (same weights and stats as
-    /// train()). Models that cannot record (conv, BPTT) train normally and leave `probe` empty.
+    /// train()). Models that cannot record (conv networks) train normally and leave `probe` empty
+    /// but for its rule's name.
     virtual BatchStats trainProbed(const Batch& batch, double lr, const ProbeRequest& request, Probe& probe)
     {
         probe = Probe{};
+        probe.rule = config().rule.name;
         return train(batch, lr);
     }
     virtual std::vector<MemoryRow> memory() const = 0;

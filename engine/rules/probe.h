@@ -1,10 +1,13 @@
 #pragma once
 /// What a probed training pass records of one sample (Model::trainProbed), for the live views:
-/// spikes of both paths per layer, and potentials and traces of picked neurons. Plain data, no
-/// Eigen (the GUI includes it).
+/// spikes per layer (and, under TP, of the target path), potentials and surrogates of picked
+/// neurons, and each rule's own per-step signals as named series (TP's traces, e-prop's
+/// eligibility trace and learning signal, DECOLLE's local loss, OTTT's presynaptic trace, BPTT's
+/// error through time). Plain data, no Eigen (the GUI includes it).
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace tp {
@@ -19,20 +22,36 @@ struct ProbeRequest {
 
 /// The recorded per-time-step state of one batch row during one training pass.
 struct Probe {
+    /// One of a rule's own signals at every time step. Series of one neuron (or layer) with the
+    /// same `axis` are one quantity and share a chart; a different axis gets a chart of its own.
+    struct Series {
+        std::string name;           ///< what it is, as a legend or chart title says it
+        std::string axis;           ///< the quantity (y-axis label), e.g. "trace"
+        std::vector<float> values;  ///< [steps]
+    };
     struct Layer {
         int size = 0;
-        std::vector<std::uint8_t> in_spikes;   ///< [steps x size] row-major, input path
-        std::vector<std::uint8_t> tgt_spikes;  ///< [steps x size] row-major, target (label) path
+        std::vector<std::uint8_t> in_spikes;   ///< [steps x size] row-major, input path (every rule)
+        std::vector<std::uint8_t> tgt_spikes;  ///< [steps x size] row-major, TP's target (label) path; empty otherwise
+        std::vector<Series> series;            ///< the rule's per-layer signals (DECOLLE: its local loss)
     };
     struct Neuron {
         int neuron = 0;
         std::vector<float> potential;  ///< pre-reset membrane potential u_t (spike when u_t >= threshold)
-        std::vector<float> in_trace;   ///< input-path trace
-        std::vector<float> tgt_trace;  ///< target-path trace (of the row's class)
-        std::vector<float> surrogate;  ///< input path: psi = sigma'(u_t) = kappa / (1 + (pi (u_t - v_th))^2)
-        /// L2 norm over the neuron's incoming weights (row j of W_l) of this step's local
-        /// gradient dE_l/dW_l[j,:] (Eq. 18, whole batch, both paths), before Adam.
+        std::vector<float> surrogate;  ///< psi = sigma'(u_t) = kappa / (1 + (pi (u_t - v_th))^2)
+        /// TP only (empty otherwise): L2 norm over the neuron's incoming weights (row j of W_l) of
+        /// this step's local gradient dE_l/dW_l[j,:] (Eq. 18, whole batch, both paths), before Adam.
         std::vector<float> update;
+        /// The rule's own signals of this neuron (every picked neuron lists the same names in the
+        /// same order). TP: its input-path and target-path traces.
+        std::vector<Series> series;
+        const Series* seriesNamed(const std::string& name) const
+        {
+            for (const Series& s : series)
+                if (s.name == name)
+                    return &s;
+            return nullptr;
+        }
     };
     /// One layer's contrastive loss at every time step of the batch. The engine folds the
     /// target path to one row per class present, so z is B x K (K <= C class rows) per step;
@@ -58,6 +77,7 @@ struct Probe {
     std::int64_t step = 0;        ///< training step (batch) of the run, 1-based (set by the trainer)
     int epoch = 0;                ///< 1-based (set by the trainer)
     int steps = 0;                ///< time steps T; 0 = nothing recorded (model cannot probe)
+    std::string rule;             ///< registry name of the rule that trained (set even when empty)
     int row = 0, label = -1;      ///< batch row recorded and its class
     int layer = 0;                ///< layer of `neurons`
     double threshold = 0;         ///< v_th

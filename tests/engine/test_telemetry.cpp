@@ -136,7 +136,7 @@ private Q_SLOTS:
                 q->step = k;
                 q->steps = 64;
                 q->input.assign(64, std::uint8_t(k % 251));
-                q->neurons.push_back({k, std::vector<float>(64, float(k)), {}, {}, {}, {}});
+                q->neurons.push_back({k, std::vector<float>(64, float(k)), {}, {}, {}});
                 t.publish(std::move(q));
             }
         });
@@ -281,11 +281,15 @@ private Q_SLOTS:
             for (int t = 0; t < p->steps; ++t)
                 QCOMPARE(bool(p->layers[0].in_spikes[std::size_t(t * 64 + n.neuron)]), n.potential[std::size_t(t)] >= 1.0f);
         // Traces follow trace_t = beta * trace_{t-1} + s_t (beta 0.95).
-        for (const auto& n : p->neurons)
+        for (const auto& n : p->neurons) {
+            QCOMPARE(n.series.size(), std::size_t(2));  // TP's two traces, input path first
+            const auto& trace = n.series[0].values;
+            QCOMPARE(int(trace.size()), p->steps);
             for (int t = 1; t < p->steps; ++t) {
                 const float s = p->layers[0].in_spikes[std::size_t(t * 64 + n.neuron)];
-                QVERIFY(std::abs(n.in_trace[std::size_t(t)] - (0.95f * n.in_trace[std::size_t(t - 1)] + s)) < 1e-5f);
+                QVERIFY(std::abs(trace[std::size_t(t)] - (0.95f * trace[std::size_t(t - 1)] + s)) < 1e-5f);
             }
+        }
     }
 
     /// The TP insight record of a probed pass (float64, one layer, synthetic batch), against an
@@ -417,9 +421,9 @@ private Q_SLOTS:
         QVERIFY(p.weight_change[0].max > 0 && p.weight_change[0].min < 0);
     }
 
-    /// A model that cannot record (BPTT here, conv likewise) publishes one empty probe, so the
-    /// views can say so, and trains exactly as without telemetry.
-    void trainerEmptyProbeForBptt()
+    /// BPTT records too (its probe fills after the backward pass): a probe at every due step,
+    /// named after the rule, with its error through time; training is exactly as without telemetry.
+    void trainerProbesBptt()
     {
         Experiment exp = smallRandman(1);
         exp.rule.name = "bptt";
@@ -434,10 +438,14 @@ private Q_SLOTS:
         const TrainResult b = watched.run(opt);
         QCOMPARE(b.history[0].train_accuracy, a.history[0].train_accuracy);
         QCOMPARE(b.history[0].readout_loss, a.history[0].readout_loss);
-        QCOMPARE(tel.probesPublished(), std::int64_t(1));
+        QCOMPARE(tel.probesPublished(), kBatches);
         const auto p = tel.takeProbe();
-        QVERIFY(p && p->empty());
-        QCOMPARE(p->step, std::int64_t(1));
+        QVERIFY(p && !p->empty());
+        QCOMPARE(p->rule, std::string("bptt"));
+        QCOMPARE(p->step, kBatches);
+        QCOMPARE(p->neurons.size(), std::size_t(1));
+        QCOMPARE(p->neurons[0].series.size(), std::size_t(1));
+        QCOMPARE(int(p->neurons[0].series[0].values.size()), p->steps);
         QCOMPARE(tel.stepsDone(), kBatches);
     }
 

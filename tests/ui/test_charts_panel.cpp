@@ -127,7 +127,7 @@ private Q_SLOTS:
         QTRY_VERIFY(membrane->cursorReadout().startsWith(QStringLiteral("time step ")));
         const QString step = membrane->cursorReadout().section(QLatin1Char(' '), 2, 2);
         QVERIFY2(traces->cursorReadout().startsWith(QStringLiteral("time step %1 ").arg(step)), qPrintable(traces->cursorReadout()));
-        QVERIFY(traces->cursorReadout().contains(QStringLiteral("L1 n17 target (dashed): ")));
+        QVERIFY(traces->cursorReadout().contains(QStringLiteral("L1 n17 target-path: ")));
         QVERIFY(panel.grab().save(screenshotDir() + QStringLiteral("/charts_neurons.png")));
 
         panel.showView(QStringLiteral("memory"));

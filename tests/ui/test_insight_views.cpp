@@ -14,6 +14,7 @@
 
 #include "run_test_support.h"
 #include "../learning.h"
+#include "rules/registry.h"
 #include "ui/charts/line_chart.h"
 #include "ui/views/charts_panel.h"
 #include "ui/views/insight_confusion.h"
@@ -179,8 +180,8 @@ private Q_SLOTS:
             QCOMPARE(psi.size(), 100);
             QCOMPARE(upd.size(), 100);
             for (int t = 0; t < 100; ++t) {
-                QCOMPARE(in[t], QPointF(t, n.in_trace[std::size_t(t)]));
-                QCOMPARE(tgt[t], QPointF(t, n.tgt_trace[std::size_t(t)]));
+                QCOMPARE(in[t], QPointF(t, n.series[0].values[std::size_t(t)]));
+                QCOMPARE(tgt[t], QPointF(t, n.series[1].values[std::size_t(t)]));
                 // The surrogate drawn is the ArcTan surrogate at the recorded potential (kappa 1, v_th 1).
                 const double x = std::numbers::pi * (double(n.potential[std::size_t(t)]) - probe->threshold);
                 QVERIFY(std::abs(psi[t].y() - probe->surrogate_scale / (1 + x * x)) < 1e-5);
@@ -247,6 +248,142 @@ private Q_SLOTS:
 
         session.stop();
         session.waitForIdle();
+    }
+
+    /// Under e-prop and DECOLLE (40-200-100-10, batch 32) the trace panel and the similarity view
+    /// show the running rule's own series by name, drawn from the probe (not TP's traces, not
+    /// empty): e-prop's eligibility trace and learning signal per neuron, and, having no per-layer
+    /// signal, a sentence in the similarity view; DECOLLE's local error per neuron and its local
+    /// loss per layer in the similarity view. The e-prop trace panel is saved to
+    /// /tmp/shots/trace_panel_eprop.png.
+    void ruleSignalsInTheInsightViews()
+    {
+        for (const char* rule : {"eprop", "decolle"}) {
+            const QByteArray what(rule);
+            TrainingSession session;
+            ChartsPanel panel(&session);
+            panel.resize(1200, 900);
+            panel.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&panel));
+            Experiment exp = test::randmanExperiment(
+                {"dataset.samples_per_class=60", "run.batch=32", "run.epochs=300", std::string("rule.name=") + rule,
+                 R"(network.layers=[{"type":"lif","size":200,"recurrent":false},{"type":"lif","size":100,"recurrent":false}])"});
+            QVERIFY(session.start(exp, {}, nullptr));
+            const QString title = QString::fromUtf8(findRule(rule)->title);
+
+            // --- Trace panel: layer 1, the two neurons most active in a first probe.
+            auto* tp = qobject_cast<TracePanelView*>(panel.view(QStringLiteral("tracepanel")));
+            QVERIFY(tp);
+            panel.showView(QStringLiteral("tracepanel"));
+            QTRY_VERIFY_WITH_TIMEOUT(session.probe() && session.probe()->step >= 8, 60000);
+            auto probe = session.probe();
+            std::vector<std::pair<int, int>> activity;
+            for (int j = 0; j < probe->layers[0].size; ++j) {
+                int spikes = 0;
+                for (int t = 0; t < probe->steps; ++t)
+                    spikes += probe->layers[0].in_spikes[std::size_t(t * probe->layers[0].size + j)];
+                activity.push_back({-spikes, j});
+            }
+            std::sort(activity.begin(), activity.end());
+            panel.pickNeurons(0, activity[0].second, activity[1].second, 0);
+            const std::int64_t after = probe->step;
+            QTRY_VERIFY_WITH_TIMEOUT(session.probe()->step > after + 8 && session.probe()->neurons.size() == 2, 60000);
+            probe = pauseOnProbe(session, [&] { return tp->note(); });
+            QVERIFY2(probe, what);
+            QCOMPARE(probe->rule, std::string(rule));
+            QVERIFY2(tp->note().startsWith(title), qPrintable(tp->note()));
+            QVERIFY(tp->note().contains(QStringLiteral("per-step update norm is recorded under TP only")));
+            const auto& series = probe->neurons[0].series;
+            const int charts = std::string(rule) == "eprop" ? 2 : 1;  // e-prop: trace and learning signal apart
+            QCOMPARE(int(series.size()), charts);
+            QCOMPARE(tp->seriesCharts().size(), charts);
+            double moved = 0;
+            for (int c = 0; c < charts; ++c) {
+                LineChart* chart = tp->seriesCharts()[c];
+                // The rule's own name (a series flat over the sequence says so: e-prop's learning
+                // signal while the last layer is silent and the readout does not move).
+                QVERIFY(chart->title().startsWith(QString::fromStdString(series[std::size_t(c)].name)));
+                QVERIFY(!chart->title().contains(QStringLiteral("target")));
+                QCOMPARE(chart->seriesCount(), 2);
+                for (int k = 0; k < 2; ++k) {
+                    const auto pts = chart->points(k);
+                    QCOMPARE(pts.size(), probe->steps);
+                    for (int t = 0; t < probe->steps; ++t) {
+                        QCOMPARE(pts[t], QPointF(t, probe->neurons[std::size_t(k)].series[std::size_t(c)].values[std::size_t(t)]));
+                        moved = std::max(moved, std::abs(pts[t].y()));
+                    }
+                }
+            }
+            QVERIFY2(moved > 0, what);  // not an empty chart
+            QVERIFY(tp->surrogate()->isVisible() && tp->surrogate()->seriesCount() == 2);
+            QVERIFY(!tp->update()->isVisible());  // TP's update norm: not recorded, not drawn
+            Q_EMIT tp->surrogate()->hovered(30);
+            QVERIFY(tp->seriesCharts()[0]->cursorReadout().contains(QStringLiteral("L1 n%1").arg(probe->neurons[0].neuron)));
+            if (std::string(rule) == "eprop") {
+                QDir().mkpath(QStringLiteral("/tmp/shots"));
+                QVERIFY(panel.grab().save(QStringLiteral("/tmp/shots/trace_panel_eprop.png")));
+                // One path, so one column of rasters across the full width.
+                panel.showView(QStringLiteral("raster"));
+                QTRY_VERIFY(panel.rasterSpikeCount() > 0);
+                QVERIFY(panel.grab().save(QStringLiteral("/tmp/shots/raster_eprop.png")));
+                panel.showView(QStringLiteral("tracepanel"));
+            }
+            QVERIFY(panel.grab().save(screenshotDir() + QStringLiteral("/insight_trace_panel_%1.png").arg(rule)));
+            session.resume();
+
+            // --- Similarity view: the rule's per-layer series, or why there is none.
+            auto* sim = qobject_cast<SimilarityView*>(panel.view(QStringLiteral("similarity")));
+            panel.showView(QStringLiteral("similarity"));
+            QTRY_VERIFY_WITH_TIMEOUT(session.probe()->step > probe->step + 4, 60000);
+            probe = pauseOnProbe(session, [&] { return sim->lossText(); });
+            QVERIFY2(probe, what);
+            QVERIFY(probe->similarity.empty());
+            QVERIFY2(sim->lossText().startsWith(QStringLiteral("TP's similarity matrices exist only under TP; %1 has no "
+                                                               "contrastive loss").arg(title)),
+                     qPrintable(sim->lossText()));
+            QVERIFY(!sim->logits()->isVisible() && !sim->targets()->isVisible());
+            if (std::string(rule) == "eprop") {
+                QVERIFY(!sim->layerSeries()->isVisible());  // no per-layer signal: words, no chart
+                QVERIFY(sim->lossText().contains(QString::fromStdString(probe->neurons[0].series[0].name)));
+            } else {
+                LineChart* chart = sim->layerSeries();
+                QVERIFY(chart->isVisible());
+                QCOMPARE(chart->title(), QString::fromStdString(probe->layers[0].series[0].name));
+                QVERIFY(chart->title().startsWith(QStringLiteral("local readout loss")));
+                QCOMPARE(chart->seriesCount(), 2);  // one per layer
+                for (int l = 0; l < 2; ++l) {
+                    const auto pts = chart->points(l);
+                    QCOMPARE(pts.size(), probe->steps);
+                    for (int t = 0; t < probe->steps; ++t) {
+                        QCOMPARE(pts[t].y(), double(probe->layers[std::size_t(l)].series[0].values[std::size_t(t)]));
+                        QVERIFY(pts[t].y() > 0);  // an MSE on one-hot targets
+                    }
+                }
+            }
+            QVERIFY(panel.grab().save(screenshotDir() + QStringLiteral("/insight_similarity_%1.png").arg(rule)));
+            session.stop();
+            session.waitForIdle();
+        }
+    }
+
+    /// A probe with nothing recorded (a conv network) gets a sentence naming the rule in the
+    /// trace panel and the similarity view, and no chart.
+    void emptyProbeSaysWhy()
+    {
+        auto probe = std::make_shared<Probe>();
+        probe->rule = "decolle";
+        TracePanelView tp;
+        SimilarityView sim;
+        tp.setProbe(probe);
+        sim.setProbe(probe);
+        const QString title = QString::fromUtf8(findRule("decolle")->title);
+        for (const QString& text : {tp.note(), sim.lossText()}) {
+            QVERIFY2(text.startsWith(title + QStringLiteral(" records no per-step state")), qPrintable(text));
+            QVERIFY(text.contains(QStringLiteral("conv networks")));
+        }
+        QVERIFY(tp.seriesCharts().isEmpty());
+        QVERIFY(tp.surrogate()->isHidden() && tp.update()->isHidden());
+        QVERIFY(sim.logits()->isHidden() && sim.targets()->isHidden() && sim.layerSeries()->isHidden());
     }
 
     /// The confusion matrix of every epoch, on the default 40-200-10 network, 12 epochs.

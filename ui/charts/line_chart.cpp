@@ -119,6 +119,17 @@ LineChart::LineChart(const QString& title, const QString& xTitle, const QString&
     applyTheme();
 }
 
+void LineChart::setTitles(const QString& title, const QString& yTitle)
+{
+    d->title = title;
+    d->yTitle = yTitle;
+    d->chart->setTitle(title);
+    d->view->setAccessibleName(title);
+    d->y->setTitleText(yTitle + (m_logY ? tr(" (log)") : QString()));
+}
+
+QString LineChart::title() const { return d->title; }
+
 LineChart::~LineChart() = default;
 
 void LineChart::applyTheme()

@@ -26,6 +26,9 @@ public:
     int addSeries(const QString& name, const QColor& color, Style style = Style::Line);
     /// Removes every series, marker and reference line.
     void clear();
+    /// Replaces the chart title and the y-axis title (a view that shows what a rule records).
+    void setTitles(const QString& title, const QString& yTitle);
+    QString title() const;
     int seriesCount() const;
     /// Replaces the points of series `i` (x increasing). Cheap when nothing changed.
     void setPoints(int i, const QVector<QPointF>& points);

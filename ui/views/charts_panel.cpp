@@ -26,6 +26,7 @@
 #include "ui/export_file.h"
 #include "ui/views/insight_confusion.h"
 #include "ui/views/insight_similarity.h"
+#include "ui/views/probe_series.h"
 #include "ui/views/insight_trace_panel.h"
 #include "ui/views/insight_weights.h"
 #include "ui/views/raster_view.h"
@@ -492,42 +493,48 @@ void ChartsPanel::updateNeurons()
         return;
     }
     if (probe->empty()) {
-        m_neuronNote->setText(tr("This model does not record neuron state (conv and BPTT runs have no probe)."));
+        m_neuronNote->setText(emptyProbeText(*probe));
         m_membrane->clear();
         m_traces->clear();
+        m_membrane->hide();
+        m_traces->hide();
         m_neuronSeriesFor.reset();
         return;
     }
-    // Rebuild the series when the picked neurons change.
+    m_membrane->show();
+    // Beside the potential: the rule's first quantity of its own (TP: both paths' traces; the
+    // Trace panel shows them all).
+    const auto& first = probe->neurons.empty() ? std::vector<Probe::Series>{} : probe->neurons.front().series;
+    const QVector<SeriesGroup> groups = seriesGroups(first);
+    const QVector<int> members = groups.isEmpty() ? QVector<int>{} : groups.front().members;
+    m_traces->setVisible(!members.isEmpty());
+    // Rebuild the series when the picked neurons or the rule change.
     const std::uint64_t key = probe->pickKey();
-    if (key != m_neuronSeriesFor) {
+    if (key != m_neuronSeriesFor || probe->rule != m_neuronSeriesRule) {
         m_membrane->clear();
         m_traces->clear();
+        if (!members.isEmpty())
+            m_traces->setTitles(groupTitle(first, groups.front()), groups.front().axis);
         for (std::size_t k = 0; k < probe->neurons.size(); ++k) {
             const QString name = tr("L%1 n%2").arg(probe->layer + 1).arg(probe->neurons[k].neuron);
             m_membrane->addSeries(name, paletteColor(int(k)));
-            m_traces->addSeries(tr("%1 input").arg(name), paletteColor(int(k)));
-            m_traces->addSeries(tr("%1 target (dashed)").arg(name), paletteColor(int(k)), LineChart::Style::Dashed);
+            for (int m = 0; m < members.size(); ++m)
+                m_traces->addSeries(memberLabel(name, first, groups.front(), m), paletteColor(int(k)), memberStyle(m));
         }
         m_membrane->setReferenceLine(tr("threshold"), probe->threshold);
         m_neuronSeriesFor = key;
+        m_neuronSeriesRule = probe->rule;
     }
-    auto series = [&](const std::vector<float>& v) {
-        QVector<QPointF> pts;
-        pts.reserve(qsizetype(v.size()));
-        for (std::size_t t = 0; t < v.size(); ++t)
-            pts.append(QPointF(double(t), double(v[t])));
-        return pts;
-    };
     for (std::size_t k = 0; k < probe->neurons.size(); ++k) {
-        m_membrane->setPoints(int(k), series(probe->neurons[k].potential));
-        m_traces->setPoints(int(2 * k), series(probe->neurons[k].in_trace));
-        m_traces->setPoints(int(2 * k + 1), series(probe->neurons[k].tgt_trace));
+        m_membrane->setPoints(int(k), stepPoints(probe->neurons[k].potential));
+        for (int m = 0; m < members.size(); ++m)
+            m_traces->setPoints(int(k) * int(members.size()) + m,
+                                stepPoints(probe->neurons[k].series[std::size_t(members[m])].values));
     }
     m_membrane->setXRange(0, std::max(1, probe->steps - 1));
     m_traces->setXRange(0, std::max(1, probe->steps - 1));
-    m_neuronNote->setText(tr("batch row %1, class %2 — step %3 (epoch %4)")
-                              .arg(probe->row).arg(probe->label).arg(probe->step).arg(probe->epoch));
+    m_neuronNote->setText(tr("%1 — batch row %2, class %3 — step %4 (epoch %5)")
+                              .arg(ruleTitle(*probe)).arg(probe->row).arg(probe->label).arg(probe->step).arg(probe->epoch));
 }
 
 void ChartsPanel::updateMemory()

@@ -102,6 +102,7 @@ private:
     QElapsedTimer m_lastDraw;
     bool m_probeWanted = false;
     std::optional<std::uint64_t> m_neuronSeriesFor;  // Probe::pickKey the membrane/trace series were built for
+    std::string m_neuronSeriesRule;                    // and the rule
 };
 
 } // namespace tp::ui

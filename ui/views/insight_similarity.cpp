@@ -9,20 +9,27 @@
 #include <cmath>
 #include <numeric>
 
+#include "ui/charts/line_chart.h"
+#include "ui/charts/palette.h"
 #include "ui/views/insight_heat_map.h"
+#include "ui/views/probe_series.h"
 
 namespace tp::ui {
 
 SimilarityView::SimilarityView(QWidget* parent) : QWidget(parent)
 {
     auto* top = new QHBoxLayout;
+    m_controls = new QWidget;  // TP's layer and step pickers (hidden under another rule)
+    auto* controls = new QHBoxLayout(m_controls);
+    controls->setContentsMargins(0, 0, 0, 0);
+    top->addWidget(m_controls);
     auto addBox = [&](const QString& text, const QString& name) {
         auto* label = new QLabel(text);
         auto* box = new QSpinBox;
         box->setAccessibleName(name);
         label->setBuddy(box);
-        top->addWidget(label);
-        top->addWidget(box);
+        controls->addWidget(label);
+        controls->addWidget(box);
         return box;
     };
     m_layer = addBox(tr("La&yer"), tr("Similarity layer"));
@@ -44,9 +51,13 @@ SimilarityView::SimilarityView(QWidget* parent) : QWidget(parent)
     m_y->setToolTip(tr("y[b, k] = softmax over the batch of −‖ε̃_{l−1}[b] − ε̃_{l−1}[b']‖: the target of row b towards "
                        "ONE row of class k (a column stands for all rows of its class, so a class alone in the batch "
                        "gets the whole weight)."));
+    // Under another rule: its per-layer series (DECOLLE's local loss) over the time steps.
+    m_layerChart = new LineChart(QString(), tr("time step"), QString());
+    m_layerChart->hide();
     auto* maps = new QHBoxLayout;
     maps->addWidget(m_z);
     maps->addWidget(m_y);
+    maps->addWidget(m_layerChart);
     auto* col = new QVBoxLayout(this);
     col->setContentsMargins(2, 2, 2, 2);
     col->addLayout(top);
@@ -63,6 +74,7 @@ QString SimilarityView::lossText() const { return m_note->text(); }
 void SimilarityView::setCursorStep(double t)
 {
     m_step->setValue(std::isfinite(t) && t >= 0 ? int(std::lround(t)) : -1);
+    m_layerChart->setCursorX(t);
 }
 
 void SimilarityView::setProbe(std::shared_ptr<const Probe> probe)
@@ -71,12 +83,64 @@ void SimilarityView::setProbe(std::shared_ptr<const Probe> probe)
     redraw();
 }
 
+void SimilarityView::showMaps(bool maps, bool chart)
+{
+    m_z->setVisible(maps);
+    m_y->setVisible(maps);
+    m_layerChart->setVisible(chart);
+    m_controls->setVisible(maps);
+}
+
+/// Another rule than TP: its per-layer series, or a sentence saying where its signals are.
+void SimilarityView::showRuleSeries()
+{
+    const Probe& p = *m_probe;
+    const QString rule = ruleTitle(p);
+    m_layerChart->clear();
+    if (p.layers.empty() || p.layers.front().series.empty()) {
+        QStringList names;
+        if (!p.neurons.empty())
+            for (const auto& s : p.neurons.front().series)
+                names << QString::fromStdString(s.name);
+        m_note->setText(tr("TP's similarity matrices exist only under TP; %1 has no contrastive loss and no per-layer "
+                           "signal to show here.").arg(rule) +
+                        (names.isEmpty() ? QString()
+                                         : tr(" Its own signals per neuron are on the Trace panel: %1.").arg(names.join(tr("; ")))) +
+                        tr(" — step %1 (epoch %2)").arg(p.step).arg(p.epoch));
+        showMaps(false, false);
+        return;
+    }
+    const auto& first = p.layers.front().series;
+    const SeriesGroup group = seriesGroups(first).front();  // the first quantity (DECOLLE: its local loss)
+    m_layerChart->setTitles(groupTitle(first, group), group.axis);
+    for (std::size_t l = 0; l < p.layers.size(); ++l)
+        for (int m = 0; m < group.members.size(); ++m) {
+            const int i = m_layerChart->addSeries(tr("layer %1").arg(l + 1), paletteColor(int(l)),
+                                                  memberStyle(m));
+            m_layerChart->setPoints(i, stepPoints(p.layers[l].series[std::size_t(group.members[m])].values));
+        }
+    m_layerChart->setXRange(0, std::max(1, p.steps - 1));
+    showMaps(false, true);
+    m_note->setText(tr("TP's similarity matrices exist only under TP; %1 has no contrastive loss. Its per-layer signal "
+                       "instead: %2, every time step of the batch — step %3 (epoch %4)")
+                        .arg(rule, groupTitle(first, group)).arg(p.step).arg(p.epoch));
+}
+
 void SimilarityView::redraw()
 {
     m_shownStep = -1;
+    if (m_probe && m_probe->empty()) {
+        showMaps(false, false);
+        m_note->setText(emptyProbeText(*m_probe));
+        return;
+    }
+    if (m_probe && m_probe->rule != "tp") {
+        showRuleSeries();
+        return;
+    }
+    showMaps(true, false);
     if (!m_probe || m_probe->similarity.empty()) {
-        m_note->setText(m_probe && m_probe->empty() ? tr("This model records no similarity (conv and BPTT runs).")
-                                                    : tr("Waiting for the next probed batch..."));
+        m_note->setText(tr("Waiting for the next probed batch..."));
         m_z->setMatrix(0, 0, {}, {}, {});
         m_y->setMatrix(0, 0, {}, {}, {});
         return;

@@ -15,6 +15,7 @@
 #include "ui/charts/line_chart.h"
 #include "ui/export_file.h"
 #include "ui/charts/palette.h"
+#include "ui/views/probe_series.h"
 
 namespace tp::ui {
 
@@ -47,12 +48,18 @@ void RasterView::setProbe(std::shared_ptr<const tp::Probe> probe, const QStringL
         for (auto v : m_probe->input)
             m_spikes += v;
         for (const auto& l : m_probe->layers)
-            for (std::size_t i = 0; i < l.in_spikes.size(); ++i)
-                m_spikes += l.in_spikes[i] + l.tgt_spikes[i];
+            for (const auto* path : {&l.in_spikes, &l.tgt_spikes})
+                for (auto v : *path)
+                    m_spikes += v;
     }
     layoutPanels(size());
     m_cache = QImage();
     update();
+}
+
+bool RasterView::targetPath() const
+{
+    return m_probe && !m_probe->layers.empty() && !m_probe->layers.front().tgt_spikes.empty();
 }
 
 void RasterView::layoutPanels(QSize size)
@@ -65,7 +72,9 @@ void RasterView::layoutPanels(QSize size)
     const double rowWeight = 1.0, inputWeight = 0.6;
     const double total = inputWeight + rowWeight * (rows - 1);
     const double avail = std::max(40.0, double(size.height() - kHeader - kBottom - rows * (kTitle + kGap)));
-    const double colW = (size.width() - kLeft - kRight - kGap - kLeft) / 2.0;
+    // TP's target path gets a second column; every other rule has one path, the full width.
+    const bool twoPaths = targetPath();
+    const double colW = twoPaths ? (size.width() - kLeft - kRight - kGap - kLeft) / 2.0 : size.width() - kLeft - kRight;
     auto count = [](const std::vector<std::uint8_t>& v) {
         qint64 n = 0;
         for (auto x : v)
@@ -82,6 +91,12 @@ void RasterView::layoutPanels(QSize size)
         } else {
             const auto& L = p.layers[std::size_t(r - 1)];
             const QString name = r - 1 < m_layerNames.size() ? m_layerNames[r - 1] : tr("Layer %1").arg(r);
+            if (!twoPaths) {
+                m_panels.append({QRectF(kLeft, y, colW, h), tr("%1 (%2 neurons, %3 spikes)").arg(name).arg(L.size).arg(count(L.in_spikes)),
+                                 &L.in_spikes, L.size, paletteColor(0), name, tr("spikes")});
+                y += h + kGap;
+                continue;
+            }
             m_panels.append({QRectF(kLeft, y, colW, h), tr("%1 · input path (%2 neurons, %3 spikes)").arg(name).arg(L.size).arg(count(L.in_spikes)),
                              &L.in_spikes, L.size, paletteColor(0), name, tr("input path")});
             m_panels.append({QRectF(2 * kLeft + colW + kGap, y, colW, h),
@@ -99,7 +114,7 @@ void RasterView::render(QPainter& painter, QSize size) const
     painter.setPen(text);
     if (!m_probe || m_probe->empty()) {
         painter.drawText(QRect(QPoint(0, 0), size).adjusted(20, 20, -20, -20), Qt::AlignCenter | Qt::TextWordWrap,
-                         m_probe ? tr("This model does not record spikes (conv and BPTT runs have no probe).") : m_emptyText);
+                         m_probe ? emptyProbeText(*m_probe) : m_emptyText);
         return;
     }
     const auto& p = *m_probe;
@@ -135,13 +150,16 @@ void RasterView::render(QPainter& painter, QSize size) const
         painter.drawText(QRectF(r.left(), r.bottom() + 1, 40, 14), Qt::AlignLeft | Qt::AlignTop, QStringLiteral("0"));
         painter.drawText(QRectF(r.right() - 40, r.bottom() + 1, 40, 14), Qt::AlignRight | Qt::AlignTop, QString::number(T));
     }
-    if (!m_panels.isEmpty()) {  // the label's one-hot beside the input row (the target path's input)
+    if (targetPath() && !m_panels.isEmpty()) {  // the label's one-hot beside the input row (the target path's input)
         const QRectF in = m_panels.first().rect;
         const QRectF lr(2 * kLeft + in.width() + kGap, in.top(), in.width(), in.height());
         painter.setPen(text);
         painter.drawText(lr, Qt::AlignCenter | Qt::TextWordWrap,
                          tr("Target path input: the label (class %1) through the projection S").arg(p.label));
+    }
+    if (!m_panels.isEmpty()) {
         const QRectF last = m_panels.last().rect;
+        painter.setPen(text);
         painter.drawText(QRectF(0, last.bottom() + 14, size.width(), 16), Qt::AlignHCenter, tr("time step"));
     }
 }

@@ -57,6 +57,8 @@ private:
         QString layer, path;
     };
     void layoutPanels(QSize size);
+    /// The probe has TP's target path (a second column of rasters).
+    bool targetPath() const;
     void render(QPainter& painter, QSize size) const;
     QString readout(QPointF pos) const;
 

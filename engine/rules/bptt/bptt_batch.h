@@ -11,8 +11,9 @@
 namespace tp {
 
 /// Forward and backward: every Param::g holds dL/dW of the last-step loss (mean over rows).
-template <typename Net>
-BatchStats bpttGradients(Net& net, const Batch& batch)
+/// `observer` (at most one, for networks whose backward takes it) is handed to backward().
+template <typename Net, typename... Observer>
+BatchStats bpttGradients(Net& net, const Batch& batch, const Observer&... observer)
 {
     net.beginBatch(batch);
     BatchStats stats;
@@ -20,7 +21,7 @@ BatchStats bpttGradients(Net& net, const Batch& batch)
     if (!std::isfinite(net.lastLoss()))
         throw DivergenceError("BPTT readout loss became " + std::to_string(net.lastLoss()) +
                               " (lower the learning rate or check the input scale)");
-    net.backward(batch);
+    net.backward(batch, observer...);
     return stats;
 }
 

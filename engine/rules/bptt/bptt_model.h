@@ -4,6 +4,7 @@
 
 #include "rules/bptt/bptt_network.h"
 #include "rules/net_model.h"
+#include "rules/probe_record.h"
 
 namespace tp {
 
@@ -26,6 +27,31 @@ template <typename S>
 class BpttModel final : public NetModel<BpttNetwork<S>> {
 public:
     explicit BpttModel(const TpConfig& c, const BpttOptions& options = {}) : NetModel<BpttNetwork<S>>(c, options) {}
+
+    /// Per picked neuron j and step t: dL/du_j^t of the backward pass, the error through time
+    /// that reaches the neuron at t from the last-step loss (through the layers above, the leak,
+    /// the reset and the recurrence): what makes BPTT non-local. Spikes, potentials and
+    /// surrogates come from the stored forward history.
+    BatchStats trainProbed(const Batch& batch, double lr, const ProbeRequest& req, Probe& probe) override
+    {
+        auto& net = this->network();
+        ProbeRecorder rec(probe, batch, req, net.config(), layerSizes(net),
+                          {{"error through time ∂L/∂uⱼᵗ (backward pass)", "∂L/∂u"}});
+        const int row = rec.row(), B = batch.size;
+        const auto& layers = net.layers();
+        const auto& L = layers[std::size_t(rec.layer())];
+        auto record = [&](int t) { rec.set(t, 0, [&](int j) { return L.dI(row, j); }); };
+        rec.before(net);
+        const BatchStats stats = net.trainBatch(batch, lr, record);
+        rec.after(net);
+        const LifNeurons<S> lif = bpttNeurons<S>(net.config().neuron, net.options());
+        for (int t = 0; t < batch.steps; ++t) {
+            for (std::size_t l = 0; l < layers.size(); ++l)
+                rec.spikes(t, l, layers[l].s_hist.middleRows(Eigen::Index(t) * B, B));
+            rec.potential(t, L.u_hist.middleRows(Eigen::Index(t) * B, B), lif);
+        }
+        return stats;
+    }
 };
 
 

@@ -130,7 +130,7 @@ void BpttNetwork<S>::accumulate(Param& p, SparseRows<S>& input, const Mat& dI)
 }
 
 template <typename S>
-void BpttNetwork<S>::backward(const Batch& batch)
+void BpttNetwork<S>::backward(const Batch& batch, const std::function<void(int)>& onStep)
 {
     const LifNeurons<S> neurons = bpttNeurons<S>(m_cfg.neuron, m_opt);
     const double leak = m_cfg.readout_leak;
@@ -186,6 +186,8 @@ void BpttNetwork<S>::backward(const Batch& batch)
                 accumulate(layer.R, layer.rec_cols, layer.dI);
             }
         }
+        if (onStep)
+            onStep(t);
         for (auto& layer : m_layers)
             layer.dI.swap(layer.dI_next);
     }
@@ -198,9 +200,9 @@ BatchStats BpttNetwork<S>::computeGradients(const Batch& batch)
 }
 
 template <typename S>
-BatchStats BpttNetwork<S>::trainBatch(const Batch& batch, double lr)
+BatchStats BpttNetwork<S>::trainBatch(const Batch& batch, double lr, const std::function<void(int)>& onBackwardStep)
 {
-    BatchStats stats = bpttGradients(*this, batch);
+    BatchStats stats = bpttGradients(*this, batch, onBackwardStep);
     for (auto& layer : m_layers) {
         adamStep(layer.W, m_cfg.adam, lr);
         if (layer.recurrent)

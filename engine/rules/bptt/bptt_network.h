@@ -18,6 +18,7 @@
 /// Not thread-safe: one thread drives a network; it parallelises internally on the calling
 /// thread's oneTBB task arena with fixed chunks, bit-identically for any number of threads.
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include <Eigen/Core>
@@ -77,7 +78,9 @@ public:
     void initWeights(std::uint64_t seed);
 
     /// Forward over all T steps, backward through time, then one Adam step per matrix.
-    BatchStats trainBatch(const Batch& batch, double lr);
+    /// `onBackwardStep(t)` (optional) is called as the backward pass leaves step t (t = T-1 .. 0),
+    /// every layer's dI holding dL/du^t (= dL/dI^t: u = alpha m + I) and u_hist, s_hist the forward.
+    BatchStats trainBatch(const Batch& batch, double lr, const std::function<void(int)>& onBackwardStep = {});
     /// Forward and backward only: fills every Param::g with dL/dW of the last-step loss
     /// (mean over rows); the weights and the Adam state are unchanged.
     BatchStats computeGradients(const Batch& batch);
@@ -109,13 +112,13 @@ public:
     BpttNetwork& operator=(const BpttNetwork&) = delete;
 
 private:
-    template <typename Net>
-    friend BatchStats bpttGradients(Net&, const Batch&);
+    template <typename Net, typename... Observer>
+    friend BatchStats bpttGradients(Net&, const Batch&, const Observer&...);
     template <typename Net>
     friend BatchStats bpttEvaluate(Net&, const Batch&);
     void beginBatch(const Batch& batch);
     void forward(const Batch& batch, BatchStats& stats);
-    void backward(const Batch& batch);
+    void backward(const Batch& batch, const std::function<void(int)>& onStep = {});
     void accumulate(Param& p, SparseRows<S>& input, const Mat& dI);
 
     TpConfig m_cfg;

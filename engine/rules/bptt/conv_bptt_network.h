@@ -91,8 +91,8 @@ public:
     ConvBpttNetwork& operator=(const ConvBpttNetwork&) = delete;
 
 private:
-    template <typename Net>
-    friend BatchStats bpttGradients(Net&, const Batch&);
+    template <typename Net, typename... Observer>
+    friend BatchStats bpttGradients(Net&, const Batch&, const Observer&...);
     template <typename Net>
     friend BatchStats bpttEvaluate(Net&, const Batch&);
     void beginBatch(const Batch& batch);

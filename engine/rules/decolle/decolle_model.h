@@ -8,7 +8,9 @@
 
 #include "rules/conv_model.h"
 #include "rules/decolle/conv_decolle_network.h"
+#include "rules/decolle/decolle_common.h"
 #include "rules/decolle/decolle_network.h"
+#include "rules/probe_record.h"
 #include "rules/net_model.h"
 
 namespace tp {
@@ -45,6 +47,32 @@ template <typename S>
 class DecolleModel final : public NetModel<DecolleNetwork<S>> {
 public:
     explicit DecolleModel(const TpConfig& c) : NetModel<DecolleNetwork<S>>(c) {}
+
+    /// Per layer l and step t its local readout loss L_l^t (the batch's, the one it descends); per
+    /// picked neuron j its local error dL_l^t/ds_j = (G_l^T (y - onehot))_j / B for the row (before
+    /// the surrogate scales it into the update, which starts at step burn_in).
+    BatchStats trainProbed(const Batch& batch, double lr, const ProbeRequest& req, Probe& probe) override
+    {
+        auto& net = this->network();
+        ProbeRecorder rec(probe, batch, req, net.config(), layerSizes(net),
+                          {{"local error Gᵀ(y − onehot)/B (∂L_l/∂s_j)", "∂L_l/∂s"}},
+                          {{"local readout loss L_l = ‖G_l s_l − onehot‖² / 2B", "L_l"}});
+        const int row = rec.row();
+        const auto& L = net.layers()[std::size_t(rec.layer())];
+        const LifNeurons<S> lif = decolleNeurons<S>(net.config().neuron, net.options());
+        auto record = [&](int t) {
+            for (std::size_t l = 0; l < net.layers().size(); ++l) {
+                rec.spikes(t, l, net.layers()[l].s);
+                rec.setLayer(t, l, 0, net.layers()[l].loss);
+            }
+            rec.potential(t, L.u, lif);
+            rec.set(t, 0, [&](int j) { return L.y.row(row).dot(L.G.col(j)); });  // y holds dL/dy
+        };
+        rec.before(net);
+        const BatchStats stats = net.trainBatch(batch, lr, record);
+        rec.after(net);
+        return stats;
+    }
 };
 
 /// The conv engine behind ConvNet (rules/conv_model.h), with rule.burn_in, which ConvTpConfig

@@ -87,6 +87,7 @@ public:
 
     const TpConfig& config() const { return m_cfg; }
     int burnIn() const { return m_burnIn; }
+    const DecolleOptions& options() const { return m_opt; }
     void setOptions(const DecolleOptions& options) { m_opt = options; }
     std::vector<Layer>& layers() { return m_layers; }
     const std::vector<Layer>& layers() const { return m_layers; }

@@ -94,7 +94,7 @@ void EpropNetwork<S>::gradients(Layer& layer)
 }
 
 template <typename S>
-BatchStats EpropNetwork<S>::run(const Batch& batch, bool learn)
+BatchStats EpropNetwork<S>::run(const Batch& batch, bool learn, const std::function<void(int)>& onStep)
 {
     checkBatch(batch, m_cfg.max_batch, m_cfg.inputs, m_cfg.classes);
     m_B = batch.size;
@@ -163,6 +163,8 @@ BatchStats EpropNetwork<S>::run(const Batch& batch, bool learn)
         stats.readout_loss_sum += loss / m_B;
         if (t == T - 1)
             m_lastLoss = loss / m_B;
+        if (onStep)
+            onStep(t);
         for (auto& layer : m_layers)
             layer.s_prev.swap(layer.s);
     }
@@ -193,9 +195,9 @@ BatchStats EpropNetwork<S>::computeGradients(const Batch& batch)
 }
 
 template <typename S>
-BatchStats EpropNetwork<S>::trainBatch(const Batch& batch, double lr)
+BatchStats EpropNetwork<S>::trainBatch(const Batch& batch, double lr, const std::function<void(int)>& onStep)
 {
-    BatchStats stats = run(batch, true);
+    BatchStats stats = run(batch, true, onStep);
     for (std::size_t l = 0; l < m_layers.size(); ++l) {
         adamStep(m_layers[l].W, m_cfg.adam, lr);
         requireFiniteWeights(m_layers[l].W.w, "W" + std::to_string(l + 1));

@@ -34,6 +34,7 @@
 /// Not thread-safe: one thread drives a network; it parallelises internally on the calling
 /// thread's oneTBB task arena with fixed chunks, bit-identically for any number of threads.
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include <Eigen/Core>
@@ -76,7 +77,9 @@ public:
     void initWeights(std::uint64_t seed);
 
     /// Forward over T steps carrying the eligibility traces, then one Adam step per matrix.
-    BatchStats trainBatch(const Batch& batch, double lr);
+    /// `onStep(t)` (optional) is called after step t's readout with every buffer holding that
+    /// step's values (s: the step's spikes, ebar: the traces up to t, the readout membrane).
+    BatchStats trainBatch(const Batch& batch, double lr, const std::function<void(int)>& onStep = {});
     /// As trainBatch without the Adam step: every Param::g holds e-prop's dL/dW (mean over rows).
     BatchStats computeGradients(const Batch& batch);
     /// Inference; prediction = argmax of the readout at the last step.
@@ -89,6 +92,7 @@ public:
     Param& readout() { return m_out; }
     const Param& readout() const { return m_out; }
     double lastLoss() const { return m_lastLoss; }
+    const Mat& readoutMembrane() const { return m_mout; }  ///< (B, C) after the last step run
 
     /// Bytes per part. trace_bytes = eps + ebar (e-prop's rule state, eprop_rule.cpp's model);
     /// the fixed feedback matrices are a part of their own ("feedback"), in weights_bytes.
@@ -101,7 +105,7 @@ public:
     EpropNetwork& operator=(const EpropNetwork&) = delete;
 
 private:
-    BatchStats run(const Batch& batch, bool learn);
+    BatchStats run(const Batch& batch, bool learn, const std::function<void(int)>& onStep = {});
     void eligibility(Layer& layer);
     void gradients(Layer& layer);
 

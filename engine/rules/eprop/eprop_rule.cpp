@@ -4,7 +4,9 @@
 #include <memory>
 
 #include "rules/eprop/eprop_network.h"
+#include "nn/readout_loss.h"
 #include "rules/net_model.h"
+#include "rules/probe_record.h"
 
 namespace tp {
 
@@ -31,6 +33,43 @@ template <typename S>
 class EpropModel final : public NetModel<EpropNetwork<S>> {
 public:
     explicit EpropModel(const TpConfig& c) : NetModel<EpropNetwork<S>>(c, feedbackOf(c)) {}
+
+    /// Per picked neuron j and step t: its filtered eligibility trace, the mean over its incoming
+    /// synapses i of ebar_ji^t (the row's), and its learning signal
+    /// L_j^t = B_j . (softmax(m_out^t) - onehot) / B, which the rule uses at the last step only.
+    BatchStats trainProbed(const Batch& batch, double lr, const ProbeRequest& req, Probe& probe) override
+    {
+        auto& net = this->network();
+        ProbeRecorder rec(probe, batch, req, net.config(), layerSizes(net),
+                          {{"eligibility trace ē (mean over incoming synapses)", "ē"},
+                           {"learning signal Bⱼ·(softmax(m_out) − onehot)/B (used at the last step only)", "L_j"}});
+        const int row = rec.row(), C = net.config().classes;
+        const auto& L = net.layers()[std::size_t(rec.layer())];
+        const LifNeurons<S> lif = lifNeurons<S>(net.config().neuron, net.config().neuron.v_th);
+        std::vector<S> err(static_cast<std::size_t>(C));
+        auto record = [&](int t) {
+            for (std::size_t l = 0; l < net.layers().size(); ++l)
+                rec.spikes(t, l, net.layers()[l].s);
+            rec.potential(t, L.u, lif);
+            const Eigen::Index nz = L.width();
+            rec.set(t, 0, [&](int j) {
+                return Eigen::Map<const Eigen::Matrix<S, Eigen::Dynamic, 1>>(
+                           L.ebar.data() + (Eigen::Index(row) * L.size + j) * nz, nz).mean();
+            });
+            softmaxCrossEntropy(net.readoutMembrane().data() + Eigen::Index(row) * C, C, batch.labels[std::size_t(row)],
+                                err.data(), 1.0 / batch.size);
+            rec.set(t, 1, [&](int j) {
+                S signal = 0;
+                for (int c = 0; c < C; ++c)
+                    signal += err[std::size_t(c)] * (L.feedback.size() ? L.feedback(j, c) : net.readout().w(c, j));
+                return signal;
+            });
+        };
+        rec.before(net);
+        const BatchStats stats = net.trainBatch(batch, lr, record);
+        rec.after(net);
+        return stats;
+    }
 };
 
 std::unique_ptr<Model> make(const TpConfig& config, Precision precision)

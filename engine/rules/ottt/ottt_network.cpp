@@ -198,7 +198,7 @@ void OtttNetwork<S>::adamAll(double lr)
 }
 
 template <typename S>
-BatchStats OtttNetwork<S>::trainBatch(const Batch& batch, double lr)
+BatchStats OtttNetwork<S>::trainBatch(const Batch& batch, double lr, const std::function<void(int)>& onStep)
 {
     BatchStats stats;
     beginBatch(batch, stats);
@@ -209,6 +209,8 @@ BatchStats OtttNetwork<S>::trainBatch(const Batch& batch, double lr)
     for (int t = 0; t < T; ++t) {
         forwardStep(batch, t, stats, weight / m_B);
         backwardStep();
+        if (onStep)
+            onStep(t);
         if (m_opt.online) {
             adamAll(lr);
             zeroGradients();

@@ -25,6 +25,7 @@
 /// Not thread-safe: one thread drives a network; it parallelises on the calling thread's oneTBB
 /// arena with fixed chunks, bit-identically for any number of threads.
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include <Eigen/Core>
@@ -85,7 +86,9 @@ public:
 
     /// T steps, each with its instantaneous loss and spatial gradient; Adam once (OTTT_A) or at
     /// every step (OTTT_O). readout_loss_sum = sum_t L^t.
-    BatchStats trainBatch(const Batch& batch, double lr);
+    /// `onStep(t)` (optional) is called after step t's gradient with every buffer holding that
+    /// step's values (delta: dL^t/du^t times the step's weight, 1/T for OTTT_A).
+    BatchStats trainBatch(const Batch& batch, double lr, const std::function<void(int)>& onStep = {});
     /// Steps 0..step forward with the weights held; every Param::g = dL^step/dW, the rule's
     /// gradient of that one step's loss (weights and Adam state unchanged; state after `step`).
     BatchStats stepGradients(const Batch& batch, int step);

@@ -4,6 +4,7 @@
 
 #include "rules/conv_model.h"
 #include "rules/net_model.h"
+#include "rules/probe_record.h"
 #include "rules/tp/conv_network.h"
 #include "rules/tp/tp_network.h"
 
@@ -50,51 +51,24 @@ public:
     BatchStats trainProbed(const Batch& batch, double lr, const ProbeRequest& req, Probe& probe) override
     {
         auto& net = this->network();
-        const int T = batch.steps, row = std::clamp(req.row, 0, std::max(0, batch.size - 1));
         const auto& layers = net.layers();
-        probe = Probe{};
-        probe.steps = T;
-        probe.row = row;
-        probe.label = batch.labels.empty() ? -1 : batch.labels[std::size_t(row)];
-        probe.layer = std::clamp(req.layer, 0, int(layers.size()) - 1);
-        probe.threshold = net.config().neuron.v_th;
-        probe.inputs = batch.channels;
-        probe.input.assign(std::size_t(T) * std::size_t(batch.channels), 0);
-        for (int t = 0; t < T; ++t) {
-            const auto& off = batch.row_offsets[std::size_t(t)];
-            for (std::int32_t i = off[std::size_t(row)]; i < off[std::size_t(row) + 1]; ++i)
-                if (batch.values[std::size_t(t)][std::size_t(i)] != 0.0f)
-                    probe.input[std::size_t(t) * std::size_t(batch.channels) +
-                                std::size_t(batch.units[std::size_t(t)][std::size_t(i)])] = 1;
-        }
-        for (const auto& l : layers) {
-            const std::size_t n = std::size_t(T) * std::size_t(l.size);
-            probe.layers.push_back({l.size, std::vector<std::uint8_t>(n), std::vector<std::uint8_t>(n)});
-        }
-        for (int n : req.neurons)
-            if (n >= 0 && n < layers[std::size_t(probe.layer)].size)
-                probe.neurons.push_back({n, std::vector<float>(std::size_t(T)), std::vector<float>(std::size_t(T)),
-                                         std::vector<float>(std::size_t(T)), std::vector<float>(std::size_t(T)),
-                                         std::vector<float>(std::size_t(T))});
-        probe.surrogate_scale = net.config().neuron.surrogate_scale;
-        std::vector<typename TpNetwork<S>::WMat> before;
-        for (const auto& l : layers)
-            before.push_back(l.W.w);
+        ProbeRecorder rec(probe, batch, req, net.config(), layerSizes(net),
+                          {{"input-path trace ε", "trace"}, {"target-path trace ε̃ (the sample's class)", "trace"}}, {},
+                          true);
+        for (auto& n : probe.neurons)
+            n.update.resize(std::size_t(batch.steps));
+        const int row = rec.row();
+        const auto& L = layers[std::size_t(rec.layer())];
         auto record = [&](int t) {
             const int k = net.classOfRow()[std::size_t(row)];  // target-path row of this sample's class
             for (std::size_t l = 0; l < layers.size(); ++l) {
-                auto& p = probe.layers[l];
-                const std::size_t off = std::size_t(t) * std::size_t(p.size);
-                for (int j = 0; j < p.size; ++j) {
-                    p.in_spikes[off + std::size_t(j)] = layers[l].in.s(row, j) != S(0);
-                    p.tgt_spikes[off + std::size_t(j)] = layers[l].tgt.s(k, j) != S(0);
-                }
+                rec.spikes(t, l, layers[l].in.s);
+                rec.targetSpikes(t, l, layers[l].tgt.s, k);
             }
-            const auto& L = layers[std::size_t(probe.layer)];
+            rec.set(t, 0, [&](int j) { return L.in.trace(row, j); });
+            rec.set(t, 1, [&](int j) { return L.tgt.trace(k, j); });
             for (auto& n : probe.neurons) {
                 n.potential[std::size_t(t)] = float(L.in.u(row, n.neuron));
-                n.in_trace[std::size_t(t)] = float(L.in.trace(row, n.neuron));
-                n.tgt_trace[std::size_t(t)] = float(L.tgt.trace(k, n.neuron));
                 n.surrogate[std::size_t(t)] = float(L.in.psi(row, n.neuron));
                 double g2 = L.W.g.row(n.neuron).squaredNorm();
                 if (L.recurrent)
@@ -104,13 +78,9 @@ public:
             if (req.similarity)
                 recordSimilarity(batch, t, probe);
         };
+        rec.before(net);
         const BatchStats stats = net.trainBatch(batch, lr, record);
-        for (std::size_t l = 0; l < layers.size(); ++l) {
-            const auto& w = layers[l].W.w;
-            probe.weights.push_back(makeHistogram(w.data(), std::size_t(w.size())));
-            const typename TpNetwork<S>::WMat change = w - before[l];
-            probe.weight_change.push_back(makeHistogram(change.data(), std::size_t(change.size())));
-        }
+        rec.after(net);
         return stats;
     }
 
