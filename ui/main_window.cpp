@@ -3,9 +3,6 @@
 #include <algorithm>
 
 #include <QActionGroup>
-#include <QCheckBox>
-#include <QDialog>
-#include <QDialogButtonBox>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDateTime>
@@ -40,11 +37,13 @@
 #include "ui/designer/layer_stack_editor.h"
 #include "ui/designer/properties_panel.h"
 #include "ui/document/experiment_document.h"
+#include "ui/run/compare_rules_dialog.h"
 #include "ui/run/run_panel.h"
 #include "ui/run/training_session.h"
 #include "ui/views/charts_panel.h"
 #include "ui/views/finetune_dialog.h"
 #include "ui/views/run_compare_view.h"
+#include "ui/theme.h"
 #include "ui/welcome_page.h"
 
 namespace tp::ui {
@@ -60,29 +59,6 @@ QString formatEta(double seconds)
     const qint64 s = qint64(seconds + 0.5);
     return s >= 3600 ? QStringLiteral("%1:%2:%3").arg(s / 3600).arg(s / 60 % 60, 2, 10, QLatin1Char('0')).arg(s % 60, 2, 10, QLatin1Char('0'))
                      : QStringLiteral("%1:%2").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'));
-}
-
-QPalette darkPalette()
-{
-    QPalette p;
-    const QColor window(0x2b, 0x2d, 0x31), base(0x1e, 0x1f, 0x22), text(0xe6, 0xe6, 0xe6);
-    p.setColor(QPalette::Window, window);
-    p.setColor(QPalette::WindowText, text);
-    p.setColor(QPalette::Base, base);
-    p.setColor(QPalette::AlternateBase, window);
-    p.setColor(QPalette::ToolTipBase, base);
-    p.setColor(QPalette::ToolTipText, text);
-    p.setColor(QPalette::Text, text);
-    p.setColor(QPalette::Button, window);
-    p.setColor(QPalette::ButtonText, text);
-    p.setColor(QPalette::BrightText, Qt::white);
-    p.setColor(QPalette::Highlight, QColor(0x3d, 0x8e, 0xd6));
-    p.setColor(QPalette::HighlightedText, Qt::white);
-    p.setColor(QPalette::Link, QColor(0x56, 0xb4, 0xe9));
-    p.setColor(QPalette::PlaceholderText, QColor(0x9a, 0x9a, 0x9a));
-    for (auto role : {QPalette::WindowText, QPalette::Text, QPalette::ButtonText})
-        p.setColor(QPalette::Disabled, role, QColor(0x80, 0x80, 0x80));
-    return p;
 }
 
 } // namespace
@@ -473,7 +449,7 @@ QStringList MainWindow::comparisonRules() const
         return {};
     QStringList rules{QString::fromStdString(e->rule.name)};
     for (const tp::LearningRule* r : tp::learningRules()) {
-        if (tp::trainsLayers(*r, e->network) && !rules.contains(QString::fromUtf8(r->name)) && rules.size() < 5)
+        if (tp::trainsLayers(*r, e->network) && !rules.contains(QString::fromUtf8(r->name)) && rules.size() < kMaxComparedRules)
             rules << QString::fromUtf8(r->name);
     }
     return rules;
@@ -486,48 +462,9 @@ void MainWindow::chooseComparison()
         showMessage(tr("Cannot compare"), tr("The experiment has errors: fix them first (see the marked fields)."));
         return;
     }
-    QDialog dialog(this);
-    dialog.setWindowTitle(tr("Compare Rules"));
-    auto* layout = new QVBoxLayout(&dialog);
-    auto* intro = new QLabel(tr("Train \"%1\" under each chosen rule, one after another, with the same seed and data. "
-                                "Choose 2 to 5.").arg(QString::fromStdString(e->name)));
-    intro->setWordWrap(true);
-    layout->addWidget(intro);
-    const QStringList preset = comparisonRules();
-    QList<QCheckBox*> boxes;
-    for (const tp::LearningRule* r : tp::learningRules()) {
-        auto* box = new QCheckBox(QString::fromUtf8(r->title));
-        box->setObjectName(QString::fromUtf8(r->name));
-        box->setToolTip(QString::fromUtf8(r->explanation));
-        const bool trains = tp::trainsLayers(*r, e->network);
-        box->setEnabled(trains);
-        if (!trains)
-            box->setText(box->text() + tr(" (does not train %1 layers)").arg(QString::fromStdString(e->network.layers.front().type)));
-        box->setChecked(trains && preset.contains(box->objectName()));
-        layout->addWidget(box);
-        boxes << box;
-    }
-    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
-    buttons->button(QDialogButtonBox::Ok)->setText(tr("Train and Compare"));
-    auto* count = new QLabel;
-    layout->addWidget(count);
-    layout->addWidget(buttons);
-    const auto update = [&] {
-        const auto n = std::count_if(boxes.begin(), boxes.end(), [](QCheckBox* b) { return b->isChecked(); });
-        buttons->button(QDialogButtonBox::Ok)->setEnabled(n >= 2 && n <= 5);
-        count->setText(n >= 2 && n <= 5 ? tr("%1 runs").arg(n) : tr("%1 chosen: choose 2 to 5 rules").arg(n));
-    };
-    for (QCheckBox* b : boxes)
-        connect(b, &QCheckBox::toggled, &dialog, update);
-    update();
-    connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
-    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
-    if (dialog.exec() != QDialog::Accepted)
+    const QStringList rules = chooseRulesToCompare(this, *e, comparisonRules());
+    if (rules.isEmpty())
         return;
-    QStringList rules;
-    for (QCheckBox* b : boxes)
-        if (b->isChecked())
-            rules << b->objectName();
     QString error;
     if (!startComparison(rules, &error))
         showMessage(tr("Cannot compare"), error);
@@ -541,8 +478,8 @@ bool MainWindow::startComparison(const QStringList& chosen, QString* error)
             *error = message;
         return false;
     };
-    if (rules.size() < 2 || rules.size() > 5)
-        return fail(tr("A comparison takes 2 to 5 rules, not %1.").arg(rules.size()));
+    if (rules.size() < kMinComparedRules || rules.size() > kMaxComparedRules)
+        return fail(tr("A comparison takes %1 to %2 rules, not %3.").arg(kMinComparedRules).arg(kMaxComparedRules).arg(rules.size()));
     for (const QString& name : rules)
         if (!tp::findRule(name.toStdString()))
             return fail(tr("Unknown rule '%1' (known: %2).").arg(name, QString::fromStdString(tp::ruleNames())));

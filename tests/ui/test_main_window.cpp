@@ -240,8 +240,10 @@ private Q_SLOTS:
         const QVector<double> mib = view->memoryChart()->values();
         QCOMPARE(mib.size(), qsizetype(3));
         QCOMPARE(mib[1], double(view->runs()[1].memory_bytes) / (1024.0 * 1024.0));
-        if (const QByteArray dir = qgetenv("TP_SCREENSHOT_DIR"); !dir.isEmpty())
+        if (const QByteArray dir = qgetenv("TP_SCREENSHOT_DIR"); !dir.isEmpty()) {
+            QTest::qWait(300);  // the charts lay out their new series on the event loop: grab after it
             w.grab().save(QString::fromUtf8(dir) + QStringLiteral("/main_window_compare.png"));
+        }
 
         // Run > Export Comparison Report: the engine's comparison report of the runs on show.
         QString reportDir, reportError = QStringLiteral("none yet");
