@@ -2,6 +2,45 @@
 
 namespace tp {
 
+namespace {
+
+bool isDigit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+} // namespace
+
+bool naturalLess(const std::string& l, const std::string& r)
+{
+    std::size_t i = 0, j = 0;
+    while (i < l.size() && j < r.size()) {
+        if (isDigit(l[i]) && isDigit(r[j])) {
+            std::size_t ie = i, je = j;
+            while (ie < l.size() && isDigit(l[ie])) ++ie;
+            while (je < r.size() && isDigit(r[je])) ++je;
+            std::size_t is = i, js = j;  // skip leading zeros
+            while (is + 1 < ie && l[is] == '0') ++is;
+            while (js + 1 < je && r[js] == '0') ++js;
+            if (ie - is != je - js)
+                return ie - is < je - js;
+            const int cmp = l.compare(is, ie - is, r, js, je - js);
+            if (cmp != 0)
+                return cmp < 0;
+            i = ie;
+            j = je;
+        } else {
+            if (l[i] != r[j])
+                return static_cast<unsigned char>(l[i]) < static_cast<unsigned char>(r[j]);
+            ++i;
+            ++j;
+        }
+    }
+    if ((i < l.size()) != (j < r.size()))
+        return j < r.size();
+    return l < r;
+}
+
 void checkFrameMode(const DatasetSpec& spec, std::vector<ConfigIssue>& issues)
 {
     if (!spec.binning.is_object())

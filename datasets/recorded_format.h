@@ -138,6 +138,10 @@ int indexOf(const Names& names, const std::string& name)
     return kUnlabelled;
 }
 
+/// Name order with digit runs compared as numbers ("s2" < "s10"); names equal by number fall
+/// back to bytes. The order of files in every folder layout.
+bool naturalLess(const std::string& l, const std::string& r);
+
 /// A file without a label: sets the source's note saying `why` and returns kUnlabelled.
 int unlabelled(FileSource& source, const std::string& file, const std::string& why);
 

@@ -14,13 +14,15 @@ extern const DatasetFormat kSscFormat;         // formats/shd_format.cpp
 extern const DatasetFormat kDvsGestureFormat;  // formats/dvsgesture_format.cpp
 extern const DatasetFormat kCifar10DvsFormat;  // formats/cifar10dvs_format.cpp
 extern const DatasetFormat kGscFormat;         // formats/gsc_format.cpp
+extern const DatasetFormat kRecordingsFormat;  // recordings/recordings_format.cpp (last: it claims any recording)
 
 namespace {
 
 std::vector<const DatasetFormat*>& formatList()
 {
     static std::vector<const DatasetFormat*> list{&kRandmanFormat,    &kNmnistFormat,     &kShdFormat, &kSscFormat,
-                                                  &kDvsGestureFormat, &kCifar10DvsFormat, &kGscFormat};
+                                                  &kDvsGestureFormat, &kCifar10DvsFormat, &kGscFormat,
+                                                  &kRecordingsFormat};
     return list;
 }
 
@@ -161,7 +163,10 @@ std::optional<DatasetShape> nominalDatasetShape(const DatasetSpec& spec)
     validateDatasetSpec(spec, issues);
     if (!issues.empty())
         return std::nullopt;
-    return findDatasetFormat(spec.kind)->shape(spec);
+    const DatasetShape shape = findDatasetFormat(spec.kind)->shape(spec);
+    if (shape.input[0] * shape.input[1] * shape.input[2] == 0)
+        return std::nullopt;  // known only once the data is read
+    return shape;
 }
 
 DatasetShape plannedDatasetShape(const DatasetSpec& spec)
@@ -169,12 +174,18 @@ DatasetShape plannedDatasetShape(const DatasetSpec& spec)
     validate(spec);
     const DatasetFormat& format = *findDatasetFormat(spec.kind);
     const DatasetShape shape = format.shape(spec);
+    const std::string inputs = "give the network's input size with --set network.inputs=N (dense layers)";
+    if (shape.input[0] * shape.input[1] * shape.input[2] == 0)
+        for (const ParamSpec& param : format.params)
+            if (param.type == ParamType::Size2)  // the format's size setting (recordings: sensor_size)
+                fail("dataset." + std::string(param.key), std::string("the input shape of ") + format.display +
+                                                              " is known only once the files are read: set dataset." +
+                                                              param.key + ", or " + inputs);
     const std::string path = format.recorded ? spec.params.value("path", std::string()) : std::string();
     std::error_code ec;
     if (path.empty() || !std::filesystem::exists(path, ec) ||
         (std::filesystem::is_directory(path, ec) && std::filesystem::is_empty(path, ec)))
         return shape;  // the data is not there (yet): the format's shape
-    const std::string inputs = "give the network's input size with --set network.inputs=N (dense layers)";
     std::string found;
     try {
         found = detectFor(format, path).kind;

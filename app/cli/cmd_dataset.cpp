@@ -9,6 +9,7 @@
 #include "dataset_path.h"
 #include "event_dataset.h"
 #include "recorded_format.h"
+#include "recording.h"
 #include "registry.h"
 #include "synth_digits.h"
 #include "synth_gesture.h"
@@ -22,6 +23,47 @@ namespace tp::cli {
 namespace {
 
 namespace fs = std::filesystem;
+
+/// `dataset info` of one event recording: one streaming pass (memory independent of its length),
+/// no binning.
+int printRecording(const std::string& path, bool json)
+{
+    const RecordingSummary r = summarizeRecording(path);
+    const SensorSize sensor = r.sensor();
+    const bool stated = r.header.sensor.width > 0;
+    const double duration = r.events ? double(r.t_max_us - r.t_min_us) * 1e-6 : 0;
+    if (json) {
+        nlohmann::json skipped = nlohmann::json::object();
+        for (const auto& [what, n] : r.header.skipped)
+            skipped[what] = n;
+        std::cout << nlohmann::json{{"kind", "recordings"},      {"file", path},
+                                    {"format", r.header.format}, {"events", r.events},
+                                    {"t_first_us", r.t_first_us}, {"t_last_us", r.t_last_us},
+                                    {"t_min_us", r.t_min_us},   {"t_max_us", r.t_max_us},
+                                    {"duration_s", duration},   {"sensor", {sensor.width, sensor.height, sensor.polarities}},
+                                    {"sensor_from", stated ? "file" : "events"},
+                                    {"on", r.on},               {"off", r.off},
+                                    {"max_x", r.max_x},         {"max_y", r.max_y},
+                                    {"out_of_order", r.out_of_order},
+                                    {"skipped", skipped},       {"notes", r.header.notes}}
+                         .dump()
+                  << std::endl;
+        return kExitOk;
+    }
+    std::printf("%s: %s, sensor %dx%dx%d (%s)\n", path.c_str(), r.header.format.c_str(), sensor.width, sensor.height,
+                sensor.polarities, stated ? "from the file" : "from the largest x and y of the events");
+    std::printf("  %llu events, t %lld .. %lld us (%.6f s), %.0f events/s\n", (unsigned long long)r.events,
+                (long long)r.t_min_us, (long long)r.t_max_us, duration, duration > 0 ? double(r.events) / duration : 0.0);
+    std::printf("  polarity: ON %llu, OFF %llu (%.1f %% ON)\n", (unsigned long long)r.on, (unsigned long long)r.off,
+                r.events ? 100.0 * double(r.on) / double(r.events) : 0.0);
+    std::printf("  x 0..%d, y 0..%d; %llu event(s) earlier than the one before\n", r.max_x, r.max_y,
+                (unsigned long long)r.out_of_order);
+    for (const auto& [what, n] : r.header.skipped)
+        std::printf("  skipped: %s %llu\n", what.c_str(), (unsigned long long)n);
+    for (const std::string& note : r.header.notes)
+        std::printf("  note: %s\n", note.c_str());
+    return kExitOk;
+}
 
 struct BinningOptions {
     std::int64_t time_window_us = 0, event_count = 0;
@@ -179,7 +221,10 @@ Runner addDataset(CLI::App& app)
     return [o, info, frames, make, runMake] {
         if (make->parsed())
             return runMake();
-        const std::string kind = detectDatasetPath(o->path).kind;
+        const DatasetPath found = detectDatasetPath(o->path);
+        if (info->parsed() && found.isFile() && findRecordingFormat(found.format))
+            return printRecording(o->path, o->json);
+        const std::string kind = found.kind;
         const auto t0 = std::chrono::steady_clock::now();
         const auto opened = o->binning.open(o->path, kind);
         const double loadSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

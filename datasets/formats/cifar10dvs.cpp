@@ -1,6 +1,7 @@
 #include "cifar10dvs.h"
 
 #include "file_bytes.h"
+#include "recorded_format.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -108,42 +109,6 @@ std::string describe(std::size_t index, const Event& e)
     return "event " + std::to_string(index) + " (t=" + std::to_string(e.t_us) +
            " us, x=" + std::to_string(e.x) + ", y=" + std::to_string(e.y) +
            ", p=" + std::to_string(int(e.p)) + ")";
-}
-
-bool isDigit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-/// Name order with digit runs compared as numbers; equal-by-number names fall back to bytes.
-bool naturalLess(const std::string& l, const std::string& r)
-{
-    std::size_t i = 0, j = 0;
-    while (i < l.size() && j < r.size()) {
-        if (isDigit(l[i]) && isDigit(r[j])) {
-            std::size_t ie = i, je = j;
-            while (ie < l.size() && isDigit(l[ie])) ++ie;
-            while (je < r.size() && isDigit(r[je])) ++je;
-            std::size_t is = i, js = j;  // skip leading zeros
-            while (is + 1 < ie && l[is] == '0') ++is;
-            while (js + 1 < je && r[js] == '0') ++js;
-            if (ie - is != je - js)
-                return ie - is < je - js;
-            const int cmp = l.compare(is, ie - is, r, js, je - js);
-            if (cmp != 0)
-                return cmp < 0;
-            i = ie;
-            j = je;
-        } else {
-            if (l[i] != r[j])
-                return static_cast<unsigned char>(l[i]) < static_cast<unsigned char>(r[j]);
-            ++i;
-            ++j;
-        }
-    }
-    if ((i < l.size()) != (j < r.size()))
-        return j < r.size();
-    return l < r;
 }
 
 } // namespace

@@ -106,7 +106,7 @@ private slots:
     {
         const auto& formats = tp::datasetFormats();
         QCOMPARE(tp::datasetKinds(), (std::vector<std::string>{"randman", "nmnist", "shd", "ssc", "dvsgesture",
-                                                                "cifar10dvs", "gsc"}));
+                                                                "cifar10dvs", "gsc", "recordings"}));
         std::set<std::string> kinds;
         for (const tp::DatasetFormat* f : formats) {
             QVERIFY2(kinds.insert(f->kind).second, f->kind);
@@ -120,7 +120,7 @@ private slots:
                     QVERIFY2(*p.help, (std::string(f->kind) + "." + p.key).c_str());
         }
         QVERIFY_THROWS_EXCEPTION(tp::ConfigError, tp::registerDatasetFormat(*formats.at(1)));
-        QCOMPARE(formats.size(), std::size_t(7));
+        QCOMPARE(formats.size(), std::size_t(8));
     }
 
     void declaredDefaultsPassValidation()
@@ -142,6 +142,12 @@ private slots:
                 tp::validateDatasetSpec(spec, issues);
             }
             QVERIFY2(issues.empty(), (std::string(f->kind) + ":\n" + issuesText(issues)).c_str());
+            // A shape from the defaults, except where the data tells it (own recordings: their sensor),
+            // and then a size setting gives it.
+            if (!tp::nominalDatasetShape(spec)) {
+                QCOMPARE(f->kind, std::string("recordings"));
+                spec.params["sensor_size"] = {64, 48};
+            }
             QVERIFY2(tp::nominalDatasetShape(spec).has_value(), f->kind);
         }
         // The generator's table says what its reader applies.
