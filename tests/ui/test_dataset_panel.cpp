@@ -258,6 +258,58 @@ private Q_SLOTS:
         QCOMPARE(doc.value(QStringLiteral("binning.steps")).toInt(), 100);
     }
 
+    void ownRecordingsBrowsedInThePanel()
+    {
+        // Two class folders of CSV event tables: "left" events at x < 8, "right" at x >= 24.
+        QTemporaryDir dir;
+        for (const auto& [cls, x0] : {std::pair{QStringLiteral("left"), 0}, std::pair{QStringLiteral("right"), 24}}) {
+            QDir(dir.path()).mkpath(cls);
+            for (int r = 0; r < 5; ++r) {
+                QFile f(dir.filePath(QStringLiteral("%1/rec%2.csv").arg(cls).arg(r)));
+                QVERIFY(f.open(QIODevice::WriteOnly));
+                f.write("x,y,t,p\n");
+                for (int i = 0; i < 200; ++i)
+                    f.write(QStringLiteral("%1,%2,%3,%4\n").arg(x0 + i % 8).arg(i % 16).arg(50 * i).arg(i % 2).toUtf8());
+            }
+        }
+        ExperimentDocument doc;
+        QVERIFY(doc.newFromTemplate(QStringLiteral(":/experiments/randman.json")));
+        DatasetPanel panel(&doc);
+        auto* kind = panel.findChild<QComboBox*>();
+        const int own = kind->findData(QStringLiteral("recordings"));
+        QVERIFY(own > 0);
+        QCOMPARE(kind->itemText(own), QStringLiteral("Event recordings"));
+        kind->setCurrentIndex(own);
+        Q_EMIT kind->activated(own);
+        QCOMPARE(doc.value(QStringLiteral("binning.n_time_bins")).toInt(), 100);  // the kind's own default binning
+        doc.setValue(QStringLiteral("dataset.path"), dir.path());
+        doc.setValue(QStringLiteral("dataset.cache_dir"), QString());
+        QSignalSpy loaded(&panel, &DatasetPanel::datasetLoaded);
+        panel.resize(480, 700);
+        panel.show();
+        panel.loadDataset();
+        QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 1, kLoadTimeoutMs);
+        QVERIFY2(loaded.at(0).at(0).toBool(), qPrintable(loaded.at(0).at(1).toString()));
+        QCOMPARE(panel.dataset()->classNames(), (std::vector<std::string>{"left", "right"}));
+        QVERIFY2(panel.statusText().contains(QLatin1String("sensor 32x16 from the largest x and y")), qPrintable(panel.statusText()));
+        QCOMPARE(panel.summary(tp::Split::Train).samples, std::size_t(8));  // 20 % of 5 per class held out
+        QCOMPARE(panel.summary(tp::Split::Test).class_counts, (std::vector<std::size_t>{1, 1}));
+        QVERIFY2(panel.countsText().contains(QLatin1String("2 x 16 x 32 (P x H x W)")), qPrintable(panel.countsText()));
+        // A "right" sample's frames light pixels at x >= 24 only.
+        panel.showSample(tp::Split::Test, 1, 0);
+        const QImage frame = panel.frameImage();
+        QCOMPARE(frame.size(), QSize(32, 16));
+        int left = 0, right = 0;
+        for (int y = 0; y < frame.height(); ++y)
+            for (int x = 0; x < frame.width(); ++x)
+                (x < 24 ? left : right) += frame.pixel(x, y) != kFrameBackground;
+        QCOMPARE(left, 0);
+        QVERIFY(right > 0);
+        const QString out = QDir::temp().filePath(QStringLiteral("traceprop-gui-edit"));
+        QVERIFY(QDir().mkpath(out));
+        QVERIFY(panel.grab().save(out + QStringLiteral("/dataset-own-recordings.png")));
+    }
+
     void aMissingFolderIsReportedNotThrown()
     {
         QTemporaryDir dir;

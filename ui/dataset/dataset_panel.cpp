@@ -284,7 +284,9 @@ void DatasetPanel::changeKind(const QString& kind)
     if (m_doc->value(QStringLiteral("dataset.kind")).toString() == kind)
         return;
     Json dataset = {{"kind", kind.toStdString()}};
-    Json binning = Json::object();
+    // Without a shipped example: the binning `dataset info` uses for the kind.
+    const DatasetFormat* format = findDatasetFormat(kind.toStdString());
+    Json binning = format ? Json::parse(format->paper_binning) : Json::object();
     QFile file(exampleFor(kind));
     if (file.open(QIODevice::ReadOnly)) {
         const QByteArray bytes = file.readAll();
@@ -440,6 +442,10 @@ void DatasetPanel::finished(const std::shared_ptr<Result>& result, int generatio
     m_counts->setText(countsText());
     m_durations->setText(durationText());
     m_statusText = tr("Loaded %1.").arg(QString::fromStdString(m_data->name()));
+    // What the reader wants known (where labels, the split and the sensor came from).
+    if (const auto* events = dynamic_cast<const EventDataset*>(m_data.get()))
+        for (const std::string& note : events->notes())
+            m_statusText += QLatin1Char('\n') + QString::fromStdString(note);
     m_status->setStyleSheet(QString());
     m_status->setText(m_statusText);
     showSample(Split::Train, 0, 0);
