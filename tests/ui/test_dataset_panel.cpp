@@ -310,6 +310,32 @@ private Q_SLOTS:
         QVERIFY(panel.grab().save(out + QStringLiteral("/dataset-own-recordings.png")));
     }
 
+    void lessonLocksHoldInTheDatasetPanel()
+    {
+        // The lesson locks "dataset" and "binning": every field of them here is disabled and says
+        // why, and an edit that reaches the document anyway is refused and undone in the widget.
+        ExperimentDocument doc;
+        QVERIFY(doc.newFromTemplate(QStringLiteral(":/lessons/what-a-trace-remembers.json")));
+        DatasetPanel panel(&doc);
+        auto* classes = childNamed<QSpinBox>(&panel, QStringLiteral("Classes"));
+        QVERIFY(classes);
+        const int before = doc.value(QStringLiteral("dataset.classes")).toInt();
+        QCOMPARE(classes->value(), before);
+        QVERIFY(!classes->isEnabled());
+        QVERIFY(classes->toolTip().contains(QLatin1String("Locked by the lesson")));
+        QVERIFY(!panel.findChild<QComboBox*>()->isEnabled());  // the dataset kind
+        QSignalSpy refused(&doc, &ExperimentDocument::editRefused);
+        classes->setValue(before + 3);  // as a keyboard edit would, were the box enabled
+        QCOMPARE(refused.count(), 1);
+        QCOMPARE(doc.value(QStringLiteral("dataset.classes")).toInt(), before);
+        QCOMPARE(classes->value(), before);
+
+        // An ordinary experiment: the same field is editable again.
+        QVERIFY(doc.newFromTemplate(QStringLiteral(":/experiments/randman.json")));
+        QVERIFY(classes->isEnabled());
+        QVERIFY(!classes->toolTip().contains(QLatin1String("Locked")));
+    }
+
     void aMissingFolderIsReportedNotThrown()
     {
         QTemporaryDir dir;

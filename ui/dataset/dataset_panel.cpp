@@ -248,6 +248,8 @@ DatasetPanel::DatasetPanel(ExperimentDocument* doc, QWidget* parent) : QWidget(p
     connect(m_index, &QSpinBox::valueChanged, this, [this] { renderFrame(); });
     connect(m_time, &QSlider::valueChanged, this, [this] { renderFrame(); });
     connect(doc, &ExperimentDocument::changed, this, &DatasetPanel::syncFromDocument);
+    // A refused edit (a lesson lock) puts the document's value back into the widget.
+    connect(doc, &ExperimentDocument::editRefused, this, &DatasetPanel::syncFromDocument);
     connect(doc, &ExperimentDocument::documentReset, this, &DatasetPanel::autoLoadBuiltIn);
     syncFromDocument();
     renderFrame();
@@ -338,8 +340,22 @@ void DatasetPanel::syncFromDocument()
         }
         m_kind->setCurrentIndex(index);
     }
-    m_path->setEnabled(!builtIn);
-    m_browse->setEnabled(!builtIn);
+    // A lesson's locks hold here as in the properties panel: locked fields are disabled and say why.
+    const QString lockedTip = tr("Locked by the lesson.");
+    auto lockable = [&](QWidget* w, const QString& path, bool enabled = true) {
+        const bool locked = m_doc->isLocked(path);
+        w->setEnabled(enabled && !locked);
+        w->setToolTip(locked ? lockedTip : w->property("tip").toString());
+    };
+    for (QWidget* w : {static_cast<QWidget*>(m_kind), static_cast<QWidget*>(m_path), static_cast<QWidget*>(m_browse),
+                       static_cast<QWidget*>(m_frameMode), static_cast<QWidget*>(m_frameValue)})
+        if (!w->property("tip").isValid())
+            w->setProperty("tip", w->toolTip());
+    lockable(m_kind, QStringLiteral("dataset.kind"));
+    lockable(m_path, QStringLiteral("dataset.path"), !builtIn);
+    lockable(m_browse, QStringLiteral("dataset.path"), !builtIn);
+    lockable(m_frameMode, QStringLiteral("binning"));
+    lockable(m_frameValue, QStringLiteral("binning"));
     if (!m_path->hasFocus())
         m_path->setText(m_doc->value(QStringLiteral("dataset.path")).toString());
     m_randman->setVisible(builtIn);
@@ -349,6 +365,9 @@ void DatasetPanel::syncFromDocument()
         spin->setValue(v.isValid() ? int(v.toLongLong()) : spin->property("fallback").toInt());
         const QStringList errors = m_doc->issuesAt(path);
         spin->setProperty("hasError", !errors.isEmpty());
+        if (!spin->property("tip").isValid())
+            spin->setProperty("tip", spin->toolTip());
+        lockable(spin, path);
         if (!errors.isEmpty())
             spin->setToolTip(errors.join(QLatin1Char('\n')));
     }
