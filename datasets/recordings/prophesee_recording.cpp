@@ -36,7 +36,6 @@
 #include <bit>
 #include <charconv>
 #include <cstdio>
-#include <optional>
 #include <string_view>
 
 #include "core/errors.h"
@@ -89,7 +88,6 @@ HeaderField parseHeaderLine(std::string_view line, std::uint64_t offset)
 
 struct TextHeader {
     std::vector<HeaderField> fields;
-    bool ended = false;  ///< a "% end" line closed it
 
     const HeaderField* find(std::string_view key) const
     {
@@ -125,10 +123,8 @@ TextHeader readTextHeader(StreamFile& in)
             line += c;
         }
         HeaderField field = parseHeaderLine(line, at);
-        if (field.key == "end" && field.value.empty()) {
-            h.ended = true;
+        if (field.key == "end" && field.value.empty())
             break;
-        }
         if (!field.key.empty())
             h.fields.push_back(std::move(field));
     }
