@@ -11,10 +11,11 @@ namespace tp {
 
 // The recording formats, one line each, in detection order (recordings/<format>.cpp).
 extern const RecordingFormat kCsvRecording;  // csv_recording.cpp
+extern const RecordingFormat kEvt2Recording, kEvt3Recording, kDatRecording;  // prophesee_recording.cpp
 
 const std::vector<const RecordingFormat*>& recordingFormats()
 {
-    static const std::vector<const RecordingFormat*> list{&kCsvRecording};
+    static const std::vector<const RecordingFormat*> list{&kCsvRecording, &kEvt2Recording, &kEvt3Recording, &kDatRecording};
     return list;
 }
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "../datasets/prophesee_words.h"
 #include "cifar10dvs.h"
 #include "dvsgesture.h"
 #include "io/h5.h"
@@ -178,6 +179,43 @@ int main(int argc, char** argv)
     tp::writeAedat2(out("fuzz_aedat2", "seed_raw.aedat"), someEvents(3, 128, 300), tp::DvsAddressConvention::Raw);
     writeBytes(out("fuzz_aedat2", "seed_noheader.aedat"),
                {0x00, 0x00, 0x12, 0x34, 0x00, 0x00, 0x00, 0x10, 0x00, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x20});
+
+    // Prophesee RAW and DAT (tests/datasets/prophesee_words.h): words alone (the targets put a
+    // header before input not starting with '%') and whole files with their header.
+    {
+        namespace pw = tp_test::prophesee;
+        namespace e2 = pw::evt2;
+        namespace e3 = pw::evt3;
+        pw::Bytes w2;
+        w2.u32(e2::timeHigh(0x0FFFFFFF)).u32(e2::cd(1, 5, 3, 4)).u32(e2::trigger(1, 0, 7)).u32(e2::timeHigh(0));
+        w2.u32(e2::cd(0, 63, 639, 479)).u32(e2::others()).u32(e2::continued(1)).u32(0x3u << 28);
+        w2.save(out("fuzz_evt2", "seed_words.bin"));
+        pw::Bytes f2;
+        f2.text("% date 2020-01-01 00:00:00\n% evt 2.0\n% format EVT2;height=480;width=640\n% end\n").text(w2.data);
+        f2.save(out("fuzz_evt2", "seed_file.raw"));
+
+        pw::Bytes w3;
+        w3.u16(e3::timeHigh(0xFFF)).u16(e3::timeLow(0x123)).u16(e3::addrY(5)).u16(e3::addrX(7, 1)).u16(e3::baseX(100, 0));
+        w3.u16(e3::vect12(0b100000000101)).u16(e3::vect8(0b10000001)).u16(e3::trigger(1, 0)).u16(e3::timeHigh(0));
+        w3.u16(e3::word(0x1, 3)).u16(e3::addrX(2, 0)).u16(e3::others(1)).u16(e3::continued12(2)).u16(e3::continued4(3));
+        w3.save(out("fuzz_evt3", "seed_words.bin"));
+        pw::Bytes f3;
+        f3.text("% camera_integrator_name Prophesee\n% evt 3.0\n% format EVT3;height=720;width=1280\n"
+                "% geometry 1280x720\n% end\n").text(w3.data);
+        f3.save(out("fuzz_evt3", "seed_file.raw"));
+
+        pw::Bytes d;
+        for (std::uint32_t t : {0xFFFFFFF0u, 5u, 3u})
+            pw::dat::event(d, t, t % 304, t % 240, t & 1);
+        d.save(out("fuzz_dat", "seed_events.bin"));
+        pw::Bytes fd;
+        fd.text("% Data file containing CD events\n% Version 2\n% Width 304\n% Height 240\n")
+            .u8(pw::dat::kEventCd).u8(8).text(d.data);
+        fd.save(out("fuzz_dat", "seed_file.dat"));
+        pw::Bytes ft;
+        ft.text("% Version 2\n").u8(pw::dat::kExtTrigger).u8(8).text(d.data);
+        ft.save(out("fuzz_dat", "seed_trigger.dat"));
+    }
 
     // Golden replay: a 2-input, 2-hidden, 2-class, batch 2, 2-step file (expected values zero:
     // verifyGolden reports mismatches and returns).
