@@ -11,10 +11,11 @@ namespace tp {
 
 // The recording formats, one line each, in detection order (recordings/<format>.cpp).
 extern const RecordingFormat kCsvRecording;  // csv_recording.cpp
+extern const RecordingFormat kAedat4Recording;  // aedat4_recording.cpp
 
 const std::vector<const RecordingFormat*>& recordingFormats()
 {
-    static const std::vector<const RecordingFormat*> list{&kCsvRecording};
+    static const std::vector<const RecordingFormat*> list{&kCsvRecording, &kAedat4Recording};
     return list;
 }
 
