@@ -1,7 +1,7 @@
 // Experiment files: nlohmann::json::parse of the input (its parse errors are expected), then
-// parseExperiment without a dataset validator (datasets/registry.cpp is not in the fuzz build,
-// see CMakeLists.txt). A parsed experiment must serialise back (toJson) to a document that
-// parses to the same experiment.
+// parseExperiment without a dataset validator (the dataset formats are fuzzed by their own
+// targets). A parsed experiment must serialise back (toJson) to a document that parses to the
+// same experiment.
 #include <nlohmann/json.hpp>
 
 #include "config/experiment.h"
