@@ -298,7 +298,7 @@ private:
             m_zstd.reset(ZSTD_createDCtx());
             if (!m_zstd)
                 throw std::bad_alloc();
-            // The decoder's window (its memory) no larger than a packet may be.
+            // Frames whose window (the decoder's memory) exceeds the largest packet are refused.
             ZSTD_DCtx_setParameter(m_zstd.get(), ZSTD_d_windowLogMax, kMaxPacketLog2);
         }
 
@@ -317,6 +317,12 @@ private:
         });
         if (m_streams.empty())
             fail(at, "the IOHeader's stream description declares no streams (no <node> inside <node name=\"outInfo\">)");
+        chooseEventStream();
+    }
+
+    /// The first EVTS stream is read (its size is the sensor's); the others are noted.
+    void chooseEventStream()
+    {
         std::string others;
         for (const Stream& s : m_streams) {
             if (s.type != "EVTS")
