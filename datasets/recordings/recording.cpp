@@ -11,11 +11,13 @@ namespace tp {
 
 // The recording formats, one line each, in detection order (recordings/<format>.cpp).
 extern const RecordingFormat kCsvRecording;  // csv_recording.cpp
+extern const RecordingFormat kAedat4Recording;  // aedat4_recording.cpp
 extern const RecordingFormat kEvt2Recording, kEvt3Recording, kDatRecording;  // prophesee_recording.cpp
 
 const std::vector<const RecordingFormat*>& recordingFormats()
 {
-    static const std::vector<const RecordingFormat*> list{&kCsvRecording, &kEvt2Recording, &kEvt3Recording, &kDatRecording};
+    static const std::vector<const RecordingFormat*> list{&kAedat4Recording, &kEvt2Recording, &kEvt3Recording,
+                                                          &kDatRecording, &kCsvRecording};
     return list;
 }
 

@@ -10,9 +10,11 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "../datasets/aedat4_fixture.h"
 #include "cli_test_support.h"
 
 using namespace tp_cli_test;
+namespace a4 = tp_test::aedat4;
 
 namespace {
 
@@ -32,6 +34,12 @@ void writeFile(const QString& path, const QByteArray& bytes)
     QFile f(path);
     QVERIFY(f.open(QIODevice::WriteOnly));
     f.write(bytes);
+}
+
+template <typename Bytes>
+QByteArray asBytes(const Bytes& b)
+{
+    return QByteArray(reinterpret_cast<const char*>(b.data()), qsizetype(b.size()));
 }
 
 } // namespace
@@ -69,6 +77,45 @@ private slots:
         EXPECT_EXIT(err, 2);
         QVERIFY2(err.err.contains(badFile.toUtf8()) && err.err.contains("byte offset") && err.err.contains("line "),
                  err.err.constData());
+    }
+
+    void infoOnAedat4()
+    {
+        // A DAVIS-style recording: events in two LZ4 packets, IMU and frame packets between them,
+        // a file data table at the end (tests/datasets/aedat4_fixture.h writes it from the spec).
+        tp::Events a, b;
+        for (int i = 0; i < 300; ++i)
+            (i < 120 ? a : b).push_back({1000 + 100 * i, std::int16_t(10 + i % 4), std::int16_t(20 + (i / 4) % 4),
+                                         std::uint8_t(i % 3 == 0)});
+        const QByteArray bytes = asBytes(a4::build(
+            {a4::Lz4,
+             {{0, "EVTS", 346, 260}, {1, "IMUS"}, {2, "FRME", 346, 260}},
+             {a4::events(0, a), a4::opaque(1, "IMUS", 96, 1000), a4::opaque(2, "FRME", 346 * 260, 1000), a4::events(0, b),
+              a4::opaque(1, "IMUS", 96, 20000)},
+             true}));
+        QTemporaryDir dir;
+        const QString file = dir.filePath(QStringLiteral("davis.aedat4"));
+        writeFile(file, bytes);
+        const CliResult text = runCli({QStringLiteral("dataset"), QStringLiteral("info"), file});
+        EXPECT_EXIT(text, 0);
+        QVERIFY2(text.out.contains("AEDAT 4.0 (LZ4), sensor 346x260x2 (from the file)") &&
+                     text.out.contains("300 events, t 1000 .. 30900 us") && text.out.contains("ON 100, OFF 200") &&
+                     text.out.contains("skipped: IMU packets 2") && text.out.contains("skipped: frame packets 1") &&
+                     text.out.contains("stream 0 (events): 2 packets, 300 events"),
+                 text.out.constData());
+        const CliResult json = runCli({QStringLiteral("dataset"), QStringLiteral("info"), file, QStringLiteral("--json")});
+        EXPECT_EXIT(json, 0);
+        const QJsonObject o = QJsonDocument::fromJson(json.out).object();
+        QCOMPARE(o.value("format").toString(), QStringLiteral("AEDAT 4.0 (LZ4)"));
+        QCOMPARE(o.value("events").toInt(), 300);
+        QCOMPARE(o.value("sensor").toArray(), (QJsonArray{346, 260, 2}));
+        QCOMPARE(o.value("skipped").toObject().value("frame packets").toInt(), 1);
+
+        // Cut short (its header promises a file data table): file and byte offset named, exit code 2.
+        writeFile(file, bytes.left(bytes.size() - 200));
+        const CliResult err = runCli({QStringLiteral("dataset"), QStringLiteral("info"), file});
+        EXPECT_EXIT(err, 2);
+        QVERIFY2(err.err.contains(file.toUtf8()) && err.err.contains("byte offset"), err.err.constData());
     }
 
     void experimentOnALabelledFolderTrains()

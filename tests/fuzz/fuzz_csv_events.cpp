@@ -4,6 +4,6 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {
-    tp::fuzz::checkRecording("csv", tp::fuzz::writeInput("csv_events", ".csv", data, size), 32767, false);
+    tp::fuzz::checkRecording("csv", tp::fuzz::writeInput("csv_events", ".csv", data, size), 32767, {.time_non_negative = false});
     return 0;
 }

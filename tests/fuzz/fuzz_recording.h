@@ -2,8 +2,9 @@
 /// The contract of every RecordingFormat (recordings/recording.h) on arbitrary bytes, shared by
 /// the recording fuzz targets: read() returns or throws tp::InputError; it hands out non-empty
 /// chunks of at most kRecordingChunkEvents, every event with 0 <= x, y <= maxXY, p 0 or 1 and
-/// t >= 0 (where the format's time cannot go negative); a stated sensor is 1..32768 square; and
-/// reading the same file twice gives the same events and the same outcome.
+/// t >= 0 (where the format's time cannot go negative), and inside the sensor the file states
+/// (where the reader promises that); a stated sensor is 1..32768 square; and reading the same
+/// file twice gives the same events and the same outcome.
 #include <cstring>
 #include <span>
 #include <string>
@@ -25,7 +26,12 @@ inline const std::string& writeRecordingInput(const char* target, const char* su
     return writeInput(target, suffix, reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
 }
 
-inline void checkRecording(const char* format, const std::string& path, int maxXY, bool timeNonNegative = true)
+struct Promises {
+    bool time_non_negative = true;
+    bool inside_stated_sensor = false;
+};
+
+inline void checkRecording(const char* format, const std::string& path, int maxXY, Promises promises = {})
 {
     const RecordingFormat* f = findRecordingFormat(format);
     if (!f)
@@ -36,7 +42,7 @@ inline void checkRecording(const char* format, const std::string& path, int maxX
                 if (chunk.empty() || chunk.size() > kRecordingChunkEvents)
                     fail(std::string(f->display) + " handed out a chunk of " + std::to_string(chunk.size()) + " events");
                 for (const Event& e : chunk)
-                    if (e.x < 0 || e.x > maxXY || e.y < 0 || e.y > maxXY || e.p > 1 || (timeNonNegative && e.t_us < 0))
+                    if (e.x < 0 || e.x > maxXY || e.y < 0 || e.y > maxXY || e.p > 1 || (promises.time_non_negative && e.t_us < 0))
                         fail(std::string(f->display) + " returned an event outside its documented range");
                 out.insert(out.end(), chunk.begin(), chunk.end());
             });
@@ -48,6 +54,10 @@ inline void checkRecording(const char* format, const std::string& path, int maxX
     if (readAll(second, h2) != ok || first != second)
         fail(std::string(f->display) + ": two reads of the same file differ");
     const SensorSize& s = h.sensor;
+    if (ok && promises.inside_stated_sensor && s.width > 0)
+        for (const Event& e : first)
+            if (e.x >= s.width || e.y >= s.height)
+                fail(std::string(f->display) + " returned an event outside the sensor its file states");
     if (ok && !(s.width == 0 && s.height == 0) && (s.width < 1 || s.width > 32768 || s.height < 1 || s.height > 32768))
         fail(std::string(f->display) + " stated a sensor of " + std::to_string(s.width) + "x" + std::to_string(s.height));
 }

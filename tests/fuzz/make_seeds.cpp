@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "../datasets/prophesee_words.h"
+#include "../datasets/aedat4_fixture.h"
 #include "cifar10dvs.h"
 #include "dvsgesture.h"
 #include "io/h5.h"
@@ -215,6 +216,19 @@ int main(int argc, char** argv)
         pw::Bytes ft;
         ft.text("% Version 2\n").u8(pw::dat::kExtTrigger).u8(8).text(d.data);
         ft.save(out("fuzz_dat", "seed_trigger.dat"));
+    // AEDAT 4.0: uncompressed with frame and IMU streams, LZ4 with a file data table, Zstd.
+    {
+        namespace a4 = tp_test::aedat4;
+        const std::vector<a4::StreamDecl> davis = {{0, "EVTS", 128, 128}, {1, "FRME", 128, 128}, {2, "IMUS"}};
+        writeBytes(out("fuzz_aedat4", "seed_none.aedat4"),
+                   a4::build({a4::None, davis,
+                              {a4::events(0, someEvents(3, 128, 10)), a4::opaque(1, "FRME", 16, 5),
+                               a4::opaque(2, "IMUS", 8, 7), a4::events(0, someEvents(2, 128, 20))}}));
+        writeBytes(out("fuzz_aedat4", "seed_lz4_table.aedat4"),
+                   a4::build({a4::Lz4, davis, {a4::events(0, someEvents(4, 128, 10)), a4::opaque(2, "IMUS", 8, 7)}, true}));
+        writeBytes(out("fuzz_aedat4", "seed_zstd.aedat4"),
+                   a4::build({a4::Zstd, {{0, "EVTS", 128, 128}, {1, "EVTS", 64, 64}},
+                              {a4::events(1, someEvents(2, 64, 10)), a4::events(0, someEvents(5, 128, 30))}}));
     }
 
     // Golden replay: a 2-input, 2-hidden, 2-class, batch 2, 2-step file (expected values zero:
