@@ -11,6 +11,7 @@
 #include <QtTest>
 
 #include "../datasets/aedat4_fixture.h"
+#include "../datasets/prophesee_words.h"
 #include "cli_test_support.h"
 
 using namespace tp_cli_test;
@@ -116,6 +117,44 @@ private slots:
         const CliResult err = runCli({QStringLiteral("dataset"), QStringLiteral("info"), file});
         EXPECT_EXIT(err, 2);
         QVERIFY2(err.err.contains(file.toUtf8()) && err.err.contains("byte offset"), err.err.constData());
+    }
+
+    void infoOnProphesee()
+    {
+        // EVT 3.0 as Metavision 4 writes it (keys in alphabetical order, geometry in the format
+        // line): 64 events of one row in VECT_12/VECT_8 groups and single ADDR_X events, 1 ms
+        // apart, across a wrap of the 24-bit time counter; two triggers.
+        namespace pw = tp_test::prophesee;
+        namespace e3 = pw::evt3;
+        pw::Bytes b;
+        b.text("% camera_integrator_name Prophesee\n% date 2026-12-08 02:00:00\n% evt 3.0\n"
+               "% format EVT3;height=720;width=1280\n% generation 4.2\n% end\n");
+        b.u16(e3::addrY(700));
+        for (unsigned i = 0; i < 32; ++i) {
+            const unsigned t = 0xFFF000 + 1000 * i;  // wraps after 4 steps: 0xFFFFFF = 16.78 s
+            b.u16(e3::timeHigh(t >> 12 & 0xFFF)).u16(e3::timeLow(t & 0xFFF));
+            b.u16(e3::addrX(1200 + i, i % 2)).u16(e3::baseX(i, 1)).u16(e3::vect12(0b1));
+            if (i % 16 == 0)
+                b.u16(e3::trigger(1, 0));
+        }
+        QTemporaryDir dir;
+        const QString file = dir.filePath(QStringLiteral("evk4.raw"));
+        writeFile(file, asBytes(b.data));
+        const CliResult r = runCli({QStringLiteral("dataset"), QStringLiteral("info"), file, QStringLiteral("--json")});
+        EXPECT_EXIT(r, 0);
+        const QJsonObject o = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(o.value("format").toString(), QStringLiteral("Prophesee EVT 3.0"));
+        QCOMPARE(o.value("events").toInt(), 64);
+        QCOMPARE(o.value("sensor").toArray(), (QJsonArray{1280, 720, 2}));
+        QCOMPARE(o.value("on").toInt(), 32 + 16);  // every vector event is ON, every second ADDR_X one
+        QCOMPARE(o.value("t_min_us").toInteger(), qint64(0xFFF000));
+        QCOMPARE(o.value("t_max_us").toInteger(), qint64(0xFFF000 + 31000));  // unwrapped past 2^24
+        QCOMPARE(o.value("out_of_order").toInt(), 0);
+        QCOMPARE(o.value("skipped").toObject().value("trigger events").toInt(), 2);
+        const CliResult text = runCli({QStringLiteral("dataset"), QStringLiteral("info"), file});
+        EXPECT_EXIT(text, 0);
+        QVERIFY2(text.out.contains("Prophesee EVT 3.0, sensor 1280x720x2 (from the file)") && text.out.contains("wrapped 1 time"),
+                 text.out.constData());
     }
 
     void experimentOnALabelledFolderTrains()
