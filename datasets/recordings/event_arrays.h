@@ -49,4 +49,8 @@ void streamEventColumns(const EventColumns& columns, std::uint64_t count, EventC
 /// "x <u2, y <u2, t <i8, p |b1": the column types, for RecordingHeader::format.
 std::string eventColumnTypes(const EventColumns& columns);
 
+/// Whether a file name ends with `suffix`, ignoring ASCII case (".NPZ" is ".npz"): the formats
+/// whose first bytes are a container's (zip, HDF5) are told apart by their extension.
+bool nameEndsWith(std::string_view name, std::string_view suffix);
+
 } // namespace tp

@@ -11,10 +11,14 @@ namespace tp {
 
 // The recording formats, one line each, in detection order (recordings/<format>.cpp).
 extern const RecordingFormat kCsvRecording;  // csv_recording.cpp
+extern const RecordingFormat kNpyEventsRecording;  // npy_events.cpp
+extern const RecordingFormat kNpzEventsRecording;  // npz_events.cpp
+extern const RecordingFormat kH5EventsRecording;   // h5_events.cpp
 
 const std::vector<const RecordingFormat*>& recordingFormats()
 {
-    static const std::vector<const RecordingFormat*> list{&kCsvRecording};
+    static const std::vector<const RecordingFormat*> list{&kCsvRecording, &kNpyEventsRecording, &kNpzEventsRecording,
+                                                          &kH5EventsRecording};
     return list;
 }
 
