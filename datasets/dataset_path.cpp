@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 
 #include "core/errors.h"
 #include "registry.h"
@@ -13,18 +12,6 @@ namespace tp {
 namespace fs = std::filesystem;
 
 namespace {
-
-/// The first bytes of a file (fewer when it is shorter); IoError when it cannot be read.
-std::string head(const std::string& path, std::size_t n)
-{
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw IoError("cannot read " + path + ": permission denied or unreadable");
-    std::string bytes(n, '\0');
-    in.read(bytes.data(), std::streamsize(n));
-    bytes.resize(std::size_t(in.gcount()));
-    return bytes;
-}
 
 /// The first bytes as text for a message: printable ASCII as is, the rest as \xNN.
 std::string shown(std::string_view bytes)
@@ -64,31 +51,6 @@ std::string whatFileIs(const PathProbe& probe)
 }
 
 } // namespace
-
-bool PathProbe::has(const std::string& entry) const
-{
-    std::error_code ec;
-    return folder && fs::exists(fs::path(path) / entry, ec);
-}
-
-bool PathProbe::hasFolder(const std::string& entry) const
-{
-    std::error_code ec;
-    return folder && fs::is_directory(fs::path(path) / entry, ec);
-}
-
-PathProbe probePath(const std::string& path)
-{
-    std::error_code ec;
-    const auto status = fs::status(path, ec);
-    if (!fs::exists(status))
-        throw IoError(path + ": not a dataset: no such file or folder");
-    if (fs::is_directory(status))
-        return {path, true, {}, {}};
-    if (!fs::is_regular_file(status))
-        unknown(path, "neither a regular file nor a folder");
-    return {path, false, fs::path(path).filename().string(), head(path, 64)};
-}
 
 std::string datasetFormatsTried()
 {
