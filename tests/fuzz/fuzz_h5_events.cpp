@@ -11,5 +11,6 @@ extern "C" int LLVMFuzzerInitialize(int*, char***)
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {
-    return tp::fuzz::checkRecording("h5-events", "h5_events", ".h5", data, size);
+    tp::fuzz::checkRecording("h5-events", tp::fuzz::writeInput("h5_events", ".h5", data, size), 32767);
+    return 0;
 }
