@@ -8,21 +8,24 @@ namespace tp {
 
 // The built-in formats, one line each, in the order datasetKinds() lists them (generators first).
 extern const DatasetFormat kRandmanFormat;     // generators/randman_format.cpp
+extern const DatasetFormat kRecordingsFormat;  // recordings/recordings_format.cpp
 extern const DatasetFormat kNmnistFormat;      // formats/nmnist_format.cpp
 extern const DatasetFormat kShdFormat;         // formats/shd_format.cpp
 extern const DatasetFormat kSscFormat;         // formats/shd_format.cpp
 extern const DatasetFormat kDvsGestureFormat;  // formats/dvsgesture_format.cpp
 extern const DatasetFormat kCifar10DvsFormat;  // formats/cifar10dvs_format.cpp
 extern const DatasetFormat kGscFormat;         // formats/gsc_format.cpp
-extern const DatasetFormat kRecordingsFormat;  // recordings/recordings_format.cpp (last: it claims any recording)
 
 namespace {
 
 std::vector<const DatasetFormat*>& formatList()
 {
-    static std::vector<const DatasetFormat*> list{&kRandmanFormat,    &kNmnistFormat,     &kShdFormat, &kSscFormat,
-                                                  &kDvsGestureFormat, &kCifar10DvsFormat, &kGscFormat,
-                                                  &kRecordingsFormat};
+    // The user's own recordings come before SHD/SSC: an HDF5 file's first bytes do not tell SHD
+    // from x/y/t/p events, so the event-array reader claims .h5 files not named shd*/ssc* (a
+    // renamed SHD file still opens with dataset.kind "shd": the experiment's own kind detects first).
+    static std::vector<const DatasetFormat*> list{&kRandmanFormat,    &kRecordingsFormat, &kNmnistFormat,
+                                                  &kShdFormat,        &kSscFormat,        &kDvsGestureFormat,
+                                                  &kCifar10DvsFormat, &kGscFormat};
     return list;
 }
 

@@ -3,6 +3,7 @@
 // hostile file ends this process only; its caller reports the file as corrupt.
 #include "io/h5_isolated.h"
 #include "io/h5_snapshot.h"
+#include "h5_events.h"
 #include "shd.h"
 
 #include <iterator>
@@ -10,6 +11,7 @@
 int main(int argc, char** argv)
 {
     // Every reader a program of the project may ask for, by name.
-    const tp::h5::IsolatedReader* const readers[] = {&tp::h5::kSnapshotReader, &tp::kShdReader, &tp::kShdCountReader};
+    const tp::h5::IsolatedReader* const readers[] = {&tp::h5::kSnapshotReader, &tp::kShdReader, &tp::kShdCountReader,
+                                                     &tp::kH5EventsReader};
     return tp::h5::isolatedReaderMain(argc, argv, readers, std::size(readers));
 }

@@ -15,6 +15,7 @@
 #include <system_error>
 
 #include "core/errors.h"
+#include "npy.h"
 
 namespace tp {
 
@@ -33,7 +34,6 @@ constexpr std::int32_t kPolarityBytes = 8;
 constexpr std::int32_t kPolarityTsOffset = 4;
 constexpr int kMaxCoord = 127;
 constexpr std::string_view kLabelsHeader = "class,startTime_usec,endTime_usec";
-constexpr std::string_view kNpyMagic = "\x93NUMPY";
 
 /// Little-endian load of an integer or float of type T.
 template <typename T>
@@ -383,135 +383,6 @@ std::vector<GestureRecording> scanDvsGesture(const std::string& root, bool train
 
 namespace {
 
-/// The three keys of an NPY header dict.
-struct NpyHeader {
-    std::string descr;
-    bool fortran = false;
-    std::vector<std::int64_t> shape;
-};
-
-/// Parses the Python dict literal of an NPY header. `base` is the file offset of text[0].
-class NpyHeaderParser {
-public:
-    NpyHeaderParser(const std::string& path, std::string_view text, std::size_t base)
-        : m_path(path), m_text(text), m_base(base)
-    {
-    }
-
-    NpyHeader parse()
-    {
-        NpyHeader h;
-        bool seen[3] = {false, false, false};
-        expect('{');
-        for (;;) {
-            skipSpace();
-            if (peek() == '}')
-                break;
-            const std::size_t keyAt = m_pos;
-            const std::string key = parseString();
-            expect(':');
-            skipSpace();
-            if (key == "descr") {
-                if (peek() != '\'' && peek() != '"')
-                    fail(m_pos, "'descr' is not a simple dtype string (structured arrays are not supported)");
-                h.descr = parseString();
-                seen[0] = true;
-            } else if (key == "fortran_order") {
-                h.fortran = parseBool();
-                seen[1] = true;
-            } else if (key == "shape") {
-                h.shape = parseTuple();
-                seen[2] = true;
-            } else {
-                fail(keyAt, "unexpected header key '" + key + "'");
-            }
-            skipSpace();
-            if (peek() == ',')
-                ++m_pos;
-            else if (peek() != '}')
-                fail(m_pos, "expected ',' or '}' in the header dict");
-        }
-        ++m_pos;
-        skipSpace();
-        if (m_pos != m_text.size())
-            fail(m_pos, "unexpected text after the header dict");
-        if (!seen[0] || !seen[1] || !seen[2])
-            fail(0, "the header dict lacks 'descr', 'fortran_order' or 'shape'");
-        return h;
-    }
-
-private:
-    [[noreturn]] void fail(std::size_t at, const std::string& what) const
-    {
-        throw FormatError(m_path, std::int64_t(m_base + at), "NPY header: " + what);
-    }
-    char peek() const { return m_pos < m_text.size() ? m_text[m_pos] : '\0'; }
-    void skipSpace()
-    {
-        while (m_pos < m_text.size() && (m_text[m_pos] == ' ' || m_text[m_pos] == '\n' || m_text[m_pos] == '\t'))
-            ++m_pos;
-    }
-    void expect(char c)
-    {
-        skipSpace();
-        if (peek() != c)
-            fail(m_pos, std::string("expected '") + c + "'");
-        ++m_pos;
-    }
-    std::string parseString()
-    {
-        skipSpace();
-        const char quote = peek();
-        if (quote != '\'' && quote != '"')
-            fail(m_pos, "expected a quoted string");
-        const std::size_t end = m_text.find(quote, m_pos + 1);
-        if (end == std::string_view::npos)
-            fail(m_pos, "unterminated string");
-        std::string s(m_text.substr(m_pos + 1, end - m_pos - 1));
-        m_pos = end + 1;
-        return s;
-    }
-    bool parseBool()
-    {
-        for (const auto& [word, value] : {std::pair{std::string_view("True"), true}, std::pair{std::string_view("False"), false}})
-            if (m_text.substr(m_pos).starts_with(word)) {
-                m_pos += word.size();
-                return value;
-            }
-        fail(m_pos, "'fortran_order' is not True or False");
-    }
-    std::vector<std::int64_t> parseTuple()
-    {
-        std::vector<std::int64_t> dims;
-        expect('(');
-        for (;;) {
-            skipSpace();
-            if (peek() == ')')
-                break;
-            std::size_t end = m_pos;
-            while (end < m_text.size() && m_text[end] >= '0' && m_text[end] <= '9')
-                ++end;
-            std::int64_t d = 0;
-            if (end == m_pos || !parseInt(m_text.substr(m_pos, end - m_pos), d))
-                fail(m_pos, "'shape' holds something that is not a non-negative integer");
-            dims.push_back(d);
-            m_pos = end;
-            skipSpace();
-            if (peek() == ',')
-                ++m_pos;
-            else if (peek() != ')')
-                fail(m_pos, "expected ',' or ')' in 'shape'");
-        }
-        ++m_pos;
-        return dims;
-    }
-
-    const std::string& m_path;
-    std::string_view m_text;
-    std::size_t m_base;
-    std::size_t m_pos = 0;
-};
-
 constexpr int kNpyColumns = 4;  // x, y, p, t_ms
 
 /// Converts N rows of element type T into events; offsets name the bad element.
@@ -563,56 +434,45 @@ void convertRows(const std::string& path, const std::uint8_t* data, std::size_t 
 
 Events readGestureNpy(const std::string& path)
 {
-    const std::vector<std::uint8_t> bytes = readFileBytes(path, "NPY file", kMaxRecordingFileBytes);
-    const std::size_t size = bytes.size();
-    const std::uint8_t* b = bytes.data();
-    if (size < 10 || std::memcmp(b, kNpyMagic.data(), kNpyMagic.size()) != 0)
-        throw FormatError(path, 0, "not an NPY file (no \\x93NUMPY magic)");
-    const unsigned major = b[6];
-    if (major < 1 || major > 3)
-        throw FormatError(path, 6, "unsupported NPY version " + std::to_string(major) + "." + std::to_string(b[7]));
-    std::size_t headerStart = 10, headerLen = 0;
-    if (major == 1) {
-        headerLen = loadLE<std::uint16_t>(b + 8);
-    } else {
-        if (size < 12)
-            throw FormatError(path, 8, "truncated NPY header length");
-        headerLen = loadLE<std::uint32_t>(b + 8);
-        headerStart = 12;
-    }
-    if (headerLen > size - headerStart)
-        throw FormatError(path, 8, "NPY header length " + std::to_string(headerLen) + " runs past the end of the file");
-    const std::string_view text(reinterpret_cast<const char*>(b + headerStart), headerLen);
-    const NpyHeader h = NpyHeaderParser(path, text, headerStart).parse();
-
+    NpyFile in(path);
+    const NpyHeader h = readNpyHeader(in);
+    const auto fail = [&](std::uint64_t offset, const std::string& what) {
+        throw FormatError(path, std::int64_t(offset), what);
+    };
+    if (h.structured())
+        fail(h.header_start, "NPY descr is a structured array " + h.type.text +
+                                 ", not tonic's (N, 4) DVS Gesture trial (x/y/t/p event arrays are read as recordings)");
     struct Kind {
         std::string_view descr;
         std::size_t size;
     };
     static constexpr Kind kKinds[] = {{"<i2", 2}, {"<i4", 4}, {"<i8", 8}, {"<f4", 4},
                                       {"<f8", 8}, {"|u1", 1}, {"|b1", 1}};
-    const auto kind = std::find_if(std::begin(kKinds), std::end(kKinds), [&](const Kind& k) { return k.descr == h.descr; });
+    const auto kind =
+        std::find_if(std::begin(kKinds), std::end(kKinds), [&](const Kind& k) { return k.descr == h.type.text; });
     if (kind == std::end(kKinds))
-        throw FormatError(path, std::int64_t(headerStart),
-                          "NPY descr '" + h.descr + "' is not one of <i2 <i4 <i8 <f4 <f8 |u1 |b1");
+        fail(h.header_start, "NPY descr '" + h.type.text + "' is not one of <i2 <i4 <i8 <f4 <f8 |u1 |b1");
     if (h.fortran)
-        throw FormatError(path, std::int64_t(headerStart), "NPY fortran_order True is not supported");
+        fail(h.header_start, "NPY fortran_order True is not supported");
     if (h.shape.size() != 2 || h.shape[1] != kNpyColumns)
-        throw FormatError(path, std::int64_t(headerStart), "NPY shape is not (N, 4)");
+        fail(h.header_start, "NPY shape is not (N, 4)");
 
-    const std::size_t dataStart = headerStart + headerLen;
-    const std::size_t available = size - dataStart;
-    const std::size_t rowBytes = kNpyColumns * kind->size;
-    const auto rows = std::uint64_t(h.shape[0]);
+    const std::uint64_t dataStart = h.data_start;
+    const std::uint64_t available = in.left();
+    const std::uint64_t rows = h.shape[0];
+    const std::uint64_t rowBytes = kNpyColumns * kind->size;
     if (rows > available / rowBytes)
-        throw FormatError(path, std::int64_t(dataStart),
-                          "NPY data truncated: " + std::to_string(rows) + " rows need " +
-                              std::to_string(rows * rowBytes) + " bytes, " + std::to_string(available) + " present");
+        fail(dataStart, "NPY data truncated: " + std::to_string(rows) + " rows need " + std::to_string(rows * rowBytes) +
+                            " bytes, " + std::to_string(available) + " present");
     if (rows * rowBytes != available)
-        throw FormatError(path, std::int64_t(dataStart + rows * rowBytes), "trailing bytes after the NPY data");
+        fail(dataStart + rows * rowBytes, "trailing bytes after the NPY data");
+    if (available > kMaxRecordingFileBytes)
+        fail(dataStart, "NPY data of " + std::to_string(available) + " bytes: more than one trial holds");
+    std::vector<std::uint8_t> bytes(available);
+    in.read(bytes.data(), bytes.size(), "the NPY data");
 
     Events events;
-    const std::uint8_t* data = b + dataStart;
+    const std::uint8_t* data = bytes.data();
     const std::string_view d = kind->descr;
     if (d == "<i2")
         convertRows<std::int16_t>(path, data, dataStart, rows, events);

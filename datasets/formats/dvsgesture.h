@@ -21,9 +21,11 @@
 /// - Labels CSV: blank lines are skipped; fields may carry spaces; 0 <= start <= end.
 /// - Trial lists: names must end in ".aedat" and name a file directly inside root (no '/',
 ///   '\\' or ".."); the labels file is <stem>_labels.csv next to it.
-/// - NPY: versions 1, 2 and 3; exactly 2-D (N, 4); no trailing bytes; float values are
-///   converted with rounding to nearest (t_us = round(t_ms * 1000), computed in double), and
-///   x, y, p must be whole numbers (x, y in 0..127, p 0 or 1; t_ms >= 0). tonic truncates.
+/// - NPY (header parsed by npy.h, shared with the x/y/t/p event arrays): versions 1, 2 and 3;
+///   a plain dtype (a structured one is an event recording, not a trial); exactly 2-D (N, 4);
+///   no trailing bytes; float values are converted with rounding to nearest (t_us =
+///   round(t_ms * 1000), computed in double), and x, y, p must be whole numbers (x, y in
+///   0..127, p 0 or 1; t_ms >= 0). tonic truncates.
 /// - scanGestureNpy: folders not named user<digits>_<lighting> and files not ending in ".npy"
 ///   are skipped; a .npy whose stem is not a class 0..10 is a FormatError. Order: folder
 ///   names byte-wise, then labels ascending.

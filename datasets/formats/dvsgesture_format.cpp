@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "dvsgesture.h"
+#include "npy.h"
 #include "recorded_format.h"
 
 namespace tp {
@@ -128,7 +129,8 @@ std::optional<FileType> detect(const PathProbe& p)
                                                                                 : std::nullopt;
     if (p.startsWith("#!AER-DAT3.1"))
         return "aedat3.1";
-    if (p.startsWith("\x93NUMPY"))
+    // A plain (N, 4) array; a structured one (descr a list of fields) is an x/y/t/p event recording.
+    if (p.startsWith(kNpyMagic) && npyHeadIsStructured(p.head) != true)
         return "npy";
     return std::nullopt;
 }
@@ -150,8 +152,8 @@ extern const DatasetFormat kDvsGestureFormat{
     },
     .detect = detect,
     .look_for = "a folder with trials_to_train.txt or ibmGestureTrain/, or one AEDAT 3.1 recording (first line "
-                "#!AER-DAT3.1; trials from <name>_labels.csv beside it), or one tonic .npy trial (\\x93NUMPY; label "
-                "from its name 0..10)",
+                "#!AER-DAT3.1; trials from <name>_labels.csv beside it), or one tonic .npy trial (\\x93NUMPY, a "
+                "plain (N, 4) array; label from its name 0..10)",
     .open = open,
 };
 

@@ -379,6 +379,11 @@ const h5::IsolatedReader kShdReader{
 const h5::IsolatedReader kShdCountReader{
     "shd-count", [](const std::string& path, h5::ByteSink& out) { out.u64(shdSampleCountHere(path)); }};
 
+bool isShdFileName(std::string_view name)
+{
+    return name.starts_with("shd") || name.starts_with("ssc");
+}
+
 ShdContents readShd(const std::string& path)
 {
     if (h5::inIsolatedChild())

@@ -26,6 +26,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "events.h"
@@ -42,6 +43,11 @@ inline constexpr SensorSize kShdSensor{kShdChannels, 1, 1};  ///< (W, H, P): one
 inline constexpr int kShdClasses = 20;
 inline constexpr int kSscClasses = 35;
 inline constexpr std::size_t kMaxClassNameBytes = 4096;  ///< longest /extra/keys entry readShd accepts
+
+/// Whether a file name is one of the published SHD / SSC files' (shd_train.h5, ssc_valid.h5, ...:
+/// it starts with "shd" or "ssc"). Other readers of HDF5 files (recordings/h5_events.cpp) leave
+/// these to SHD / SSC, since the first bytes of an HDF5 file do not tell its layout.
+bool isShdFileName(std::string_view name);
 
 /// Everything readShd returns and writeShd stores; all per-sample vectors have samples.size()
 /// entries (speakers: or none).

@@ -13,11 +13,15 @@ namespace tp {
 extern const RecordingFormat kCsvRecording;  // csv_recording.cpp
 extern const RecordingFormat kAedat4Recording;  // aedat4_recording.cpp
 extern const RecordingFormat kEvt2Recording, kEvt3Recording, kDatRecording;  // prophesee_recording.cpp
+extern const RecordingFormat kNpyEventsRecording;  // npy_events.cpp
+extern const RecordingFormat kNpzEventsRecording;  // npz_events.cpp
+extern const RecordingFormat kH5EventsRecording;   // h5_events.cpp
 
 const std::vector<const RecordingFormat*>& recordingFormats()
 {
-    static const std::vector<const RecordingFormat*> list{&kAedat4Recording, &kEvt2Recording, &kEvt3Recording,
-                                                          &kDatRecording, &kCsvRecording};
+    static const std::vector<const RecordingFormat*> list{&kAedat4Recording,    &kEvt2Recording,      &kEvt3Recording,
+                                                          &kDatRecording,       &kNpyEventsRecording, &kNpzEventsRecording,
+                                                          &kH5EventsRecording,  &kCsvRecording};
     return list;
 }
 

@@ -75,7 +75,17 @@ void limitMemory(std::uint64_t budget)
 }
 
 /// The helper's work once its command line is checked: limits, then the reader, then the answer.
-[[noreturn]] void runReader(const IsolatedReader& reader, const std::string& file, std::uint64_t memoryBudget)
+/// Runs `reader` on `file` (a readPart reader with `argument`).
+void runHere(const IsolatedReader& reader, const std::string& file, const std::string& argument, ByteSink& sink)
+{
+    if (reader.readPart)
+        reader.readPart(file, argument, sink);
+    else
+        reader.read(file, sink);
+}
+
+[[noreturn]] void runReader(const IsolatedReader& reader, const std::string& file, const std::string& argument,
+                            std::uint64_t memoryBudget)
 {
     g_childFd = kAnswerFd;
     // A crash ends the helper plainly: no sanitizer's handler turns HDF5's expected crash on a
@@ -92,7 +102,7 @@ void limitMemory(std::uint64_t budget)
     std::string message;
     try {
         ByteSink sink;
-        reader.read(file, sink);
+        runHere(reader, file, argument, sink);
         writeFrame(g_childFd, kResult, sink.bytes());
         ::_exit(0);
     } catch (const ConfigError& e) {
@@ -136,11 +146,13 @@ std::string helperPath()
 /// Starts the helper on `file` with the answer pipe's write end on its descriptor 3, stdin and
 /// stderr on /dev/null (HDF5 and glibc messages about a hostile file are not the user's to
 /// read), every signal at its default. Returns its pid; throws IoError when it cannot start.
-pid_t startHelper(const std::string& file, const IsolatedReader& reader, int writeFd, std::uint64_t memoryBudget)
+pid_t startHelper(const std::string& file, const IsolatedReader& reader, const std::string& argument, int writeFd,
+                  std::uint64_t memoryBudget)
 {
     const std::string helper = helperPath();
     const std::string budget = std::to_string(memoryBudget);
-    const char* argv[] = {helper.c_str(), reader.name, file.c_str(), budget.c_str(), nullptr};
+    const char* argv[] = {helper.c_str(), reader.name, file.c_str(), budget.c_str(),
+                          reader.readPart ? argument.c_str() : nullptr, nullptr};
     posix_spawn_file_actions_t actions;
     posix_spawnattr_t attr;
     ::posix_spawn_file_actions_init(&actions);
@@ -263,11 +275,12 @@ void noteReading(const std::string& object)
         writeFrame(g_childFd, kProgress, object);
 }
 
-std::string readIsolated(const std::string& file, const IsolatedReader& reader, std::uint64_t maxResultBytes)
+std::string readIsolated(const std::string& file, const IsolatedReader& reader, std::uint64_t maxResultBytes,
+                         const std::string& argument)
 {
     if (inIsolatedChild()) {  // already isolated: read here
         ByteSink sink;
-        reader.read(file, sink);
+        runHere(reader, file, argument, sink);
         return std::move(sink.bytes());
     }
     std::error_code ec;
@@ -279,7 +292,7 @@ std::string readIsolated(const std::string& file, const IsolatedReader& reader, 
     pid_t pid = -1;
     try {
         // Room for HDF5's buffers, the values read and their encoded copy.
-        pid = startHelper(file, reader, fds[1], (std::uint64_t(256) << 20) + 4 * maxResultBytes);
+        pid = startHelper(file, reader, argument, fds[1], (std::uint64_t(256) << 20) + 4 * maxResultBytes);
     } catch (...) {
         ::close(fds[0]);
         ::close(fds[1]);
@@ -347,16 +360,16 @@ std::string readIsolated(const std::string& file, const IsolatedReader& reader, 
 int isolatedReaderMain(int argc, char** argv, const IsolatedReader* const* readers, std::size_t count)
 {
     char* end = nullptr;
-    const unsigned long long budget = argc == 4 ? std::strtoull(argv[3], &end, 10) : 0;
-    if (argc != 4 || end == argv[3] || *end != '\0' || ::fcntl(kAnswerFd, F_GETFD) < 0) {
+    const unsigned long long budget = argc == 4 || argc == 5 ? std::strtoull(argv[3], &end, 10) : 0;
+    if ((argc != 4 && argc != 5) || end == argv[3] || *end != '\0' || ::fcntl(kAnswerFd, F_GETFD) < 0) {
         std::fprintf(stderr, "%s: reads one HDF5 file for TraceProp Workbench's programs, which start it "
-                             "(usage: %s READER FILE MEMORY_BUDGET, answer on descriptor 3)\n",
+                             "(usage: %s READER FILE MEMORY_BUDGET [ARGUMENT], answer on descriptor 3)\n",
                      kHelperName, kHelperName);
         return 2;
     }
     for (std::size_t i = 0; i < count; ++i)
         if (std::strcmp(readers[i]->name, argv[1]) == 0)
-            runReader(*readers[i], argv[2], budget);
+            runReader(*readers[i], argv[2], argc == 5 ? argv[4] : "", budget);
     writeFrame(kAnswerFd, kError, std::string(1, char(kIo)) + "cannot read " + argv[2] + ": " + kHelperName +
                                       " has no reader \"" + argv[1] + "\" (is it from another version?)");
     return 0;

@@ -120,21 +120,27 @@ std::chrono::milliseconds isolationTimeout(std::uintmax_t fileBytes);
 /// A reader the helper can run: `read` reads `file` with HDF5 (in the helper only) and puts its
 /// result in the sink. Each is one constant beside the code it reads with (kSnapshotReader,
 /// kShdReader, ...), listed in the helper's table (app/h5read/main.cpp) under its `name`.
+/// A reader that reads a part of the file named by its caller (a range of rows: a long
+/// recording read piece by piece) sets `readPart` instead of `read`; it gets readIsolated's
+/// `argument`.
 struct IsolatedReader {
     const char* name;
-    void (*read)(const std::string& file, ByteSink& out);
+    void (*read)(const std::string& file, ByteSink& out) = nullptr;
+    void (*readPart)(const std::string& file, const std::string& argument, ByteSink& out) = nullptr;
 };
 
-/// Runs `reader` on the file `file` in the helper and returns what it put in the sink (in the
-/// helper itself: runs it here). The helper gets isolationTimeout(size of file) and 256 MiB +
+/// Runs `reader` on the file `file` (with `argument` for a readPart reader) in the helper and
+/// returns what it put in the sink (in the helper itself: runs it here). The helper gets isolationTimeout(size of file) and 256 MiB +
 /// 4 x `maxResultBytes` of address space beyond its start (a runaway allocation fails there); its
 /// answer may hold at most `maxResultBytes` bytes. Throws the reader's ConfigError / FormatError /
 /// IoError again, or FormatError "FILE is corrupt (the HDF5 library failed while reading OBJECT:
 /// WHY)" when it crashed, hung, failed otherwise or answered malformed; IoError when the helper
 /// cannot be started. Callable from any thread, concurrently.
-std::string readIsolated(const std::string& file, const IsolatedReader& reader, std::uint64_t maxResultBytes);
+std::string readIsolated(const std::string& file, const IsolatedReader& reader, std::uint64_t maxResultBytes,
+                         const std::string& argument = {});
 
-/// The helper's main: `traceprop-h5read READER FILE MEMORY_BUDGET`, answer on file descriptor 3.
+/// The helper's main: `traceprop-h5read READER FILE MEMORY_BUDGET [ARGUMENT]`, answer on file
+/// descriptor 3.
 /// Runs the reader of `readers` named READER; exits 0 once the answer is sent (a result or the
 /// reader's error), 2 on a wrong command line (it is not meant to be run by hand).
 int isolatedReaderMain(int argc, char** argv, const IsolatedReader* const* readers, std::size_t count);

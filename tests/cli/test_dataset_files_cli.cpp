@@ -450,10 +450,16 @@ private slots:
         const CliResult gz = runCli({"dataset", "info", m_dir.filePath("odd/shd_train.h5.gz")});
         EXPECT_EXIT(gz, 2);
         QVERIFY2(gz.err.contains("gunzip shd_train.h5.gz"), gz.err.constData());
-        writeBytes(m_dir.filePath("odd/rec.aedat"), "#!AER-DAT4.0\r\n");
-        const CliResult v4 = runCli({"dataset", "info", m_dir.filePath("odd/rec.aedat")});
+        writeBytes(m_dir.filePath("odd/rec.aedat"), "#!AER-DAT5.0\r\n");
+        const CliResult v5 = runCli({"dataset", "info", m_dir.filePath("odd/rec.aedat")});
+        EXPECT_EXIT(v5, 2);
+        QVERIFY2(v5.err.contains("AEDAT version '5.0'"), v5.err.constData());
+        // AEDAT 4.0 is read (a recording): a file that stops after its version line is that
+        // reader's error at the byte where the IOHeader should start.
+        writeBytes(m_dir.filePath("odd/rec4.aedat"), "#!AER-DAT4.0\r\n");
+        const CliResult v4 = runCli({"dataset", "info", m_dir.filePath("odd/rec4.aedat")});
         EXPECT_EXIT(v4, 2);
-        QVERIFY2(v4.err.contains("AEDAT version '4.0'"), v4.err.constData());
+        QVERIFY2(v4.err.contains("rec4.aedat (byte offset 14)") && v4.err.contains("IOHeader"), v4.err.constData());
         const CliResult missing = runCli({"dataset", "info", m_dir.filePath("odd/nowhere")});
         EXPECT_EXIT(missing, 2);
         QVERIFY2(missing.err.contains("no such file or folder"), missing.err.constData());

@@ -105,8 +105,8 @@ private slots:
     void registryListsEveryFormatOnceWithItsParameters()
     {
         const auto& formats = tp::datasetFormats();
-        QCOMPARE(tp::datasetKinds(), (std::vector<std::string>{"randman", "nmnist", "shd", "ssc", "dvsgesture",
-                                                                "cifar10dvs", "gsc", "recordings"}));
+        QCOMPARE(tp::datasetKinds(), (std::vector<std::string>{"randman", "recordings", "nmnist", "shd", "ssc",
+                                                                "dvsgesture", "cifar10dvs", "gsc"}));
         std::set<std::string> kinds;
         for (const tp::DatasetFormat* f : formats) {
             QVERIFY2(kinds.insert(f->kind).second, f->kind);

@@ -13,6 +13,7 @@
 
 #include "../datasets/prophesee_words.h"
 #include "../datasets/aedat4_fixture.h"
+#include "../datasets/event_array_fixture.h"
 #include "cifar10dvs.h"
 #include "dvsgesture.h"
 #include "io/h5.h"
@@ -53,17 +54,10 @@ tp::Events someEvents(int n, int maxXY, std::int64_t dt_us)
 /// NPY v1.0 with a given descr and (rows, 4) shape, header padded to 64 bytes, raw payload.
 std::vector<std::uint8_t> npy(const std::string& descr, std::size_t rows, const std::vector<std::uint8_t>& payload)
 {
-    std::string header = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + std::to_string(rows) +
-                         ", 4), }";
-    while ((10 + header.size() + 1) % 64 != 0)
-        header += ' ';
-    header += '\n';
-    std::vector<std::uint8_t> b = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0};
-    b.push_back(std::uint8_t(header.size() & 0xff));
-    b.push_back(std::uint8_t(header.size() >> 8));
-    b.insert(b.end(), header.begin(), header.end());
-    b.insert(b.end(), payload.begin(), payload.end());
-    return b;
+    const tp_test::Bytes b = tp_test::npy("{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" +
+                                              std::to_string(rows) + ", 4), }",
+                                          tp_test::Bytes(payload.begin(), payload.end()));
+    return {b.begin(), b.end()};
 }
 
 void golden(const std::string& path)
@@ -229,6 +223,33 @@ int main(int argc, char** argv)
         writeBytes(out("fuzz_aedat4", "seed_zstd.aedat4"),
                    a4::build({a4::Zstd, {{0, "EVTS", 128, 128}, {1, "EVTS", 64, 64}},
                               {a4::events(1, someEvents(2, 64, 10)), a4::events(0, someEvents(5, 128, 30))}}));
+    // x/y/t/p event arrays: .npy structured (tonic's dtype; big-endian, reordered, an extra field,
+    // NPY 2.0), .npz (plain arrays stored; a structured array deflated beside another member, with
+    // numpy's zip64 local headers and a zip64 end), HDF5 /events/{x,y,t,p}.
+    {
+        using tp_test::Field;
+        const std::vector<tp_test::Rec> recs = {{1, 2, 3, 1}, {640, 480, 70000, 0}, {32767, 0, 5000000000, 1}};
+        const std::vector<Field> tonic = {{"x", "<i2"}, {"y", "<i2"}, {"t", "<i8"}, {"p", "|b1"}};
+        const std::vector<Field> big = {{"t", ">u4"}, {"p", "|i1"}, {"x", ">u2"}, {"extra", "<f8"}, {"y", ">u2"}};
+        writeText(out("fuzz_npy_events", "seed_tonic.npy"), tp_test::structuredNpy(tonic, recs));
+        writeText(out("fuzz_npy_events", "seed_big_v2.npy"), tp_test::structuredNpy(big, {{1, 2, 3, 1}, {5, 6, 7, 0}}, 2));
+        writeText(out("fuzz_npz_events", "seed_arrays_stored.npz"),
+                  tp_test::zipOf({{"x.npy", tp_test::plainNpy("<u2", {1, 640, 32767})},
+                                  {"y.npy", tp_test::plainNpy("<i4", {2, 480, 0})},
+                                  {"t.npy", tp_test::plainNpy("<i8", {3, 70000, 5000000000})},
+                                  {"p.npy", tp_test::plainNpy("|b1", {1, 0, 1})}}));
+        writeText(out("fuzz_npz_events", "seed_structured_deflated.npz"),
+                  tp_test::zipOf({{"events.npy", tp_test::structuredNpy(tonic, recs), true},
+                                  {"sensor_size.npy", tp_test::plainNpy("<i8", {640, 480, 2}), true}},
+                                 true, true));
+        tp::h5::writeAtomically(out("fuzz_h5_events", "seed_events.h5"), [&](tp::h5::File& f) {
+            const std::vector<std::int32_t> x = {1, 640, 32767}, y = {2, 480, 0}, p = {1, 0, 1};
+            const std::vector<std::int64_t> t = {3, 70000, 5000000000};
+            f.write("events/x", {3}, x.data());
+            f.write("events/y", {3}, y.data());
+            f.write("events/t", {3}, t.data());
+            f.write("events/p", {3}, p.data());
+        });
     }
 
     // Golden replay: a 2-input, 2-hidden, 2-class, batch 2, 2-step file (expected values zero:
