@@ -11,6 +11,7 @@
 #include <QtTest>
 
 #include "../datasets/aedat4_fixture.h"
+#include "../datasets/event_array_fixture.h"
 #include "../datasets/prophesee_words.h"
 #include "cli_test_support.h"
 
@@ -155,6 +156,59 @@ private slots:
         EXPECT_EXIT(text, 0);
         QVERIFY2(text.out.contains("Prophesee EVT 3.0, sensor 1280x720x2 (from the file)") && text.out.contains("wrapped 1 time"),
                  text.out.constData());
+    }
+
+    void infoOnEveryOtherFormat()
+    {
+        // The same 40 events (x = i % 10, y = i % 5, t = 50 i + 3, every fourth ON) as a tonic
+        // .npy, a deflated .npz of x/y/t/p arrays, Prophesee EVT 2.0 and .dat: `dataset info`
+        // gives the same count, time range and polarity counts for each.
+        namespace pw = tp_test::prophesee;
+        std::vector<tp_test::Rec> recs;
+        std::vector<std::int64_t> xs, ys, ts, ps;
+        pw::Bytes evt2, dat;
+        evt2.text("% evt 2.0\n% format EVT2;height=480;width=640\n% end\n").u32(pw::evt2::timeHigh(0));
+        dat.text("% Data file containing CD events\n% Version 2\n% Width 304\n% Height 240\n")
+            .u8(pw::dat::kEventCd).u8(8);
+        for (int i = 0; i < 40; ++i) {
+            const int x = i % 10, y = i % 5, t = 50 * i + 3, p = i % 4 == 0;
+            recs.push_back({x, y, t, p});
+            xs.push_back(x), ys.push_back(y), ts.push_back(t), ps.push_back(p);
+            evt2.u32(pw::evt2::timeHigh(unsigned(t) >> 6)).u32(pw::evt2::cd(unsigned(p), unsigned(t) & 63, unsigned(x), unsigned(y)));
+            pw::dat::event(dat, std::uint32_t(t), unsigned(x), unsigned(y), unsigned(p));
+        }
+        const std::vector<tp_test::Field> tonic = {{"x", "<i2"}, {"y", "<i2"}, {"t", "<i8"}, {"p", "|b1"}};
+        QTemporaryDir dir;
+        const struct {
+            const char* name;
+            QByteArray bytes;
+            const char* format;
+            QJsonArray sensor;
+        } files[] = {
+            {"tonic.npy", asBytes(tp_test::structuredNpy(tonic, recs)), "NPY structured array", {10, 5, 2}},
+            {"arrays.npz",
+             asBytes(tp_test::zipOf({{"x.npy", tp_test::plainNpy("<u2", xs), true},
+                                     {"y.npy", tp_test::plainNpy("<u2", ys), true},
+                                     {"t.npy", tp_test::plainNpy("<i8", ts), true},
+                                     {"p.npy", tp_test::plainNpy("|u1", ps), true}})),
+             "NPZ arrays", {10, 5, 2}},
+            {"cam.raw", asBytes(evt2.data), "Prophesee EVT 2.0", {640, 480, 2}},
+            {"ncars.dat", asBytes(dat.data), "Prophesee DAT", {304, 240, 2}},
+        };
+        for (const auto& f : files) {
+            const QString file = dir.filePath(QString::fromLatin1(f.name));
+            writeFile(file, f.bytes);
+            const CliResult r = runCli({QStringLiteral("dataset"), QStringLiteral("info"), file, QStringLiteral("--json")});
+            EXPECT_EXIT(r, 0);
+            const QJsonObject o = QJsonDocument::fromJson(r.out).object();
+            QVERIFY2(o.value("format").toString().startsWith(QLatin1String(f.format)), r.out.constData());
+            QCOMPARE(o.value("events").toInt(), 40);
+            QCOMPARE(o.value("t_min_us").toInt(), 3);
+            QCOMPARE(o.value("t_max_us").toInt(), 50 * 39 + 3);
+            QCOMPARE(o.value("on").toInt(), 10);
+            QCOMPARE(o.value("off").toInt(), 30);
+            QCOMPARE(o.value("sensor").toArray(), f.sensor);
+        }
     }
 
     void experimentOnALabelledFolderTrains()
