@@ -12,12 +12,16 @@
 #include <deque>
 
 #include "core/errors.h"
+#include "../input_error.h"
 #include "prophesee_words.h"
 #include "recording.h"
 
 namespace pw = tp_test::prophesee;
 
 namespace {
+
+using tp_test::contains;
+using tp_test::errorOf;
 
 std::string pathIn(const QTemporaryDir& dir, const std::string& name)
 {
@@ -30,19 +34,6 @@ std::string save(const QTemporaryDir& dir, const std::string& name, const pw::By
     b.save(path);
     return path;
 }
-
-template <typename F>
-std::string errorOf(F&& f)
-{
-    try {
-        f();
-    } catch (const tp::InputError& e) {
-        return e.what();
-    }
-    return {};
-}
-
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 std::uint64_t skipped(const tp::RecordingHeader& h, const std::string& what)
 {

@@ -7,9 +7,13 @@
 #include <fstream>
 
 #include "core/errors.h"
+#include "../input_error.h"
 #include "recording.h"
 
 namespace {
+
+using tp_test::contains;
+using tp_test::errorOf;
 
 std::string write(const QTemporaryDir& dir, const std::string& name, const std::string& text)
 {
@@ -17,20 +21,6 @@ std::string write(const QTemporaryDir& dir, const std::string& name, const std::
     std::ofstream(path, std::ios::binary) << text;
     return path;
 }
-
-/// The message of the InputError `f` throws ("" if none).
-template <typename F>
-std::string errorOf(F&& f)
-{
-    try {
-        f();
-    } catch (const tp::InputError& e) {
-        return e.what();
-    }
-    return {};
-}
-
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 } // namespace
 

@@ -10,12 +10,16 @@
 #include <fstream>
 
 #include "core/errors.h"
+#include "../input_error.h"
 #include "event_dataset.h"
 #include "registry.h"
 
 namespace fs = std::filesystem;
 
 namespace {
+
+using tp_test::contains;
+using tp_test::errorOf;
 
 /// A recording of `n` events at x = x0 + i % 4, y = i % 3, t = 100 i.
 void writeRecording(const fs::path& file, int n, int x0)
@@ -49,19 +53,6 @@ std::vector<int> labels(const tp::Dataset& d, tp::Split split)
         out.push_back(d.sample(split, i).label);
     return out;
 }
-
-template <typename F>
-std::string errorOf(F&& f)
-{
-    try {
-        f();
-    } catch (const tp::InputError& e) {
-        return e.what();
-    }
-    return {};
-}
-
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 /// root/<class>/r<i>.csv: 10 recordings of "c2" and 5 of "c10" (natural order: c2 before c10).
 void classFolders(const fs::path& root)
