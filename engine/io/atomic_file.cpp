@@ -19,25 +19,35 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// Bytes this process may still write before the injected ENOSPC (TP_FAIL_WRITES_AFTER_BYTES);
-/// negative: no limit.
+/// A count this process may still write before the injected ENOSPC, from the environment
+/// variable `name` (a whole number); negative: no limit.
+long long budgetFrom(const char* name)
+{
+    const char* text = std::getenv(name);
+    if (!text || !*text)
+        return -1LL;
+    char* end = nullptr;
+    const long long n = std::strtoll(text, &end, 10);
+    return (end && *end == '\0' && n >= 0) ? n : -1LL;
+}
+
+/// Bytes this process may still write (TP_FAIL_WRITES_AFTER_BYTES).
 std::atomic<long long>& writeBudget()
 {
-    static std::atomic<long long> budget = [] {
-        const char* text = std::getenv("TP_FAIL_WRITES_AFTER_BYTES");
-        if (!text || !*text)
-            return -1LL;
-        char* end = nullptr;
-        const long long n = std::strtoll(text, &end, 10);
-        return (end && *end == '\0' && n >= 0) ? n : -1LL;
-    }();
+    static std::atomic<long long> budget = budgetFrom("TP_FAIL_WRITES_AFTER_BYTES");
     return budget;
 }
 
-/// How many of `wanted` bytes the budget allows now (all of them without a limit).
-std::size_t allowance(std::size_t wanted)
+/// Files this process may still write (TP_FAIL_WRITES_AFTER_FILES).
+std::atomic<long long>& fileBudget()
 {
-    auto& budget = writeBudget();
+    static std::atomic<long long> budget = budgetFrom("TP_FAIL_WRITES_AFTER_FILES");
+    return budget;
+}
+
+/// How much of `wanted` a budget allows now (all of it without a limit).
+std::size_t allowance(std::atomic<long long>& budget, std::size_t wanted)
+{
     long long left = budget.load();
     while (left >= 0) {
         const long long take = std::min<long long>(left, static_cast<long long>(wanted));
@@ -99,10 +109,12 @@ void writeFileAtomically(const std::string& path, std::string_view bytes, const 
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (fd < 0)
         fail(path, tmp, -1, errno, kept);
+    if (counted(path) && allowance(fileBudget(), 1) == 0)
+        fail(path, tmp, fd, ENOSPC, kept);
     std::size_t done = 0;
     while (done < bytes.size()) {
         const std::size_t wanted = std::min<std::size_t>(bytes.size() - done, std::size_t(1) << 30);
-        const std::size_t allowed = counted(path) ? allowance(wanted) : wanted;
+        const std::size_t allowed = counted(path) ? allowance(writeBudget(), wanted) : wanted;
         if (allowed == 0)
             fail(path, tmp, fd, ENOSPC, kept);
         const ssize_t n = ::write(fd, bytes.data() + done, allowed);

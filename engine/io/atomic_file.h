@@ -15,7 +15,9 @@ namespace tp {
 ///
 /// Test hook: with TP_FAIL_WRITES_AFTER_BYTES=N in the environment, the writes of this process
 /// fail with ENOSPC (as a full disk does) once N bytes have been written through this function;
-/// with TP_FAIL_WRITES_TO=NAME as well, only the writes to files named NAME count and fail.
+/// with TP_FAIL_WRITES_AFTER_FILES=N, they fail once N files have been written through it (the
+/// next one is left as it was, like a process killed before that rename); with
+/// TP_FAIL_WRITES_TO=NAME as well, only the writes to files named NAME count and fail.
 /// Any thread; concurrent calls for different paths are safe.
 void writeFileAtomically(const std::string& path, std::string_view bytes, const std::string& kept = {});
 

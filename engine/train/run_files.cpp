@@ -286,6 +286,13 @@ void RunFiles::saveEpoch(const Model& model, const std::vector<EpochMetrics>& hi
     // are the ones left behind.
     writeH5("checkpoint.h5", model, true, history, memory);
     m_checkpointEpochs = int(history.size());
+    saveMetrics(history, memory);
+}
+
+void RunFiles::saveMetrics(const std::vector<EpochMetrics>& history, const std::vector<MemoryRow>& memory) const
+{
+    if (m_dir.empty())
+        return;
     std::ostringstream csv;
     const std::size_t L = history.empty() ? 0 : history.front().layer_loss.size();
     csv << "epoch,lr,train_accuracy,test_accuracy,readout_loss";

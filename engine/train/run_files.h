@@ -47,10 +47,16 @@ public:
 
     /// Path of the checkpoint inside a run folder.
     static std::string checkpointPath(const std::string& dir);
-    /// checkpoint.h5, then metrics.csv and metrics.json. A failed write (a full disk) throws
-    /// IoError saying which file and which checkpoint survives; the previous files stay whole.
+    /// checkpoint.h5, then metrics.csv and metrics.json (saveMetrics). A failed write (a full
+    /// disk) throws IoError saying which file and which checkpoint survives; the previous files
+    /// stay whole.
     void saveEpoch(const Model& model, const std::vector<EpochMetrics>& history,
                    const std::vector<MemoryRow>& memory);
+    /// metrics.csv and metrics.json of `history`. A run stopped (killed, disk full) after the
+    /// rename of a checkpoint but before those of the metrics files leaves them an epoch behind
+    /// it: a resume calls this with the loaded history, since after the last epoch no saveEpoch
+    /// follows to rewrite them.
+    void saveMetrics(const std::vector<EpochMetrics>& history, const std::vector<MemoryRow>& memory) const;
     void saveResults(const Model& model, const std::vector<EpochMetrics>& history,
                      const std::vector<MemoryRow>& memory) const;
 

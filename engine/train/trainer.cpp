@@ -230,6 +230,9 @@ TrainResult Trainer::run(const TrainOptions& opt)
     if (opt.resume) {
         result.history = files.loadCheckpoint(*m_model, result.memory);
         result.first_epoch = int(result.history.size()) + 1;
+        // The metrics files may be an epoch behind the checkpoint (the run stopped between their
+        // renames); when it holds the last epoch, no saveEpoch below would rewrite them.
+        files.saveMetrics(result.history, result.memory);
     }
     tbb::task_arena arena(arenaThreads(m_exp.run.threads));
     const int epochs = m_exp.run.epochs;

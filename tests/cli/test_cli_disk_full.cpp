@@ -28,6 +28,13 @@ private:
 
     static qint64 size(const QString& file) { return QFileInfo(file).size(); }
 
+    /// Data lines (epochs) of DIR/metrics.csv, after its header.
+    static qsizetype csvRows(const QString& dir)
+    {
+        QFile f(dir + QStringLiteral("/metrics.csv"));
+        return f.open(QIODevice::ReadOnly) ? f.readAll().trimmed().count('\n') : -1;
+    }
+
     /// The folder `dir`, stopped by a full disk after epoch 1, resumes to the reference result.
     void checkResumesToReference(const QString& dir)
     {
@@ -108,6 +115,40 @@ private slots:
         QVERIFY2(r.err.contains(expected), r.describe().constData());
         QVERIFY(!QFileInfo::exists(dir + QStringLiteral("/metrics.csv")));
         checkResumesToReference(dir);
+    }
+
+    // The write of the last epoch's metrics.csv fails after its checkpoint was renamed into place
+    // (what a kill between the two leaves, too): the checkpoint holds all 3 epochs, metrics.csv
+    // and metrics.json only 2. --resume has no epoch left to train, and must still bring both
+    // level with the checkpoint it continues from.
+    void lastMetricsWriteFails()
+    {
+        const QString dir = m_tmp.filePath(QStringLiteral("injected-last-metrics"));
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("TP_FAIL_WRITES_TO"), QStringLiteral("metrics.csv"));
+        env.insert(QStringLiteral("TP_FAIL_WRITES_AFTER_FILES"), QStringLiteral("2"));
+        const CliResult r = runCliEnv(trainArgs(dir), env);
+        EXPECT_EXIT(r, 2);
+        const QByteArray expected = "disk full while writing " + QFile::encodeName(dir) +
+                                    "/metrics.csv; the previous metrics.csv is kept; the last good checkpoint "
+                                    "(epoch 3) is kept";
+        QVERIFY2(r.err.contains(expected), r.describe().constData());
+        QCOMPARE(intAttribute(dir + QStringLiteral("/checkpoint.h5"), "epochs_done"), std::int64_t(3));
+        QString error;
+        QCOMPARE(metricsEpochs(dir, &error).size(), 2);
+        QCOMPARE(csvRows(dir), qsizetype(2));
+
+        const CliResult resumed = runCli(trainArgs(dir) + QStringList{QStringLiteral("--resume")});
+        EXPECT_EXIT(resumed, 0);
+        QCOMPARE(jsonLines(resumed.out, &error).size(), 0);  // nothing left to train
+        const auto a = metricsEpochs(dir, &error);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        QCOMPARE(a.size(), 3);
+        QCOMPARE(a, metricsEpochs(m_reference, &error));
+        QCOMPARE(csvRows(dir), qsizetype(3));
+        const QString diff = compareGroups(dir + QStringLiteral("/results.h5"),
+                                           m_reference + QStringLiteral("/results.h5"), QStringLiteral("weights"));
+        QVERIFY2(diff.isEmpty(), qPrintable(diff));
     }
 
     // The disk fills up while results.h5 is written, after the last checkpoint.

@@ -200,6 +200,27 @@ private slots:
         QVERIFY2(diff.isEmpty(), qPrintable(diff));
     }
 
+    void runStoppedBetweenItsLastCheckpointAndItsMetricsIsResumed()
+    {
+        // The state a kill of the process between the rename of run 0's last checkpoint and that
+        // of its metrics.json leaves, made on purpose: the third write of metrics.json fails.
+        const QString out = m_dir.filePath("last-metrics");
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("TP_FAIL_WRITES_TO", "metrics.json");
+        env.insert("TP_FAIL_WRITES_AFTER_FILES", "2");
+        const CliResult stopped = runCliEnv({"sweep", m_sweep, "--out", out}, env);
+        QVERIFY2(stopped.exitedWith(2) && stopped.err.contains("metrics.json"), stopped.describe().constData());
+        const QString run = out + "/000_lr-0.002_seed-1";
+        QCOMPARE(intAttribute(run + "/checkpoint.h5", "epochs_done"), std::int64_t(3));
+        QString error;
+        QCOMPARE(metricsEpochs(run, &error).size(), 2);
+        QVERIFY(!QFile::exists(run + "/run.json"));
+        const CliResult again = runCli({"sweep", m_sweep, "--out", out});
+        QVERIFY2(again.exitedWith(0), again.describe().constData());
+        const QString diff = compareRuns(m_serial, out);
+        QVERIFY2(diff.isEmpty(), qPrintable(diff));
+    }
+
     void badSweepFilesAreInputErrors()
     {
         const QString bad = m_dir.filePath("bad.json");
