@@ -89,6 +89,7 @@ public:
                     fail(at(name) + " is not on the path from Input to Output");
             if (m_layers.empty())
                 fail("the path from Input to Output has no spiking layer (LIF, IF or CubaLIF)");
+            checkLayers();
         }
         if (!m_problems.empty()) {
             std::string text = m_file + ": cannot import this NIR graph (" + std::to_string(m_problems.size()) +
@@ -329,74 +330,75 @@ private:
         return v.numbers.size() == 1 ? s : "(" + s + ")";
     }
 
-    bool zeroBias(const std::string& name)
+    /// Records a problem when the node has a non-zero bias (the walk goes on: more to report).
+    void requireZeroBias(const std::string& name)
     {
         const Value* b = numbers(name, "bias", false);
-        if (!b)
-            return true;
         double worst = 0;
-        for (double x : b->numbers)
+        for (double x : b ? b->numbers : std::vector<double>{})
             worst = std::max(worst, std::fabs(x));
         if (worst != 0)
             fail(at(name) + ": bias is not zero (largest |b| " + num(worst) + "): our layers have no bias");
-        return worst == 0;
     }
 
     std::optional<NetworkMatrix> denseWeight(const std::string& name, std::size_t inputs)
     {
         const Value* w = numbers(name, "weight");
-        if (!w || !zeroBias(name))
+        if (!w)
             return std::nullopt;
+        requireZeroBias(name);
         if (w->dims.size() != 2) {
             fail(at(name) + ": weight has " + std::to_string(w->dims.size()) + " dimensions, expected (out, in)");
             return std::nullopt;
         }
-        if (w->dims[1] != inputs) {
+        if (w->dims[1] != inputs)
             fail(at(name) + ": weight reads " + std::to_string(w->dims[1]) + " inputs, the node before it gives " +
                  std::to_string(inputs));
-            return std::nullopt;
-        }
         return NetworkMatrix{w->dims[0], w->dims[1], w->numbers};
     }
 
-    std::optional<NetworkMatrix> convWeight(const std::string& name, const std::vector<std::int64_t>& shape)
+    /// The (C_out, C_in * 9) matrix of a Conv2d and its output map in `shape`; when it is not one
+    /// of our 3x3 blocks the problems are recorded and `shape` follows NIR's output size (the walk
+    /// goes on). nullopt: no weight to read at all.
+    std::optional<NetworkMatrix> convWeight(const std::string& name, std::vector<std::int64_t>& shape)
     {
         const Value* w = numbers(name, "weight");
-        if (!w || !zeroBias(name))
+        if (!w)
             return std::nullopt;
-        if (shape.size() != 3) {
-            fail(at(name) + ": its input is not a (C, H, W) map");
-            return std::nullopt;
-        }
         const auto& d = w->dims;
-        if (d.size() != 4 || d[2] != 3 || d[3] != 3) {
+        if (shape.size() != 3 || d.size() != 4 || d[1] != std::size_t(shape[0])) {
+            fail(at(name) + (shape.size() != 3 ? ": its input is not a (C, H, W) map"
+                                               : ": weight " + describeDims(d) + " does not read the " +
+                                                     std::to_string(shape[0]) + " channels before it"));
+            return std::nullopt;
+        }
+        requireZeroBias(name);
+        if (d[2] != 3 || d[3] != 3)
             fail(at(name) + ": weight " + describeDims(d) + ", our conv blocks are 3x3 (C_out, C_in, 3, 3)");
-            return std::nullopt;
-        }
-        if (d[1] != std::size_t(shape[0])) {
-            fail(at(name) + ": weight reads " + std::to_string(d[1]) + " channels, its input has " + std::to_string(shape[0]));
-            return std::nullopt;
-        }
-        bool ok = allEqual(name, "stride", 1) & allEqual(name, "dilation", 1) & allEqual(name, "groups", 1, false);
+        const bool geometry = allEqual(name, "stride", 1) & allEqual(name, "dilation", 1) & allEqual(name, "groups", 1, false);
         const auto& params = node(name).params;
         const auto pad = params.find("padding");
+        double padding = 1;
         if (pad != params.end() && pad->second.isString()) {
-            if (pad->second.text != "same") {
+            if (pad->second.text != "same")
                 fail(at(name) + ": padding '" + pad->second.text + "', ours keeps the map size (1, 'same')");
-                ok = false;
-            }
-        } else {
-            ok = allEqual(name, "padding", 1) && ok;
+        } else if (const Value* p = numbers(name, "padding")) {
+            padding = p->numbers[0];
+            allEqual(name, "padding", 1);
         }
         if (const Value* in = numbers(name, "input_shape", false);
-            in && in->numbers.size() == 2 && (in->numbers[0] != double(shape[1]) || in->numbers[1] != double(shape[2]))) {
-            fail(at(name) + ": input_shape " + describe(*in) + ", but its input map is " + std::to_string(shape[1]) +
-                 "x" + std::to_string(shape[2]));
-            ok = false;
-        }
-        if (!ok)
-            return std::nullopt;
-        return NetworkMatrix{d[0], d[1] * 9, w->numbers};
+            in && in->numbers.size() == 2 && (in->numbers[0] != double(shape[1]) || in->numbers[1] != double(shape[2])))
+            fail(at(name) + ": input_shape " + describe(*in) + ", but its input map is " + std::to_string(shape[1]) + "x" +
+                 std::to_string(shape[2]));
+        // NIR's output size (calculate_conv_output) with the first stride and dilation.
+        const Value* st = numbers(name, "stride", false);
+        const Value* di = numbers(name, "dilation", false);
+        const double stride = st ? st->numbers[0] : 1, dilation = di ? di->numbers[0] : 1;
+        auto outSize = [&](std::int64_t n, std::size_t k) {
+            return std::int64_t(std::floor((double(n) + 2 * padding - dilation * (double(k) - 1) - 1) / std::max(1.0, stride) + 1));
+        };
+        shape = {std::int64_t(d[0]), geometry ? shape[1] : outSize(shape[1], d[2]), geometry ? shape[2] : outSize(shape[2], d[3])};
+        return NetworkMatrix{d[0], d[1] * d[2] * d[3], w->numbers};
     }
 
     static std::string describeDims(const std::vector<std::size_t>& d)
@@ -407,11 +409,11 @@ private:
         return "(" + s + ")";
     }
 
-    /// A neuron node over `rows` rows of `perRowCount` neurons.
-    std::optional<NeuronFit> fitNeuron(const std::string& name, std::size_t rows, std::size_t perRowCount)
+    /// A neuron node over `rows` rows of `perRowCount` neurons (problems recorded; the fit is
+    /// used only when there are none).
+    NeuronFit fitNeuron(const std::string& name, std::size_t rows, std::size_t perRowCount)
     {
         const std::string t = node(name).type;
-        const std::size_t before = m_problems.size();
         NeuronFit fit;
         const bool cuba = t == "CubaLIF" || t == "CubaLI";
         const bool leaky = t != "IF" && t != "I";
@@ -454,8 +456,8 @@ private:
             if (!fit.soft && std::any_of(vreset.begin(), vreset.end(), [](double v) { return v != 0; }))
                 fail(at(name) + ": v_reset is not zero: our hard reset sets the membrane to 0");
         }
-        if (m_problems.size() != before)
-            return std::nullopt;
+        fit.gain.resize(rows, 1.0);
+        fit.threshold.resize(spiking(t) ? rows : 0, 1.0);
         return fit;
     }
 
@@ -497,8 +499,6 @@ private:
                 }
                 if (t == "Conv2d") {
                     W = convWeight(n, shape);
-                    if (W)
-                        shape = {std::int64_t(W->rows), shape[1], shape[2]};
                 } else {
                     W = denseWeight(n, product(shape));  // (C, H, W) into Linear: flattened in C order
                     if (W)
@@ -518,22 +518,18 @@ private:
                 }
                 const bool conv = shape.size() == 3;
                 const std::size_t perRowCount = conv ? std::size_t(shape[1] * shape[2]) : 1;
-                const auto fit = fitNeuron(n, W->rows, perRowCount);
-                if (!fit)
-                    return;
+                const NeuronFit fit = fitNeuron(n, W->rows, perRowCount);
                 if (integrating(t)) {  // the readout
-                    if (conv) {
+                    if (conv)
                         fail(at(n) + " reads a (C, H, W) map: our readout reads the flattened last block (Flatten, Linear)");
-                        return;
-                    }
-                    m_readout = Layer{{}, n, *W, {}, *fit, rowScale};
+                    m_readout = Layer{{}, n, *W, {}, fit, rowScale};
                     std::string out;
                     if (next(n, out) && node(out).type != "Output")
                         fail(at(out) + " follows the readout " + at(n) + ": our readout's value is the output");
                     m_reachedOutput = true;
                     return;
                 }
-                Layer layer{{}, n, *W, {}, *fit, rowScale};
+                Layer layer{{}, n, *W, {}, fit, rowScale};
                 layer.spec.type = conv ? "conv" : "lif";
                 layer.spec.size = int(W->rows);
                 const auto rec = recurrentOf(n);
@@ -553,55 +549,54 @@ private:
                 rowScale.clear();
                 afterConvNeuron = conv;
             } else if (t == "SumPool2d" || t == "AvgPool2d") {
-                if (!wasConvNeuron) {
+                if (!wasConvNeuron || shape.size() != 3) {
                     fail(at(n) + " does not pool a conv block's spikes (it must follow the block's neuron)");
                     return;
                 }
                 const std::int64_t h = shape[1], w = shape[2];
+                const Value* k = numbers(n, "kernel_size");
+                const Value* s = numbers(n, "stride");
+                if (!k || !s)
+                    return;
+                auto pair = [](const Value* v) {
+                    return std::pair{v->numbers[0], v->numbers.size() > 1 ? v->numbers[1] : v->numbers[0]};
+                };
+                const auto [kh, kw] = pair(k);
+                const auto [sh, sw] = pair(s);
+                const bool noPadding = allEqual(n, "padding", 0, false);
                 if (t == "SumPool2d") {
-                    const bool geometry = allEqual(n, "kernel_size", 2) & allEqual(n, "stride", 2) &
-                                          allEqual(n, "padding", 0, false);
+                    const bool geometry = kh == 2 && kw == 2 && sh == 2 && sw == 2 && noPadding && h >= 2 && w >= 2;
+                    if (!geometry)
+                        fail(at(n) + ": kernel " + describe(*k) + ", stride " + describe(*s) +
+                             "; max pooling of spikes is SumPool2d(kernel 2, stride 2, padding 0) -> Threshold(0.5)");
                     std::string thr;
-                    if (!next(n, thr) || node(thr).type != "Threshold") {
-                        if (!thr.empty())
-                            fail(at(n) + " is followed by " + at(thr) + ", not Threshold: a sum of spikes is not one of "
-                                 "our poolings (max 2x2 of spikes = SumPool2d(2, 2) -> Threshold(0.5))");
+                    const bool threshold = next(n, thr) && node(thr).type == "Threshold";
+                    if (!threshold && !thr.empty())
+                        fail(at(n) + " is followed by " + at(thr) + ", not Threshold: a sum of spikes is not one of "
+                             "our poolings (max 2x2 of spikes = SumPool2d(2, 2) -> Threshold(0.5))");
+                    if (threshold) {
+                        const Value* theta = numbers(thr, "threshold");
+                        for (double x : theta ? theta->numbers : std::vector<double>{})
+                            if (!(x >= 0 && x < 1)) {
+                                fail(at(thr) + ": threshold " + num(x) + " after a 2x2 sum of spikes; max pooling is a "
+                                     "threshold in [0, 1)");
+                                break;
+                            }
+                        m_layers.back().spec.pool = "max2";
+                    } else if (thr.empty()) {
                         return;
                     }
-                    const Value* theta = numbers(thr, "threshold");
-                    if (!theta)
-                        return;
-                    for (double x : theta->numbers)
-                        if (!(x >= 0 && x < 1)) {
-                            fail(at(thr) + ": threshold " + num(x) + " after a 2x2 sum of spikes; max pooling is a "
-                                 "threshold in [0, 1)");
-                            return;
-                        }
-                    if (!geometry || h < 2 || w < 2)
-                        return;
-                    m_layers.back().spec.pool = "max2";
-                    shape = {shape[0], h / 2, w / 2};
-                    n = thr;
+                    shape = {shape[0], std::int64_t((double(h) - kh) / std::max(1.0, sh)) + 1,
+                             std::int64_t((double(w) - kw) / std::max(1.0, sw)) + 1};
+                    if (threshold)
+                        n = thr;  // else the walk goes on after the pool: there may be more to report
                 } else {
-                    const bool ok = allEqual(n, "padding", 0, false);
-                    const Value* k = numbers(n, "kernel_size");
-                    const Value* s = numbers(n, "stride");
-                    auto pair = [](const Value* v) {
-                        return v->numbers.size() == 1 ? std::pair{v->numbers[0], v->numbers[0]}
-                                                      : std::pair{v->numbers[0], v->numbers.size() > 1 ? v->numbers[1] : 0};
-                    };
-                    if (!k || !s || !ok)
-                        return;
-                    const auto [kh, kw] = pair(k);
-                    const auto [sh, sw] = pair(s);
                     if (h < 2 || w < 2 || kh != double((h + 1) / 2) || kw != double((w + 1) / 2) || sh != double(h / 2) ||
-                        sw != double(w / 2)) {
+                        sw != double(w / 2) || !noPadding)
                         fail(at(n) + ": kernel " + describe(*k) + ", stride " + describe(*s) + " on a " + std::to_string(h) +
                              "x" + std::to_string(w) + " map; our average pooling is adaptive to 2x2 (here kernel " +
                              std::to_string((h + 1) / 2) + "x" + std::to_string((w + 1) / 2) + ", stride " +
-                             std::to_string(h / 2) + "x" + std::to_string(w / 2) + ")");
-                        return;
-                    }
+                             std::to_string(h / 2) + "x" + std::to_string(w / 2) + ", padding 0)");
                     m_layers.back().spec.pool = "avgpool2x2";
                     shape = {shape[0], 2, 2};
                 }
@@ -628,6 +623,26 @@ private:
     bool afterDenseNeuronBefore(const std::string& cur) const
     {
         return !m_layers.empty() && m_layers.back().node == cur && m_layers.back().spec.type == "lif";
+    }
+
+    /// What our layers share: one alpha, one reset, one kind (conv blocks read out directly).
+    void checkLayers()
+    {
+        if (m_layers.empty())
+            return;
+        const Layer& first = m_layers.front();
+        for (const Layer& l : m_layers) {
+            if (!near(l.fit.leak, first.fit.leak, kExactTol))
+                fail(at(l.node) + ": leak " + num(l.fit.leak) + " per step, " + at(first.node) + " " + num(first.fit.leak) +
+                     ": our layers share one alpha");
+            if (l.fit.soft != first.fit.soft)
+                fail(at(l.node) + ": reset " + (l.fit.soft ? "subtract" : "zero") + ", " + at(first.node) + " " +
+                     (first.fit.soft ? "subtract" : "zero") + ": our layers share one reset");
+            if (l.spec.type != first.spec.type)
+                fail(at(l.node) + (l.spec.type == "lif" ? ": a dense spiking layer after conv blocks: our conv networks "
+                                                          "read out from the last block"
+                                                        : ": a conv block after dense layers: ours are all conv or all dense"));
+        }
     }
 
     // ---- the network ------------------------------------------------------------------------
@@ -670,26 +685,6 @@ private:
         const std::optional<Experiment> own = ownExperiment(out.notes);
         const auto& first = m_layers.front();
         const double vth = first.fit.threshold.front(), alpha = first.fit.leak;
-        std::vector<std::string> issues;
-        for (const Layer& l : m_layers) {
-            if (!near(l.fit.leak, alpha, kExactTol))
-                issues.push_back(at(l.node) + ": leak " + num(l.fit.leak) + " per step, " + at(first.node) + " " +
-                                 num(alpha) + ": our layers share one alpha");
-            if (l.fit.soft != first.fit.soft)
-                issues.push_back(at(l.node) + ": reset " + (l.fit.soft ? "subtract" : "zero") + ", " + at(first.node) +
-                                 " " + (first.fit.soft ? "subtract" : "zero") + ": our layers share one reset");
-            if (l.spec.type != first.spec.type)
-                issues.push_back(at(l.node) + ": a " + (l.spec.type == "conv" ? "conv block" : "dense layer") + " after " +
-                                 (first.spec.type == "conv" ? "conv blocks" : "dense layers") +
-                                 ": our conv networks read out from the last block");
-        }
-        if (!issues.empty()) {
-            std::string text = m_file + ": cannot import this NIR graph (" + std::to_string(issues.size()) + " problems):";
-            for (const auto& p : issues)
-                text += "\n  " + p;
-            throw ConfigError(text);
-        }
-
         Experiment e = own ? *own : Experiment{};
         auto snap = [&](double value, std::optional<double> ours) {
             return ours && near(value, *ours, kExactTol) ? *ours : value;
