@@ -187,9 +187,14 @@ Runner addEval(CLI::App& app)
         if (!o->weights.empty())
             loadWeights(trainer.model(), o->weights);
         const Split split = o->split == "train" ? Split::Train : Split::Test;
-        const double acc = trainer.evaluate(split, exp.run.threads);
+        const ConfusionMatrix cm = trainer.confusion(split, exp.run.threads);
+        const double acc = cm.accuracy();
         if (o->json)
-            std::cout << nlohmann::json{{"split", o->split}, {"samples", data->size(split)}, {"accuracy", acc}}.dump()
+            std::cout << nlohmann::json{{"split", o->split},
+                                        {"samples", data->size(split)},
+                                        {"accuracy", acc},
+                                        {"confusion_matrix", cm.counts}}  // row = true label, classes x classes
+                             .dump()
                       << std::endl;
         else
             std::printf("%s accuracy %.2f%% on %zu samples\n", o->split.c_str(), 100 * acc, data->size(split));
