@@ -64,16 +64,21 @@ std::map<std::string, Value> readValues(const h5::File& f, const std::string& gr
     return values;
 }
 
-Graph readGraph(const h5::File& f, const std::string& group, const Paths& paths);
+/// Nested graphs deeper than this are refused (a hostile file could nest without end).
+constexpr int kMaxDepth = 32;
 
-Node readNode(const h5::File& f, const std::string& group, const Paths& paths)
+Graph readGraph(const h5::File& f, const std::string& group, const Paths& paths, int depth);
+
+Node readNode(const h5::File& f, const std::string& group, const Paths& paths, int depth = 0)
 {
     Node node;
     if (std::find(paths.begin(), paths.end(), "type") == paths.end())
         throw FormatError(f.path(), "group /" + group, "has no 'type' dataset (every NIR node names its type)");
     node.type = f.readString(group + "/type");
     if (node.type == "NIRGraph") {
-        node.graph = std::make_shared<Graph>(readGraph(f, group, paths));
+        if (depth > kMaxDepth)
+            throw FormatError(f.path(), "group /" + group, "NIRGraph nodes nested more than " + std::to_string(kMaxDepth) + " deep");
+        node.graph = std::make_shared<Graph>(readGraph(f, group, paths, depth + 1));
     }
     for (const auto& p : paths) {
         const bool graphPart = node.graph && (p == "edges" || p.rfind("nodes/", 0) == 0);
@@ -84,7 +89,7 @@ Node readNode(const h5::File& f, const std::string& group, const Paths& paths)
     return node;
 }
 
-Graph readGraph(const h5::File& f, const std::string& group, const Paths& paths)
+Graph readGraph(const h5::File& f, const std::string& group, const Paths& paths, int depth)
 {
     Graph g;
     std::map<std::string, Paths> byNode;
@@ -97,7 +102,7 @@ Graph readGraph(const h5::File& f, const std::string& group, const Paths& paths)
                               "a dataset where a node's group belongs (each node of /" + group + "/nodes is a group)");
     }
     for (const auto& [name, nodePaths] : byNode)
-        g.nodes[name] = readNode(f, group + "/nodes/" + name, nodePaths);
+        g.nodes[name] = readNode(f, group + "/nodes/" + name, nodePaths, depth);
 
     const std::string edges = group + "/edges";
     if (!f.exists(edges))

@@ -35,6 +35,13 @@ std::string num(double v)
     return buf;
 }
 
+/// A map dimension from a file's number: -1 when it is not a whole number in [0, 2^30] (corrupt
+/// or hostile values never reach an integer conversion or a product that could overflow).
+std::int64_t toDim(double v)
+{
+    return std::isfinite(v) && v >= 0 && v <= double(1 << 30) && std::floor(v) == v ? std::int64_t(v) : -1;
+}
+
 bool spiking(const std::string& t) { return t == "LIF" || t == "IF" || t == "CubaLIF"; }
 bool integrating(const std::string& t) { return t == "LI" || t == "I" || t == "CubaLI"; }
 bool weighted(const std::string& t) { return t == "Linear" || t == "Affine"; }
@@ -293,7 +300,7 @@ private:
             if (const Value* v = numbers(name, key, false)) {
                 std::vector<std::int64_t> s;
                 for (double d : v->numbers)
-                    s.push_back(std::int64_t(d));
+                    s.push_back(toDim(d));
                 return s;
             }
         fail(at(name) + ": no shape");
@@ -395,7 +402,7 @@ private:
         const Value* di = numbers(name, "dilation", false);
         const double stride = st ? st->numbers[0] : 1, dilation = di ? di->numbers[0] : 1;
         auto outSize = [&](std::int64_t n, std::size_t k) {
-            return std::int64_t(std::floor((double(n) + 2 * padding - dilation * (double(k) - 1) - 1) / std::max(1.0, stride) + 1));
+            return toDim(std::floor((double(n) + 2 * padding - dilation * (double(k) - 1) - 1) / std::max(1.0, stride) + 1));
         };
         shape = {std::int64_t(d[0]), geometry ? shape[1] : outSize(shape[1], d[2]), geometry ? shape[2] : outSize(shape[2], d[3])};
         return NetworkMatrix{d[0], d[1] * d[2] * d[3], w->numbers};
@@ -465,6 +472,8 @@ private:
     {
         m_visited.insert(input);
         std::vector<std::int64_t> shape = shapeOf(input);
+        if (!saneShape(input, shape))
+            return;
         m_inputSize = product(shape);
         std::string cur = input;
         std::optional<NetworkMatrix> W;  // the weights of the segment being read
@@ -529,6 +538,12 @@ private:
                     m_reachedOutput = true;
                     return;
                 }
+                const ParamSpec* sizeSpec = experimentParam(conv ? "layer.conv.size" : "layer.size");
+                if (double(W->rows) > sizeSpec->hi) {
+                    fail(at(n) + ": " + std::to_string(W->rows) + (conv ? " channels" : " neurons") + ", ours take at most " +
+                         num(sizeSpec->hi));
+                    return;
+                }
                 Layer layer{{}, n, *W, {}, fit, rowScale};
                 layer.spec.type = conv ? "conv" : "lif";
                 layer.spec.size = int(W->rows);
@@ -586,8 +601,8 @@ private:
                     } else if (thr.empty()) {
                         return;
                     }
-                    shape = {shape[0], std::int64_t((double(h) - kh) / std::max(1.0, sh)) + 1,
-                             std::int64_t((double(w) - kw) / std::max(1.0, sw)) + 1};
+                    shape = {shape[0], toDim(std::floor((double(h) - kh) / std::max(1.0, sh)) + 1),
+                             toDim(std::floor((double(w) - kw) / std::max(1.0, sw)) + 1)};
                     if (threshold)
                         n = thr;  // else the walk goes on after the pool: there may be more to report
                 } else {
@@ -616,8 +631,30 @@ private:
                 fail(at(n) + " cannot follow " + at(cur));
                 return;
             }
+            if (!saneShape(n, shape))
+                return;
             cur = n;
         }
+    }
+
+    /// Our limits on a map or vector between nodes: 1 to 3 dimensions, each at least 1, at most
+    /// network.inputs' maximum values in all (beyond that no layer of ours reads it).
+    bool saneShape(const std::string& name, const std::vector<std::int64_t>& shape)
+    {
+        const double most = experimentParam("network.inputs")->hi;
+        double n = 1;
+        for (auto d : shape)
+            n *= double(d);
+        if (shape.empty() || shape.size() > 3 || std::any_of(shape.begin(), shape.end(), [](auto d) { return d < 1; }) ||
+            n > most) {
+            std::string dims;
+            for (auto d : shape)
+                dims += (dims.empty() ? "" : ", ") + std::to_string(d);
+            fail(at(name) + ": gives a map of shape (" + dims + "); ours are (N), or (C, H, W) for conv blocks, of 1 to " +
+                 num(most) + " values");
+            return false;
+        }
+        return true;
     }
 
     bool afterDenseNeuronBefore(const std::string& cur) const
