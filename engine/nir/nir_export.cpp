@@ -1,8 +1,6 @@
 // Our trained networks as NIR graphs (the mapping: nir/nir_network.h).
 #include "nir/nir_network.h"
 
-#include <filesystem>
-
 #include <Eigen/Core>
 
 #include "core/errors.h"
@@ -13,19 +11,7 @@
 
 namespace tp {
 
-namespace fs = std::filesystem;
 using nir::Value;
-
-std::string runWeightsFile(const std::string& path)
-{
-    std::error_code ec;
-    if (!fs::is_directory(path, ec))
-        return path;
-    for (const char* name : {"results.h5", "checkpoint.h5"})
-        if (fs::exists(fs::path(path) / name, ec))
-            return (fs::path(path) / name).string();
-    throw IoError(path + ": a run folder without results.h5 or checkpoint.h5 (no trained weights yet)");
-}
 
 TrainedNetwork readTrainedNetwork(const std::string& runFile)
 {

@@ -77,10 +77,6 @@ struct TrainedNetwork {
     NetworkWeights weights;
 };
 
-/// A run folder's results.h5 (else its checkpoint.h5), or `path` itself when it is a file.
-/// IoError when a folder has neither.
-std::string runWeightsFile(const std::string& path);
-
 /// Reads /config and the network's matrices of a results.h5 or checkpoint.h5 (isolated HDF5
 /// read). FormatError names the file and dataset (a matrix missing or of the wrong shape).
 TrainedNetwork readTrainedNetwork(const std::string& runFile);
@@ -106,7 +102,7 @@ struct NirExport {
     nir::Graph graph;
 };
 
-/// export-nir: the network of a run folder or run file (runWeightsFile) written to `nirFile`
+/// export-nir: the network of a run folder or run file (train/run_files.h runWeightsFile) written to `nirFile`
 /// atomically. `inputShape` gives the frame shape of a conv network's experiment (the dataset
 /// registry's plannedDatasetShape; dense networks do not ask). dt_s <= 0: defaultNirDt.
 NirExport exportNir(const std::string& run, const std::string& nirFile, double dt_s,

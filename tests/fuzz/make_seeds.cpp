@@ -1,7 +1,7 @@
 // Writes small valid seed files for the fuzz targets with the project's own writers:
 //   fuzz_make_seeds <corpus-dir>   ->  <corpus-dir>/<target>/seed_*
 // The committed corpus (tests/fuzz/corpus/) was made with it; the experiment seeds are copies
-// of resources/experiments/*.json, and the HDF5 seeds (shd, golden) were shrunk with
+// of resources/experiments/*.json, and the HDF5 seeds (shd, golden, nir) were shrunk with
 // `h5repack -L` (HDF5's vlen global heap keeps the SHD files above 4 KB anyway).
 // .ci/fuzz does not regenerate anything.
 #include <cstdio>
