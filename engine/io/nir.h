@@ -6,10 +6,11 @@
 ///   /version              string: the nir version whose layout the file follows
 ///   /node                 the top graph, a node of type "NIRGraph":
 ///     type                "NIRGraph"
-///     nodes/<name>/       one group per node: `type` (a string) and its fields as datasets
-///                         (numpy arrays with their dtype; Python ints and tuples as int64;
-///                         Python str, e.g. Conv2d padding "same", as strings); a dict-valued
-///                         field is a sub-group (input_type/input, output_type/output);
+///     nodes/<name>/       one group per node: `type` (a string) and the fields of its class as
+///                         datasets (numpy arrays with their dtype; Python ints and tuples as
+///                         int64; Python str, e.g. Conv2d padding "same", as strings; a
+///                         dict-valued field as a sub-group: input_type/input, which to_dict
+///                         drops in current versions, Flatten's input_type excepted);
 ///                         `metadata/` only when not empty; a node of type NIRGraph nests
 ///                         its own nodes/, edges and metadata/
 ///     edges               (N, 2) strings: source and target node names (h5py stores a list of

@@ -78,13 +78,14 @@ std::size_t count(const std::vector<std::int64_t>& shape)
     return n;
 }
 
-/// A node with NIR's input_type / output_type fields (every node's to_dict() has them).
-nir::Node typed(const char* type, const std::vector<std::int64_t>& in, const std::vector<std::int64_t>& out)
+/// A node of `type`. Its datasets are added as nir's to_dict() writes them: exactly the fields of
+/// the node's dataclass (nir.read passes each to its constructor, which refuses others), so no
+/// input_type / output_type (to_dict drops them; Flatten writes its input_type itself), and
+/// metadata only on the nodes whose class has it (Input, Output, the neurons, Threshold).
+nir::Node typed(const char* type)
 {
     nir::Node n;
     n.type = type;
-    n.params["input_type/input"] = shapeValue(in);
-    n.params["output_type/output"] = shapeValue(out);
     return n;
 }
 
@@ -95,7 +96,7 @@ Value filled(const std::vector<std::int64_t>& shape, double v) { return Value::r
 nir::Node neuron(bool spiking, double leak, double vth, bool soft, double dt, const std::vector<std::int64_t>& shape)
 {
     const bool integrator = leak >= 1.0;
-    nir::Node n = typed(spiking ? (integrator ? "IF" : "LIF") : (integrator ? "I" : "LI"), shape, shape);
+    nir::Node n = typed(spiking ? (integrator ? "IF" : "LIF") : (integrator ? "I" : "LI"));
     if (integrator) {
         n.params["r"] = filled(shape, 1.0 / dt);
     } else {
@@ -165,7 +166,7 @@ nir::Graph toNir(const TrainedNetwork& net, const NirExportOptions& options)
     } else {
         shape = {std::int64_t(net.weights.at("W1").cols)};
     }
-    nir::Node input = typed("Input", shape, shape);
+    nir::Node input = typed("Input");
     input.params["shape"] = shapeValue(shape);
     g.nodes["input"] = input;
 
@@ -176,7 +177,7 @@ nir::Graph toNir(const TrainedNetwork& net, const NirExportOptions& options)
         if (conv) {
             const std::int64_t cin = shape[0], h = shape[1], w = shape[2], cout = spec.size;
             const std::vector<std::int64_t> out{cout, h, w};
-            nir::Node c = typed("Conv2d", shape, out);
+            nir::Node c = typed("Conv2d");
             c.params["weight"] = matrixValue(W, {std::size_t(cout), std::size_t(cin), 3, 3});
             c.params["input_shape"] = Value::integers({2}, {h, w});
             c.params["stride"] = Value::integers({2}, ints({1, 1}));
@@ -190,21 +191,21 @@ nir::Graph toNir(const TrainedNetwork& net, const NirExportOptions& options)
             const ConvGeometry geo = ConvGeometry::make(spec, MapShape{int(cin), int(h), int(w)}, "block " + n);
             const std::vector<std::int64_t> pooled{cout, geo.pooled_shape.h, geo.pooled_shape.w};
             if (geo.pool == PoolKind::Max2) {
-                nir::Node p = typed("SumPool2d", shape, pooled);
+                nir::Node p = typed("SumPool2d");
                 p.params["kernel_size"] = Value::integers({2}, ints({2, 2}));
                 p.params["stride"] = Value::integers({2}, ints({2, 2}));
                 p.params["padding"] = Value::integers({2}, ints({0, 0}));
-                p.metadata["traceprop_pool"] = Value::string("max2 (with the Threshold(0.5) after it)");
                 chain("pool" + n, p);
-                nir::Node t = typed("Threshold", pooled, pooled);
+                nir::Node t = typed("Threshold");
                 t.params["threshold"] = filled(pooled, 0.5);
+                t.metadata["traceprop_pool"] = Value::string("max2: the max of binary spikes over a 2x2 window");
                 chain("pool" + n + "_spike", t);
             } else if (geo.pool == PoolKind::AvgPool2x2) {
                 if (h < 2 || w < 2)
                     throw ConfigError("block " + n + ": average pooling of a " + std::to_string(h) + "x" +
                                       std::to_string(w) + " map to 2x2 repeats whole rows or columns, which no "
                                       "AvgPool2d can express");
-                nir::Node p = typed("AvgPool2d", shape, pooled);
+                nir::Node p = typed("AvgPool2d");
                 p.params["kernel_size"] = Value::integers({2}, {(h + 1) / 2, (w + 1) / 2});
                 p.params["stride"] = Value::integers({2}, {h / 2, w / 2});
                 p.params["padding"] = Value::integers({2}, ints({0, 0}));
@@ -213,13 +214,13 @@ nir::Graph toNir(const TrainedNetwork& net, const NirExportOptions& options)
             shape = pooled;
         } else {
             const std::vector<std::int64_t> out{spec.size};
-            nir::Node fc = typed("Linear", shape, out);
+            nir::Node fc = typed("Linear");
             fc.params["weight"] = matrixValue(W, {W.rows, W.cols});
             chain("fc" + n, fc);
             chain("lif" + n, neuron(true, e.neuron.alpha, e.neuron.v_th, soft, dt, out));
             if (spec.recurrent) {
                 const NetworkMatrix R = weights("R" + n);
-                nir::Node rec = typed("Linear", out, out);
+                nir::Node rec = typed("Linear");
                 rec.params["weight"] = matrixValue(R, {R.rows, R.cols});
                 g.nodes["rec" + n] = rec;
                 g.edges.emplace_back("lif" + n, "rec" + n);
@@ -234,19 +235,18 @@ nir::Graph toNir(const TrainedNetwork& net, const NirExportOptions& options)
         throw ConfigError("the run's W_out reads " + std::to_string(Wout.cols) + " values, its last layer gives " +
                           std::to_string(count(shape)) + " (an input shape other than the run's?)");
     if (conv) {
-        nir::Node f = typed("Flatten", shape, flat);
-        f.params.erase("input_type/input");
+        nir::Node f = typed("Flatten");
         f.params["input_type"] = shapeValue(shape);  // Flatten.to_dict writes its input type as a dataset
         f.params["start_dim"] = Value::integers({}, ints({0}));
         f.params["end_dim"] = Value::integers({}, ints({-1}));
         chain("flatten", f);
     }
     const std::vector<std::int64_t> classes{std::int64_t(Wout.rows)};
-    nir::Node fc = typed("Linear", flat, classes);
+    nir::Node fc = typed("Linear");
     fc.params["weight"] = matrixValue(Wout, {Wout.rows, Wout.cols});
     chain("fc_out", fc);
     chain("readout", neuron(false, e.network.readout_leak, 0, soft, dt, classes));
-    nir::Node output = typed("Output", classes, classes);
+    nir::Node output = typed("Output");
     output.params["shape"] = shapeValue(classes);
     chain("output", output);
 
