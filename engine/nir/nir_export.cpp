@@ -187,7 +187,6 @@ nir::Graph toNir(const TrainedNetwork& net, const NirExportOptions& options)
             c.params["bias"] = Value::reals({std::size_t(cout)}, std::vector<double>(std::size_t(cout), 0.0), f32);
             chain("conv" + n, c);
             chain("lif" + n, neuron(true, e.neuron.alpha, e.neuron.v_th, soft, dt, out));
-            shape = out;
             const ConvGeometry geo = ConvGeometry::make(spec, MapShape{int(cin), int(h), int(w)}, "block " + n);
             const std::vector<std::int64_t> pooled{cout, geo.pooled_shape.h, geo.pooled_shape.w};
             if (geo.pool == PoolKind::Max2) {

@@ -44,6 +44,12 @@
 /// feeds Output (argmax of its spike counts: an identity readout I with lambda = 1, whose value
 /// at the last step is the count). dt: the import's option, else the graph's metadata "dt", else
 /// tau / r (1 / r for IF and I) of the neuron nodes when they all agree (the convention above).
+/// Refused, each problem naming its node and type, all in one error: unknown types, Delay,
+/// Conv1d; non-zero biases, v_leak, or v_reset with the reset to zero; tau < dt; leaks or resets
+/// that differ between layers; conv kernels other than 3x3 / stride 1 / padding 1 / dilation 1 /
+/// groups 1; SumPool2d without Threshold(0.5) after it, other average poolings; dense spiking
+/// layers after conv blocks; branches and merges; a readout other than LI / I.
+/// An imported network has network.norm "none" (its weights are the ones the forward pass uses).
 /// A graph this writes carries the experiment it was trained with as metadata
 /// "traceprop_experiment" (JSON): import takes the dataset, rule and run settings from there, and
 /// alpha and lambda when they agree with tau and dt to 1e-9 (so a round trip keeps every bit).
