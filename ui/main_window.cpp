@@ -37,7 +37,9 @@
 #include "ui/designer/layer_stack_editor.h"
 #include "ui/designer/properties_panel.h"
 #include "ui/document/experiment_document.h"
+#include "nir/nir_network.h"
 #include "ui/run/compare_rules_dialog.h"
+#include "ui/run/nir_dialogs.h"
 #include "ui/run/run_panel.h"
 #include "ui/run/training_session.h"
 #include "ui/views/charts_panel.h"
@@ -200,6 +202,19 @@ void MainWindow::buildMenus()
         if (!dir.isEmpty())
             exportReport(dir);
     });
+    QMenu* exportMenu = file->addMenu(tr("E&xport"));
+    exportMenu->addAction(tr("&NIR Graph..."), this, [this] {
+        if (const auto c = askNirExport(this, m_lastRunDir.isEmpty() ? runsRoot() : m_lastRunDir))
+            exportNir(c->run, c->file, c->dt_s);
+    })->setToolTip(tr("The trained network of a run as a NIR graph (HDF5) for snnTorch, Norse, Sinabs, Lava, ... "
+                      "(traceprop-cli export-nir)"));
+    file->addAction(tr("&Import NIR Graph..."), this, [this] {
+        if (!maybeSave())
+            return;
+        if (const auto c = askNirImport(this, QDir::homePath()))
+            importNir(c->nir, c->experiment);
+    })->setToolTip(tr("An experiment and its initial weights from a NIR graph, to evaluate or train with any rule "
+                      "(traceprop-cli import-nir)"));
     file->addSeparator();
     QAction* saveAct = file->addAction(style()->standardIcon(QStyle::SP_DialogSaveButton), tr("&Save"), this, [this] {
         if (m_doc->filePath().isEmpty())
@@ -554,6 +569,56 @@ void MainWindow::exportReport(const QString& runDir, const QString& outDir)
         options.open_dataset = [](const Experiment& e) { return openDataset(e.dataset); };
         return writeReport(run.toStdString(), outDir.toStdString(), options);
     });
+}
+
+bool MainWindow::exportNir(const QString& run, const QString& nirFile, double dt_s, QString* error)
+{
+    QApplication::setOverrideCursor(Qt::WaitCursor);
+    QString message;
+    try {
+        const NirExport e = tp::exportNir(run.toStdString(), nirFile.toStdString(), dt_s, [](const Experiment& exp) {
+            return plannedDatasetShape(exp.dataset).input;
+        });
+        appendLog(tr("exported %1 as NIR to %2 (%3 nodes, dt %4 s)")
+                      .arg(QString::fromStdString(e.run_file), nirFile)
+                      .arg(e.graph.nodes.size())
+                      .arg(e.dt_s));
+    } catch (const std::exception& e) {
+        message = QString::fromStdString(e.what());
+    }
+    QApplication::restoreOverrideCursor();
+    if (message.isEmpty())
+        return true;
+    showMessage(tr("Cannot export NIR"), message);
+    if (error)
+        *error = message;
+    return false;
+}
+
+bool MainWindow::importNir(const QString& nirFile, const QString& experimentFile, QString* error)
+{
+    QApplication::setOverrideCursor(Qt::WaitCursor);
+    QString message;
+    try {
+        const ImportedNetwork net = tp::importNir(nirFile.toStdString(), experimentFile.toStdString(), std::nullopt, {},
+                                                  validateDatasetSpec);
+        appendLog(tr("imported %1 into %2 (dt %3 s, %4)")
+                      .arg(nirFile, experimentFile)
+                      .arg(net.dt_s)
+                      .arg(QString::fromStdString(net.dt_source)));
+        for (const auto& note : net.notes)
+            appendLog(tr("note: %1").arg(QString::fromStdString(note)));
+    } catch (const std::exception& e) {
+        message = QString::fromStdString(e.what());
+    }
+    QApplication::restoreOverrideCursor();
+    if (!message.isEmpty()) {
+        showMessage(tr("Cannot import %1").arg(QFileInfo(nirFile).fileName()), message);
+        if (error)
+            *error = message;
+        return false;
+    }
+    return openFile(experimentFile, error);
 }
 
 void MainWindow::exportComparisonReport(const QString& outDir)

@@ -76,6 +76,15 @@ public:
     /// default, "report" beside the first run). When not scripted it offers to open the result.
     void exportComparisonReport(const QString& outDir = {});
 
+    /// File > Export > NIR: the network of `run` (a run folder, or its results.h5 / checkpoint.h5)
+    /// as a NIR graph in `nirFile`, with export-nir's code (dt_s <= 0: its default step). False
+    /// with a message when it cannot be written. Blocks the GUI thread for the read and write.
+    bool exportNir(const QString& run, const QString& nirFile, double dt_s = 0, QString* error = nullptr);
+    /// File > Import NIR: writes `experimentFile` and its initial weights beside it from
+    /// `nirFile` (import-nir's code), then opens it. False with a message (naming every problem
+    /// of a graph it cannot take) on failure; the open document stays as it was.
+    bool importNir(const QString& nirFile, const QString& experimentFile, QString* error = nullptr);
+
     /// Scripted use: once `epochs` epochs have finished, save a screenshot to `screenshotPath`
     /// (when not empty), stop the run and close the window (no save prompt).
     void quitAfterEpochs(int epochs, const QString& screenshotPath);

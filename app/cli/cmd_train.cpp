@@ -171,7 +171,9 @@ Runner addEval(CLI::App& app)
     };
     auto o = std::make_shared<Options>();
     app.add_option("EXP", o->file, "experiment file (JSON) the weights were trained with")->required();
-    app.add_option("--weights", o->weights, "results.h5 or checkpoint.h5 of a run")->required();
+    app.add_option("--weights", o->weights,
+                   "results.h5 or checkpoint.h5 of a run (default: the experiment's network.init_weights, e.g. of "
+                   "import-nir)");
     app.add_option("--set", o->sets, "override a field: key.path=value (repeatable)");
     app.add_option("--split", o->split, "test or train")->check(CLI::IsMember({"test", "train"}));
     app.add_option("--threads", o->threads, "worker threads (0 = all cores)")->check(CLI::Range(0, 1024));
@@ -179,12 +181,20 @@ Runner addEval(CLI::App& app)
     return [o] {
         const Experiment exp = loadWithOverrides(o->file, o->sets, o->threads);
         const auto data = openExperimentData(exp, o->file);
-        Trainer trainer(exp, *data);
-        loadWeights(trainer.model(), o->weights);
+        if (o->weights.empty() && exp.network.init_weights.empty())
+            throw ConfigError("eval needs --weights FILE (or an experiment whose network.init_weights names them)");
+        Trainer trainer(exp, *data);  // with network.init_weights loaded
+        if (!o->weights.empty())
+            loadWeights(trainer.model(), o->weights);
         const Split split = o->split == "train" ? Split::Train : Split::Test;
-        const double acc = trainer.evaluate(split, exp.run.threads);
+        const ConfusionMatrix cm = trainer.confusion(split, exp.run.threads);
+        const double acc = cm.accuracy();
         if (o->json)
-            std::cout << nlohmann::json{{"split", o->split}, {"samples", data->size(split)}, {"accuracy", acc}}.dump()
+            std::cout << nlohmann::json{{"split", o->split},
+                                        {"samples", data->size(split)},
+                                        {"accuracy", acc},
+                                        {"confusion_matrix", cm.counts}}  // row = true label, classes x classes
+                             .dump()
                       << std::endl;
         else
             std::printf("%s accuracy %.2f%% on %zu samples\n", o->split.c_str(), 100 * acc, data->size(split));

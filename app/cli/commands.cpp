@@ -27,6 +27,10 @@ int run(int argc, char** argv)
     };
     add("train", "train an experiment file and write metrics, results.h5 and checkpoints", addTrain);
     add("eval", "evaluate trained weights (results.h5 or a checkpoint) on the test split", addEval);
+    add("export-nir", "write a trained network (run folder or checkpoint) as a NIR graph (HDF5) for other SNN tools",
+        addExportNir);
+    add("import-nir", "build an experiment and its initial weights from a NIR graph (to evaluate or train it)",
+        addImportNir);
     add("verify-golden", "replay a golden-vector file and compare every recorded array", addVerifyGolden);
     add("bench", "training throughput on synthetic inputs of a named shape", addBench);
     add("dataset", "inspect a dataset: info, frames", addDataset);

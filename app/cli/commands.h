@@ -25,6 +25,8 @@ Runner addCompare(CLI::App& app);
 Runner addSweep(CLI::App& app);
 Runner addFinetune(CLI::App& app);
 Runner addHelp(CLI::App& app);
+Runner addExportNir(CLI::App& app);
+Runner addImportNir(CLI::App& app);
 
 } // namespace tp::cli
 

@@ -295,7 +295,8 @@ void parseNetwork(Reader& r, const json& doc, NetworkSpec& net)
     const json* network = r.object(doc, "network", "", true);
     if (!network)
         return;
-    r.checkKeys(*network, "network", {"inputs", "layers", "readout", "norm"});
+    r.checkKeys(*network, "network", {"inputs", "layers", "readout", "norm", "init_weights"});
+    r.readString(*network, "init_weights", "network", net.init_weights);
     if (r.readString(*network, "norm", "network", net.norm) && net.norm != "none" && net.norm != "weight")
         r.fail("network.norm", "unknown normalisation '" + net.norm + "' (known: none, weight)");
     readIntSpec(r, *network, "network", experimentParams("network"), "inputs", net.inputs);
@@ -750,7 +751,8 @@ nlohmann::json toJson(const Experiment& e)
     doc["network"] = {{"inputs", e.network.inputs},
                       {"layers", layers},
                       {"readout", {{"leak", e.network.readout_leak}}},
-                      {"norm", e.network.norm}};
+                      {"norm", e.network.norm},
+                      {"init_weights", e.network.init_weights}};
     doc["neuron"] = {{"alpha", e.neuron.alpha},
                      {"beta", e.neuron.beta},
                      {"v_th", e.neuron.v_th},

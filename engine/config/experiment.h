@@ -42,6 +42,10 @@ struct NetworkSpec {
     std::vector<LayerSpec> layers;
     double readout_leak = 1.0;    ///< lambda_out
     std::string norm = "none";    ///< "weight": scaled weight standardisation (CNN runs, tp-algorithm.md 1.4)
+    /// Initial weights ("" = none): a results.h5, checkpoint.h5 or imported weights file (import-nir)
+    /// whose network matrices (W1.., R1.., W_out) replace the seeded ones when a run's model is
+    /// built; the rule's own matrices (TP's S, DECOLLE's G, e-prop's B) keep their seeded values.
+    std::string init_weights;
 };
 
 struct RuleSpec {

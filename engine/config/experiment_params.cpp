@@ -20,6 +20,9 @@ constexpr ParamSpec kNetworkParams[] = {
     {.key = "norm", .type = ParamType::Choice, .def = "\"none\"",
      .help = "weight: scaled weight standardisation of conv kernels in every forward pass (the paper's CNN runs)",
      .choices = kNorms},
+    {.key = "init_weights", .type = ParamType::String, .def = "\"\"",
+     .help = "initial weights: a results.h5, checkpoint.h5 or import-nir weights file whose W1.., R1.., W_out replace "
+             "the seeded ones (the rule's own matrices keep theirs); \"\" = seeded initialisation"},
 };
 constexpr ParamSpec kReadoutParams[] = {
     {.key = "leak", .type = ParamType::Number, .lo = 0, .hi = 1, .def = "1", .unit = "/step",

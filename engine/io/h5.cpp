@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <stdexcept>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -593,6 +594,21 @@ std::vector<std::string> File::readStrings(const std::string& dataset, std::size
     return h5::readStrings(d, m_path, "dataset /" + dataset, maxBytes);
 }
 
+bool File::holdsStrings(const std::string& dataset) const
+{
+    if (m_snapshot) {
+        const SnapshotItem& item = snapshotDataset(dataset);
+        if (item.kind == SnapshotItem::Kind::Error)
+            rethrow(item);
+        return item.kind == SnapshotItem::Kind::Strings;
+    }
+    Handle d(openObject(dataset));
+    Handle type(H5Dget_type(d));
+    if (type < 0)
+        throw FormatError(m_path, "dataset /" + dataset, "cannot read its type");
+    return H5Tget_class(type) == H5T_STRING;
+}
+
 void File::writeAttr(const std::string& name, double value)
 {
     Handle space(H5Screate(H5S_SCALAR));
@@ -692,6 +708,21 @@ void File::writeString(const std::string& dataset, const std::string& text)
     H5Tset_strpad(type, H5T_STR_NULLPAD);
     std::string padded = text.empty() ? std::string(1, '\0') : text;
     writeData(ensureParent(dataset), m_path, dataset, {}, type, type, padded.data(), false);
+}
+
+void File::writeStrings(const std::string& dataset, const std::vector<std::size_t>& dims,
+                        const std::vector<std::string>& strings)
+{
+    if (product(dims) != strings.size())
+        throw std::logic_error("writeStrings: " + std::to_string(strings.size()) + " strings for dimensions of " +
+                               std::to_string(product(dims)));
+    Handle type(H5Tcopy(H5T_C_S1));
+    H5Tset_size(type, H5T_VARIABLE);
+    H5Tset_cset(type, H5T_CSET_UTF8);
+    std::vector<const char*> pointers;
+    for (const auto& s : strings)
+        pointers.push_back(s.c_str());
+    writeData(ensureParent(dataset), m_path, dataset, dims, type, type, pointers.data(), false);
 }
 
 } // namespace tp::h5

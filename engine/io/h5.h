@@ -86,6 +86,9 @@ public:
     /// Every string of a string dataset (shape (N,) or scalar), any HDF5 string form; see
     /// h5::readStrings for the forms, the bound and the errors.
     std::vector<std::string> readStrings(const std::string& dataset, std::size_t maxBytes = kMaxStringBytes) const;
+    /// True when the dataset holds strings (any HDF5 string form), false for any other type.
+    /// FormatError when it is missing or cannot be read.
+    bool holdsStrings(const std::string& dataset) const;
 
     void writeAttr(const std::string& name, double value);
     void writeAttr(const std::string& name, std::int64_t value);
@@ -97,6 +100,10 @@ public:
     void write(const std::string& dataset, const std::vector<std::size_t>& dims, const std::int64_t* data);
     void write(const std::string& dataset, const std::vector<std::size_t>& dims, const std::int32_t* data);
     void writeString(const std::string& dataset, const std::string& text);
+    /// Write variable-length UTF-8 strings (what h5py writes for Python str): `dims` empty for a
+    /// scalar (one string), else their product = strings.size().
+    void writeStrings(const std::string& dataset, const std::vector<std::size_t>& dims,
+                      const std::vector<std::string>& strings);
     /// The bytes of a complete HDF5 file holding everything written so far (a file of
     /// createInMemory/openInMemory). Throws IoError if HDF5 cannot flush or copy it.
     std::string image();

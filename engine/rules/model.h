@@ -26,6 +26,18 @@ struct NonFiniteArray {
     std::size_t size = 0;       ///< values of the array
 };
 
+/// The matrices every rule's network has, by checkpoint name: W1, W2, ... (layer inputs), R1, ...
+/// (recurrent weights) and W_out (readout). A rule's other matrices (TP's S and S_rec, DECOLLE's
+/// G1.., e-prop's B1..) are its own.
+inline bool isNetworkMatrix(const std::string& name)
+{
+    if (name == "W_out")
+        return true;
+    if (name.size() < 2 || (name[0] != 'W' && name[0] != 'R'))
+        return false;
+    return name.find_first_not_of("0123456789", 1) == std::string::npos;
+}
+
 class Model {
 public:
     virtual ~Model() = default;
@@ -46,6 +58,10 @@ public:
     virtual void save(h5::File& file, bool withOptimizer) const = 0;
     /// Read what save() wrote; throws FormatError on a missing dataset or a shape mismatch.
     virtual void load(const h5::File& file, bool withOptimizer) = 0;
+    /// Read only the network's own matrices (isNetworkMatrix: weights/W<l>, weights/R<l>,
+    /// weights/W_out) of a run file of any rule or an import-nir weights file; the rule's other
+    /// matrices and the Adam state keep their values. Errors as load().
+    virtual void loadNetwork(const h5::File& file) = 0;
     /// Every trainable array (weights, Adam m and v; frozen matrices excluded) in a fixed order,
     /// as fn(data, count) over contiguous scalars of precision(). For data-parallel averaging.
     virtual void forEachTrainable(const std::function<void(void* data, std::size_t count)>& fn) = 0;

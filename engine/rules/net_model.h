@@ -99,6 +99,14 @@ public:
         });
     }
 
+    void loadNetwork(const h5::File& f) override
+    {
+        forEachMatrix(m_net, [&](const std::string& name, WMat& w, Param*) {
+            if (isNetworkMatrix(name))
+                readMatrix(f, "weights/" + name, w);
+        });
+    }
+
     Net& network() { return m_net; }
     const Net& network() const { return m_net; }
 

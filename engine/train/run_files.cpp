@@ -465,4 +465,15 @@ std::vector<MemoryTableRow> readMemoryTable(const h5::File& f)
     return rows;
 }
 
+std::string runWeightsFile(const std::string& path)
+{
+    std::error_code ec;
+    if (!fs::is_directory(path, ec))
+        return path;
+    for (const char* name : {"results.h5", "checkpoint.h5"})
+        if (fs::exists(fs::path(path) / name, ec))
+            return (fs::path(path) / name).string();
+    throw IoError(path + ": a run folder without results.h5 or checkpoint.h5 (no trained weights yet)");
+}
+
 } // namespace tp

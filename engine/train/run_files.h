@@ -101,6 +101,10 @@ std::vector<MemoryRow> readMemory(const h5::File& f);
 /// The /memory_model table; empty when the file has none.
 std::vector<MemoryTableRow> readMemoryTable(const h5::File& f);
 
+/// The trained weights of a run: a run folder's results.h5 (else its checkpoint.h5), or `path`
+/// itself when it is not a folder. IoError when a folder has neither.
+std::string runWeightsFile(const std::string& path);
+
 /// The experiment JSON that identifies a run for --resume (threads and epochs excluded: they
 /// do not change the result of the epochs already done).
 nlohmann::json resumeIdentity(const nlohmann::json& config);

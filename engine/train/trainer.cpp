@@ -121,6 +121,13 @@ Trainer::Trainer(Experiment experiment, const Dataset& dataset)
     if (m_data.size(Split::Train) == 0)
         throw ConfigError("dataset '" + m_data.name() + "' has no training samples");
     m_model->initWeights(m_exp.run.seed);
+    if (!m_exp.network.init_weights.empty()) {
+        try {
+            loadNetworkWeights(*m_model, m_exp.network.init_weights);
+        } catch (const InputError& e) {  // name the field that sent us there
+            throw ConfigError(std::vector<ConfigIssue>{{"network.init_weights", e.what()}});
+        }
+    }
 }
 
 /// The padded batch of `count` samples of a split, taken in `order` from `first`. Training
@@ -420,6 +427,13 @@ void loadWeights(Model& model, const std::string& file)
     const h5::File f = h5::File::openRead(file);
     checkRunFileVersion(f);
     model.load(f, false);
+}
+
+void loadNetworkWeights(Model& model, const std::string& file)
+{
+    const h5::File f = h5::File::openRead(file);
+    checkRunFileVersion(f);
+    model.loadNetwork(f);
 }
 
 } // namespace tp

@@ -110,5 +110,8 @@ private:
 
 /// Load trained weights (results.h5 or checkpoint.h5) into a model built for `experiment`.
 void loadWeights(Model& model, const std::string& file);
+/// Load only the network's own matrices (Model::loadNetwork) of a run file or an import-nir
+/// weights file: network.init_weights, which the Trainer applies after the seeded init.
+void loadNetworkWeights(Model& model, const std::string& file);
 
 } // namespace tp

@@ -19,17 +19,14 @@
 #include <cstdint>
 
 #include "cli_test_support.h"
+#include "shipped_experiments.h"
 
-#include "cifar10dvs.h"
-#include "core/rng.h"
-#include "gsc.h"
 #include "nn/kernels.h"
 
 using namespace tp_cli_test;
 
 namespace {
 
-QString experiment(const char* name) { return QStringLiteral(TP_RESOURCES_DIR "/experiments/") + name; }
 QString tableFile() { return QStringLiteral(TP_TEST_DATA_DIR "/cli/run_checksums.json"); }
 
 /// FNV-1a, 64 bits, over the name, shape and bytes of each dataset in turn.
@@ -87,93 +84,35 @@ class TestRunChecksums : public QObject {
     QTemporaryDir m_dir;
     QList<Case> m_cases;
 
-    QString path(const char* name) const { return m_dir.filePath(name); }
-
-    void makeSets()
-    {
-        for (const QStringList& make :
-             {QStringList{"nmnist", "--out", path("nmnist"), "--train-per-class", "8", "--test-per-class", "2", "--events",
-                          "400", "--seed", "1"},
-              QStringList{"shd", "--out", path("shd"), "--train-per-class", "6", "--test-per-class", "2", "--events",
-                          "300", "--seed", "2"},
-              QStringList{"gesture", "--out", path("gesture"), "--users", "3", "--test-users", "1", "--seed", "3"}}) {
-            const CliResult r = runCli(QStringList{"dataset", "make"} + make);
-            QVERIFY2(r.exitCode == 0, r.err.constData());
-        }
-        tp::Rng rng(4, 0);
-        std::vector<std::pair<tp::Events, int>> samples;
-        for (int c = 0; c < 10; ++c)
-            for (int k = 0; k < 10; ++k) {
-                tp::Events ev;
-                for (int i = 0; i < 150; ++i)
-                    ev.push_back({std::int64_t(i) * 1000, std::int16_t(10 * c + rng.below(8)),
-                                  std::int16_t(rng.below(128)), std::uint8_t(rng.below(2))});
-                samples.emplace_back(std::move(ev), c);
-            }
-        tp::writeCifarTree(path("cifar").toStdString(), samples);
-        const char* words[] = {"alpha", "bravo", "charlie"};
-        QStringList testing;
-        for (int w = 0; w < 3; ++w) {
-            QVERIFY(QDir().mkpath(path("gsc") + "/" + words[w]));
-            for (int k = 0; k < 6; ++k) {
-                std::vector<float> audio(8000 + 1000 * (k % 3));
-                for (std::size_t i = 0; i < audio.size(); ++i)
-                    audio[i] = 0.3f * float(std::sin(2 * M_PI * (300.0 + 600 * w + 20 * k) * double(i) / 16000.0));
-                const QString name = QString("%1/spk%2_nohash_%3.wav").arg(words[w]).arg(k % 3).arg(k);
-                tp::writeWav((path("gsc") + "/" + name).toStdString(), audio);
-                if (k % 3 == 2)
-                    testing << name;
-            }
-        }
-        for (const auto& [file, text] : {std::pair{"testing_list.txt", testing.join('\n') + "\n"}, {"validation_list.txt", QString()}}) {
-            QFile list(path("gsc") + "/" + file);
-            QVERIFY(list.open(QIODevice::WriteOnly));
-            list.write(text.toUtf8());
-        }
-    }
-
 private slots:
     void initTestCase()
     {
         QVERIFY(m_dir.isValid());
-        qputenv("TRACEPROP_CACHE", path("cache").toUtf8());
-        makeSets();
+        qputenv("TRACEPROP_CACHE", m_dir.filePath("cache").toUtf8());
+        makeShippedExperimentSets(m_dir.path());
         const QStringList common{"--set", "run.seed=11", "--set", "run.epochs=2", "--threads", "2"};
-        const QString conv = "network.layers=[{\"type\":\"conv\",\"size\":4,\"pool\":\"max2\"},"
-                             "{\"type\":\"conv\",\"size\":8,\"pool\":\"avgpool2x2\"}]";
-        const QStringList randman{experiment("randman.json"), "--set", "dataset.samples_per_class=40", "--set",
-                                  "network.layers.0.size=64", "--set", "run.batch=32"};
-        const QStringList gesture{experiment("dvsgesture-vgg9.json"), "--set", "dataset.path=" + path("gesture"),
-                                  "--set", conv, "--set", "dataset.train_slice_us=0", "--set", "run.batch=8"};
-        const QStringList cifar{experiment("cifar10dvs-vgg9.json"), "--set", "dataset.path=" + path("cifar"), "--set", conv,
-                                "--set", "run.batch=8"};
+        QMap<QString, QStringList> tp;
+        for (const auto& [name, args] : shippedExperimentRuns(m_dir.path()))
+            tp[name] = args;
+        auto rule = [](const char* name) { return QStringList{"--set", QString("rule.name=") + name}; };
         m_cases = {
-            {"randman.tp", randman},
-            {"randman.bptt", randman + QStringList{"--set", "rule.name=bptt"}},
-            {"randman.eprop", randman + QStringList{"--set", "rule.name=eprop"}},
-            {"randman.decolle", randman + QStringList{"--set", "rule.name=decolle"}},
-            {"randman.ottt", randman + QStringList{"--set", "rule.name=ottt"}},
-            {"randman-paper.tp", {experiment("randman-paper.json"), "--set", "dataset.samples_per_class=20", "--set",
-                                  "run.batch=32"}},
-            {"nmnist-mlp.tp", {experiment("nmnist-mlp.json"), "--set", "dataset.path=" + path("nmnist"), "--set",
-                               "network.layers.0.size=48", "--set", "run.batch=16"}},
-            {"shd-ff.tp", {experiment("shd-ff.json"), "--set", "dataset.path=" + path("shd"), "--set",
-                           "network.layers.0.size=48", "--set", "run.batch=16", "--set", "dataset.drop_last=false"}},
-            {"shd-rec.tp", {experiment("shd-rec.json"), "--set", "dataset.path=" + path("shd"), "--set",
-                            "network.layers.0.size=48", "--set", "run.batch=16", "--set", "dataset.drop_last=false"}},
-            {"shd-rec.bptt", {experiment("shd-rec.json"), "--set", "dataset.path=" + path("shd"), "--set",
-                              "network.layers.0.size=48", "--set", "run.batch=16", "--set", "dataset.drop_last=false",
-                              "--set", "rule.name=bptt"}},
-            {"shd-rec.eprop", {experiment("shd-rec.json"), "--set", "dataset.path=" + path("shd"), "--set",
-                               "network.layers.0.size=48", "--set", "run.batch=16", "--set", "dataset.drop_last=false",
-                               "--set", "rule.name=eprop", "--set", "rule.feedback=random"}},
-            {"dvsgesture-vgg9.tp", gesture},
-            {"dvsgesture-vgg9.bptt", gesture + QStringList{"--set", "rule.name=bptt"}},
-            {"dvsgesture-vgg9.decolle", gesture + QStringList{"--set", "rule.name=decolle"}},
-            {"dvsgesture-vgg9.ottt", gesture + QStringList{"--set", "rule.name=ottt"}},
-            {"cifar10dvs-vgg9.tp", cifar},
-            {"gsc-rec.tp", {experiment("gsc-rec.json"), "--set", "dataset.path=" + path("gsc"), "--set",
-                            "network.layers.0.size=32", "--set", "run.batch=6"}},
+            {"randman.tp", tp["randman"]},
+            {"randman.bptt", tp["randman"] + rule("bptt")},
+            {"randman.eprop", tp["randman"] + rule("eprop")},
+            {"randman.decolle", tp["randman"] + rule("decolle")},
+            {"randman.ottt", tp["randman"] + rule("ottt")},
+            {"randman-paper.tp", tp["randman-paper"]},
+            {"nmnist-mlp.tp", tp["nmnist-mlp"]},
+            {"shd-ff.tp", tp["shd-ff"]},
+            {"shd-rec.tp", tp["shd-rec"]},
+            {"shd-rec.bptt", tp["shd-rec"] + rule("bptt")},
+            {"shd-rec.eprop", tp["shd-rec"] + rule("eprop") + QStringList{"--set", "rule.feedback=random"}},
+            {"dvsgesture-vgg9.tp", tp["dvsgesture-vgg9"]},
+            {"dvsgesture-vgg9.bptt", tp["dvsgesture-vgg9"] + rule("bptt")},
+            {"dvsgesture-vgg9.decolle", tp["dvsgesture-vgg9"] + rule("decolle")},
+            {"dvsgesture-vgg9.ottt", tp["dvsgesture-vgg9"] + rule("ottt")},
+            {"cifar10dvs-vgg9.tp", tp["cifar10dvs-vgg9"]},
+            {"gsc-rec.tp", tp["gsc-rec"]},
         };
         // Every registered rule on every shipped experiment whose layers it trains: the TP case's data
         // and sizes under the rule (the cases above keep their own settings where they differ).

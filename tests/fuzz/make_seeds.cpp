@@ -1,7 +1,7 @@
 // Writes small valid seed files for the fuzz targets with the project's own writers:
 //   fuzz_make_seeds <corpus-dir>   ->  <corpus-dir>/<target>/seed_*
 // The committed corpus (tests/fuzz/corpus/) was made with it; the experiment seeds are copies
-// of resources/experiments/*.json, and the HDF5 seeds (shd, golden) were shrunk with
+// of resources/experiments/*.json, and the HDF5 seeds (shd, golden, nir) were shrunk with
 // `h5repack -L` (HDF5's vlen global heap keeps the SHD files above 4 KB anyway).
 // .ci/fuzz does not regenerate anything.
 #include <cstdio>
@@ -17,6 +17,8 @@
 #include "cifar10dvs.h"
 #include "dvsgesture.h"
 #include "io/h5.h"
+#include "io/nir.h"
+#include "nir/nir_network.h"
 #include "nmnist.h"
 #include "shd.h"
 
@@ -255,5 +257,22 @@ int main(int argc, char** argv)
     // Golden replay: a 2-input, 2-hidden, 2-class, batch 2, 2-step file (expected values zero:
     // verifyGolden reports mismatches and returns).
     golden(out("fuzz_golden", "seed_tiny.h5"));
+
+    // NIR: what export-nir writes for a small recurrent dense net and a small conv net.
+    auto matrix = [](std::size_t rows, std::size_t cols) {
+        tp::NetworkMatrix m{rows, cols, std::vector<double>(rows * cols)};
+        for (std::size_t i = 0; i < m.values.size(); ++i)
+            m.values[i] = 0.25 * double(int(i % 7) - 3);
+        return m;
+    };
+    tp::TrainedNetwork dense;
+    dense.experiment.network.layers = {{"lif", 3, true, "none"}};
+    dense.weights = {{"W1", matrix(3, 2)}, {"R1", matrix(3, 3)}, {"W_out", matrix(2, 3)}};
+    tp::nir::write(out("fuzz_nir", "seed_dense_rec.nir"), tp::toNir(dense, {1e-3, {2, 1, 1}}));
+    tp::TrainedNetwork conv;
+    conv.experiment.network.layers = {{"conv", 2, false, "max2"}};
+    conv.experiment.network.readout_leak = 0.9;
+    conv.weights = {{"W1", matrix(2, 9)}, {"W_out", matrix(2, 8)}};
+    tp::nir::write(out("fuzz_nir", "seed_conv_max2.nir"), tp::toNir(conv, {1e-3, {1, 4, 4}}));
     return 0;
 }

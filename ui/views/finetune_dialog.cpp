@@ -17,6 +17,7 @@
 #include <atomic>
 
 #include "core/errors.h"
+#include "train/run_files.h"
 #include "registry.h"
 #include "speakers.h"
 #include "train/finetune.h"
@@ -48,14 +49,7 @@ void readRun(const QString& runDir, Job& job)
     if (doc.is_discarded() || !doc.contains("experiment"))
         throw FormatError(metrics.toStdString(), "experiment", "missing (not a run's metrics.json?)");
     job.experiment = parseExperiment(doc["experiment"], metrics.toStdString(), validateDatasetSpec);
-    for (const char* name : {"results.h5", "checkpoint.h5"}) {
-        const QString path = QDir(runDir).filePath(QLatin1String(name));
-        if (QFile::exists(path)) {
-            job.weights = path.toStdString();
-            return;
-        }
-    }
-    throw IoError(QDir(runDir).filePath(QStringLiteral("results.h5")).toStdString() + ": missing (the run has no weights yet)");
+    job.weights = runWeightsFile(runDir.toStdString());
 }
 
 } // namespace
