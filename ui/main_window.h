@@ -120,6 +120,8 @@ protected:
 
 private:
     bool startRunWithRule(const QString& rule, QString* error);
+    /// Runs `work` under a wait cursor; false with a message titled `title` (and *error) when it throws.
+    bool attempt(const QString& title, QString* error, const std::function<void()>& work);
     /// Runs `write` (returns the folder written) on a worker thread, then logs, tells
     /// reportFinished() and, with `offerToOpen`, offers to open its index.html.
     void writeReportInBackground(const QString& what, bool offerToOpen, std::function<std::string()> write);

@@ -1,9 +1,11 @@
 #pragma once
-/// The questions of File > Export > NIR and File > Import NIR (the work itself is MainWindow's
-/// exportNir / importNir, the engine's export-nir / import-nir code). GUI thread.
+/// File > Export > NIR Graph and File > Import NIR Graph: their questions, and their work with the
+/// engine's export-nir / import-nir code (MainWindow::exportNir / importNir report and open).
+/// GUI thread.
 #include <optional>
 
 #include <QString>
+#include <QStringList>
 
 class QWidget;
 
@@ -27,5 +29,13 @@ struct NirImportChoice {
 /// Asks for the NIR file and the experiment file to write (offered: beside it, NAME.json);
 /// nullopt when cancelled.
 std::optional<NirImportChoice> askNirImport(QWidget* parent, const QString& startDir);
+
+/// Writes the network of `run` (a run folder or run file) to `nirFile` (dt_s <= 0: export-nir's
+/// default step); returns the line for the log. Throws what the engine throws (InputError).
+QString exportNirGraph(const QString& run, const QString& nirFile, double dt_s);
+
+/// Writes `experimentFile` and its initial weights from `nirFile`; returns the lines for the log
+/// (what was imported, the import's notes). Throws what the engine throws (InputError).
+QStringList importNirGraph(const QString& nirFile, const QString& experimentFile);
 
 } // namespace tp::ui

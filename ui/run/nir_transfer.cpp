@@ -1,4 +1,4 @@
-#include "ui/run/nir_dialogs.h"
+#include "ui/run/nir_transfer.h"
 
 #include <QDir>
 #include <QFile>
@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "nir/nir_network.h"
+#include "registry.h"
 
 namespace tp::ui {
 
@@ -66,6 +67,29 @@ std::optional<NirImportChoice> askNirImport(QWidget* parent, const QString& star
     if (c.experiment.isEmpty())
         return std::nullopt;
     return c;
+}
+
+QString exportNirGraph(const QString& run, const QString& nirFile, double dt_s)
+{
+    const NirExport e = exportNir(run.toStdString(), nirFile.toStdString(), dt_s,
+                                  [](const Experiment& exp) { return plannedDatasetShape(exp.dataset).input; });
+    return QObject::tr("exported %1 as NIR to %2 (%3 nodes, dt %4 s)")
+        .arg(QString::fromStdString(e.run_file), nirFile)
+        .arg(e.graph.nodes.size())
+        .arg(e.dt_s);
+}
+
+QStringList importNirGraph(const QString& nirFile, const QString& experimentFile)
+{
+    const ImportedNetwork net =
+        importNir(nirFile.toStdString(), experimentFile.toStdString(), std::nullopt, {}, validateDatasetSpec);
+    QStringList lines{QObject::tr("imported %1 into %2 (dt %3 s, %4)")
+                          .arg(nirFile, experimentFile)
+                          .arg(net.dt_s)
+                          .arg(QString::fromStdString(net.dt_source))};
+    for (const auto& note : net.notes)
+        lines << QObject::tr("note: %1").arg(QString::fromStdString(note));
+    return lines;
 }
 
 } // namespace tp::ui
